@@ -1,0 +1,116 @@
+"""Lägesbild: the application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import PROJECT_ROOT, load_config
+from app.extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(config: Mapping[str, object] | None = None) -> Flask:
+    """Build the application; `config` overrides settings read from the environment."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder="static",
+    )
+    instance_path = Path(app.instance_path)
+    if config and "INSTANCE_PATH" in config:
+        instance_path = Path(str(config["INSTANCE_PATH"]))
+    env = config.get("ENVIRON") if config else None
+    app.config.from_mapping(load_config(instance_path, env))  # type: ignore[arg-type]
+    if config:
+        app.config.from_mapping({k: v for k, v in config.items() if k not in {"ENVIRON"}})
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    register_errorhandlers(app)
+    register_request_hooks(app)
+    if app.config["TRUST_PROXY"]:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=app.config["TRUST_PROXY"], x_proto=app.config["TRUST_PROXY"]
+        )
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    from app.security import QueryStringFilter, ResultRowFilter
+
+    app.logger.setLevel(app.config["LOG_LEVEL"])
+    # Werkzeug's access log prints the request line; survey routes carry codes in it.
+    logging.getLogger("werkzeug").addFilter(QueryStringFilter())
+    # SQLAlchemy logs result rows at DEBUG: answers and code hashes never reach a log.
+    for name in ("sqlalchemy.engine.Engine", "sqlalchemy.engine"):
+        logging.getLogger(name).addFilter(ResultRowFilter())
+
+
+def register_extensions(app: Flask) -> None:
+    from app import i18n
+    from app.models import User  # noqa: F401  (every model registered before Alembic looks)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+    app.jinja_env.globals["current_language"] = i18n.current_language
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _configure_sqlite(db.engine)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL, a busy timeout and immediate write transactions, so concurrent saves queue up."""
+    engine.pool.dispose()
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        # pysqlite's own transaction handling is turned off so that BEGIN IMMEDIATE is ours.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):  # type: ignore[no-untyped-def]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.views import register_views
+
+    register_views(app)
+
+
+def register_cli(app: Flask) -> None:
+    from app.cli import register_commands
+
+    register_commands(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.views.errors import register_error_pages
+
+    register_error_pages(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from app.security import register_security
+
+    register_security(app)

@@ -1,0 +1,56 @@
+"""`lagesbild rounds`: list the review rounds and follow each invited unit's status."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from app.cli import fail, print_json
+from app.extensions import db
+from app.services import ServiceError
+from app.services.rounds import get_round, list_rounds, round_status
+
+
+def _time(value: object) -> str | None:
+    return value.isoformat(timespec="seconds") if value is not None else None  # type: ignore[attr-defined]
+
+
+@click.group("rounds", help="Review rounds and the units' answers.")
+def rounds_group() -> None:
+    pass
+
+
+@rounds_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@with_appcontext
+def list_command(as_json: bool) -> None:
+    """Every round, newest year first."""
+    rounds = list_rounds(db.session)
+    if as_json:
+        print_json({"key": r.key, "name": r.name, "status": r.status, "year": r.year,
+                    "opens_on": r.opens_on, "due_on": r.due_on} for r in rounds)
+        return
+    for r in rounds:
+        click.echo(f"{r.key}\t{r.year}\t{r.status}\t{r.name}")
+
+
+@rounds_group.command("status")
+@click.argument("round_key", metavar="ROUND")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per invited unit.")
+@with_appcontext
+def status_command(round_key: str, as_json: bool) -> None:
+    """Each invited unit's status: not_started, draft, submitted or reopened."""
+    try:
+        round_ = get_round(db.session, round_key)
+    except ServiceError:
+        fail(f"unknown round '{round_key}'")
+        return
+    status = round_status(db.session, round_)
+    if as_json:
+        print_json({"unit": u.unit_key, "name": u.unit_name, "status": u.status,
+                    "last_change_at": _time(u.last_change_at), "last_change_by": u.last_change_by,
+                    "submitted_at": _time(u.submitted_at)} for u in status.units)
+        return
+    for u in status.units:
+        click.echo(f"{u.unit_key}\t{u.status}\t{_time(u.last_change_at) or '-'}\t{u.last_change_by or '-'}\t{u.unit_name}")
+    click.echo("  ".join(f"{name}: {count}" for name, count in status.counts.items()))

@@ -1,0 +1,1 @@
+"""The questionnaire language: schema, loading with line-precise errors, and validation."""

@@ -1,0 +1,139 @@
+"""Check questionnaire files: a file is loaded whole or rejected whole, with every error at once.
+
+`check_text`/`check_file` check one file; `check_paths` checks files and folders together and
+adds the checks between files (questionnaire keys, staff_view links to a survey in the run).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from app.definitions import errors as E
+from app.definitions.errors import DefinitionError
+from app.definitions.loader import Document, decode, load_document, size_error
+from app.definitions.references import check_references, check_staff_views
+from app.definitions.schema import Definition
+from app.definitions.translate import translate
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome for one file: a Definition when it is valid, otherwise None and its errors."""
+
+    filename: str
+    definition: Definition | None
+    errors: list[DefinitionError]
+    source: str | None = field(default=None, repr=False)
+    document: Document | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.definition is not None and not self.errors
+
+
+def check_text(text: str, filename: str = "<text>") -> CheckResult:
+    """Check YAML `text`; `filename` is only used to name the file in errors."""
+    document, errors = load_document(text, filename)
+    if document is None:
+        return CheckResult(filename, None, errors, text)
+    definition: Definition | None = None
+    try:
+        definition = Definition.model_validate(document.data)
+    except ValidationError as exc:
+        errors = errors + translate(exc, document, filename)
+    shape_paths = [error.path for error in errors]
+    errors += [
+        error for error in check_references(document, filename)
+        if not _covered(error.path, shape_paths)
+    ]
+    errors.sort(key=lambda error: (error.line, error.column))
+    return CheckResult(filename, None if errors else definition, errors, text, document)
+
+
+def check_file(path: str | Path) -> CheckResult:
+    """Read and check one file; a file over the size limit is not read at all."""
+    path = Path(path)
+    name = str(path)
+    try:
+        too_large = size_error(path.stat().st_size, name)
+        raw = b"" if too_large else path.read_bytes()
+    except OSError as exc:
+        return CheckResult(name, None, [
+            DefinitionError(E.UNREADABLE_FILE, name, 0, 0, "", f"cannot read the file: {exc.strerror}")
+        ])
+    if too_large:
+        return CheckResult(name, None, [too_large])
+    text, problem = decode(raw, name)
+    if text is None:
+        return CheckResult(name, None, [problem] if problem else [])
+    return check_text(text, name)
+
+
+def definition_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The YAML files named by `paths`: files as given, folders' *.yaml/*.yml sorted by name.
+
+    A file named twice (directly and through its folder) is checked once.
+    """
+    found: dict[Path, Path] = {}
+    for path in map(Path, paths):
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.suffix in YAML_SUFFIXES and p.is_file())
+        else:
+            files = [path]
+        for file in files:
+            found.setdefault(file.resolve(), file)
+    return list(found.values())
+
+
+def check_paths(paths: Iterable[str | Path]) -> list[CheckResult]:
+    """Check every file named by `paths`, then the links between them; one result per file."""
+    results = [check_file(path) for path in definition_files(paths)]
+    surveys = {
+        result.definition.key: result.definition
+        for result in results
+        if result.definition is not None and result.definition.kind == "survey"
+    }
+    seen_keys: dict[str, str] = {}
+    checked: list[CheckResult] = []
+    for result in results:
+        extra = _duplicate_questionnaire_key(result, seen_keys)
+        if result.document is not None:
+            extra += check_staff_views(result.document, result.filename, surveys)
+        if extra:
+            errors = sorted(result.errors + extra, key=lambda error: (error.line, error.column))
+            result = dataclasses.replace(result, definition=None, errors=errors)
+        checked.append(result)
+    return checked
+
+
+def _duplicate_questionnaire_key(
+    result: CheckResult, seen_keys: dict[str, str]
+) -> list[DefinitionError]:
+    data = result.document.data if result.document else None
+    key = data.get("key") if isinstance(data, dict) else None
+    if not isinstance(key, str) or result.document is None:
+        return []
+    if key not in seen_keys:
+        seen_keys[key] = result.filename
+        return []
+    spot = result.document.value_position("key")
+    return [DefinitionError(
+        E.DUPLICATE_KEY, result.filename, spot.line, spot.column, "key",
+        f"questionnaire key '{key}' is also used by {seen_keys[key]}; each file needs its own key",
+    )]
+
+
+def _covered(path: str, shape_paths: list[str]) -> bool:
+    """Whether pydantic already reported a problem at `path` or inside it."""
+    if not path:
+        return path in shape_paths
+    return any(
+        other == path or other.startswith((path + ".", path + "[")) for other in shape_paths
+    )

@@ -1,0 +1,1 @@
+"""Forms: the fixed ones (login, units, users) and the builder for questionnaire definitions."""

@@ -1,0 +1,497 @@
+"""Question types: one class per type, each knowing its form fields, how to read, prefill and
+validate its answer (the shapes of `answers.py`), and what conditions and free-text handling see.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
+from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.core import UnboundField
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.definitions.schema import (
+    Definition,
+    MatrixQuestion,
+    MultipleChoiceQuestion,
+    NumberQuestion,
+    Option,
+    Question,
+    RatingQuestion,
+    SingleChoiceQuestion,
+    Text,
+    TextQuestion,
+)
+from app.forms.answers import AnswerError, field_name
+from app.i18n import current_language
+
+FormData = MultiDict[str, str]
+
+CHOOSE_ONE = _l("Välj ett alternativ.")
+NOT_AN_OPTION = _l("Välj ett av de alternativ som finns.")
+WRONG_SHAPE = _l("Svaret har fel form.")
+FILL_IN = _l("Fyll i ett svar.")
+
+
+@dataclass
+class Checked:
+    """One question's answer after validation: the clean answer (None: nothing to keep) and errors."""
+
+    clean: Any | None
+    errors: list[AnswerError] = field(default_factory=list)
+
+
+class CheckboxesField(SelectMultipleField):
+    """A multiple choice rendered as check boxes; the answer validation lives in the type."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class Localised:
+    """A questionnaire text shown in the language of the page it ends up on (for messages)."""
+
+    def __init__(self, text: Text) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text.get(current_language())
+
+
+def _error(question: Question, code: str, message: object, part: str | None = None) -> AnswerError:
+    return AnswerError(question.key, field_name(question.key, part), message, code)
+
+
+def _text_of(value: object) -> str | None:
+    """A posted or given text as a stripped str; None when it is not a string at all."""
+    return value.strip() if isinstance(value, str) else None
+
+
+def _check_length(question: Question, text: str, max_length: int, part: str | None,
+                  min_length: int = 0) -> AnswerError | None:
+    if len(text) > max_length:
+        return _error(question, "too_long", _l(
+            "Texten får vara högst %(max)s tecken lång (nu %(count)s).", max=max_length, count=len(text)
+        ), part)
+    if text and len(text) < min_length:
+        return _error(question, "too_short", _l(
+            "Texten behöver vara minst %(min)s tecken lång.", min=min_length
+        ), part)
+    return None
+
+
+def _check_other(question: SingleChoiceQuestion | MultipleChoiceQuestion, options: list[Option],
+                 chosen: Iterable[str], other: object, partial: bool) -> tuple[str, list[AnswerError]]:
+    """The 'other, specify' text: required when the other-option is chosen, forbidden otherwise."""
+    text = _text_of(other if other is not None else "")
+    if text is None:
+        return "", [_error(question, "invalid", WRONG_SHAPE, "other")]
+    other_options = [option for option in options if option.other]
+    chosen_other = [option for option in other_options if option.value in set(chosen)]
+    if not chosen_other:
+        if text and other_options:
+            return "", [_error(question, "not_allowed", _l(
+                "Fyll bara i det här fältet om du väljer ”%(label)s”.", label=Localised(other_options[0].label)
+            ), "other")]
+        if text:
+            return "", [_error(question, "not_allowed", _l("Frågan har inget fritextfält."), "other")]
+        return "", []
+    if not text and not partial:
+        return "", [_error(question, "required", _l("Beskriv ditt svar."), "other")]
+    too_long = _check_length(question, text, question.other_max_length, "other")
+    return ("", [too_long]) if too_long else (text, [])
+
+
+class QuestionType:
+    """What every question type provides; the registry maps type names to one instance each."""
+
+    def fields(self, question: Any, definition: Definition, language: str) -> dict[str, UnboundField]:
+        """The WTForms fields of `question` by field name, labelled in `language`."""
+        raise NotImplementedError
+
+    def read(self, question: Any, formdata: FormData) -> Any | None:
+        """The answer as posted, invalid values kept so that a refused save can show them again;
+        None when nothing was filled in."""
+        raise NotImplementedError
+
+    def to_formdata(self, question: Any, answer: Any) -> list[tuple[str, str]]:
+        """The form fields (name, value) that show `answer` again."""
+        raise NotImplementedError
+
+    def validate(self, question: Any, answer: Any | None, definition: Definition,
+                 partial: bool = False) -> Checked:
+        """Check `answer` (None: unanswered); `partial` skips what only a finished answer needs."""
+        raise NotImplementedError
+
+    def condition_values(self, question: Any, answer: Any, row: str | None = None) -> set[str]:
+        """The values a condition on this question tests."""
+        return set()
+
+    def free_text_parts(self, question: Any, answer: Any) -> dict[str, str]:
+        """The free-text parts of `answer` by part name (motivation, other, text), non-empty only."""
+        return {}
+
+    @staticmethod
+    def _choices(definition: Definition, question: Question, language: str) -> list[tuple[str, str]]:
+        return [(option.value, option.label.get(language)) for option in definition.options_of(question)]
+
+
+class ChoiceType(QuestionType):
+    """Shared by single choice and rating: one value from the options, plus one text part."""
+
+    text_part = "other"
+
+    def read(self, question: Any, formdata: FormData) -> dict[str, str] | None:
+        value = formdata.get(field_name(question.key), "")
+        text = formdata.get(field_name(question.key, self.text_part), "")
+        return {"value": value, self.text_part: text} if value or text.strip() else None
+
+    def to_formdata(self, question: Any, answer: dict[str, str]) -> list[tuple[str, str]]:
+        pairs = [(field_name(question.key), str(answer.get("value", "")))]
+        if answer.get(self.text_part):
+            pairs.append((field_name(question.key, self.text_part), str(answer[self.text_part])))
+        return pairs
+
+    def condition_values(self, question: Any, answer: Any, row: str | None = None) -> set[str]:
+        value = answer.get("value") if isinstance(answer, dict) else None
+        return {value} if isinstance(value, str) and value else set()
+
+    def free_text_parts(self, question: Any, answer: Any) -> dict[str, str]:
+        text = answer.get(self.text_part) if isinstance(answer, dict) else None
+        return {self.text_part: text} if isinstance(text, str) and text else {}
+
+    def _check_value(self, question: Any, answer: Any, definition: Definition,
+                     partial: bool) -> tuple[str, list[AnswerError]]:
+        """The chosen value ('' when none) and its errors."""
+        if answer is None or not isinstance(answer, dict) or not isinstance(answer.get("value", ""), str):
+            if answer is None:
+                missing = question.required and not partial
+                return "", [_error(question, "required", CHOOSE_ONE)] if missing else []
+            return "", [_error(question, "invalid", WRONG_SHAPE)]
+        value = answer.get("value", "")
+        if not value:
+            return "", [] if partial else [_error(question, "required", CHOOSE_ONE)]
+        if value not in {option.value for option in definition.options_of(question)}:
+            return "", [_error(question, "not_allowed", NOT_AN_OPTION)]
+        return value, []
+
+
+class RatingType(ChoiceType):
+    """A statement rated on a scale, with a written motivation that may be required."""
+
+    text_part = "motivation"
+
+    def fields(self, question: RatingQuestion, definition: Definition, language: str) -> dict[str, UnboundField]:
+        fields = {field_name(question.key): RadioField(
+            question.text.get(language), choices=self._choices(definition, question, language),
+            validate_choice=False, description=question.help.get(language) if question.help else "",
+        )}
+        if question.motivation != "none":
+            fields[field_name(question.key, "motivation")] = TextAreaField(
+                _l("Motivering"),
+                description=_l("Högst %(max)s tecken.", max=question.motivation_max_length),
+            )
+        return fields
+
+    def read(self, question: RatingQuestion, formdata: FormData) -> dict[str, str] | None:
+        if question.motivation == "none":  # the form has no motivation field to read
+            value = formdata.get(field_name(question.key), "")
+            return {"value": value, "motivation": ""} if value else None
+        return super().read(question, formdata)
+
+    def validate(self, question: RatingQuestion, answer: Any | None, definition: Definition,
+                 partial: bool = False) -> Checked:
+        value, errors = self._check_value(question, answer, definition, partial)
+        if answer is None or (errors and errors[0].code == "invalid"):
+            return Checked(None, errors)
+        motivation, motivation_errors = self._check_motivation(question, answer, bool(value), partial)
+        errors += motivation_errors
+        if not value and not (partial and motivation):
+            return Checked(None, errors)
+        return Checked({"value": value, "motivation": motivation}, errors)
+
+    def _check_motivation(self, question: RatingQuestion, answer: dict[str, Any], rated: bool,
+                          partial: bool) -> tuple[str, list[AnswerError]]:
+        text = _text_of(answer.get("motivation", ""))
+        if text is None:
+            return "", [_error(question, "invalid", WRONG_SHAPE, "motivation")]
+        if question.motivation == "none":
+            return "", [_error(question, "not_allowed", _l("Frågan har ingen motivering."), "motivation")] if text else []
+        if not text and rated and question.motivation == "required" and not partial:
+            return "", [_error(question, "required", _l("Skriv en motivering."), "motivation")]
+        too_long = _check_length(question, text, question.motivation_max_length, "motivation")
+        return ("", [too_long]) if too_long else (text, [])
+
+
+class SingleChoiceType(ChoiceType):
+    """One option from a list or a scale, and an 'other, specify' text for an other-option."""
+
+    def fields(self, question: SingleChoiceQuestion, definition: Definition, language: str) -> dict[str, UnboundField]:
+        fields = {field_name(question.key): RadioField(
+            question.text.get(language), choices=self._choices(definition, question, language),
+            validate_choice=False, description=question.help.get(language) if question.help else "",
+        )}
+        if any(option.other for option in definition.options_of(question)):
+            fields[field_name(question.key, "other")] = StringField(_l("Ange vad"))
+        return fields
+
+    def validate(self, question: SingleChoiceQuestion, answer: Any | None, definition: Definition,
+                 partial: bool = False) -> Checked:
+        value, errors = self._check_value(question, answer, definition, partial)
+        if answer is None or (errors and errors[0].code == "invalid"):
+            return Checked(None, errors)
+        other, other_errors = _check_other(
+            question, definition.options_of(question), [value], answer.get("other", ""), partial
+        )
+        errors += other_errors
+        return Checked({"value": value, "other": other} if value else None, errors)
+
+
+class MultipleChoiceType(QuestionType):
+    """Several options; an exclusive option stands alone; an other-option asks for a text."""
+
+    def fields(self, question: MultipleChoiceQuestion, definition: Definition, language: str) -> dict[str, UnboundField]:
+        fields = {field_name(question.key): CheckboxesField(
+            question.text.get(language), choices=self._choices(definition, question, language),
+            validate_choice=False, description=question.help.get(language) if question.help else "",
+        )}
+        if any(option.other for option in question.options):
+            fields[field_name(question.key, "other")] = StringField(_l("Ange vad"))
+        return fields
+
+    def read(self, question: MultipleChoiceQuestion, formdata: FormData) -> dict[str, Any] | None:
+        values = list(dict.fromkeys(v for v in formdata.getlist(field_name(question.key)) if v))
+        other = formdata.get(field_name(question.key, "other"), "")
+        return {"values": values, "other": other} if values or other.strip() else None
+
+    def to_formdata(self, question: MultipleChoiceQuestion, answer: dict[str, Any]) -> list[tuple[str, str]]:
+        pairs = [(field_name(question.key), str(value)) for value in answer.get("values", [])]
+        if answer.get("other"):
+            pairs.append((field_name(question.key, "other"), str(answer["other"])))
+        return pairs
+
+    def condition_values(self, question: Any, answer: Any, row: str | None = None) -> set[str]:
+        values = answer.get("values") if isinstance(answer, dict) else None
+        return {v for v in values if isinstance(v, str)} if isinstance(values, list) else set()
+
+    def free_text_parts(self, question: Any, answer: Any) -> dict[str, str]:
+        text = answer.get("other") if isinstance(answer, dict) else None
+        return {"other": text} if isinstance(text, str) and text else {}
+
+    def validate(self, question: MultipleChoiceQuestion, answer: Any | None, definition: Definition,
+                 partial: bool = False) -> Checked:
+        if answer is None:
+            missing = question.required and not partial
+            return Checked(None, [_error(question, "required", _l("Välj minst ett alternativ."))] if missing else [])
+        values = answer.get("values", []) if isinstance(answer, dict) else None
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            return Checked(None, [_error(question, "invalid", WRONG_SHAPE)])
+        values = list(dict.fromkeys(values))
+        errors = self._check_values(question, values, partial)
+        other, other_errors = _check_other(question, question.options, values, answer.get("other", ""), partial)
+        errors += other_errors
+        if errors and errors[0].field == field_name(question.key):
+            return Checked(None, errors)
+        return Checked({"values": values, "other": other} if values else None, errors)
+
+    def _check_values(self, question: MultipleChoiceQuestion, values: list[str], partial: bool) -> list[AnswerError]:
+        options = {option.value: option for option in question.options}
+        if not values:
+            missing = question.required and not partial
+            return [_error(question, "required", _l("Välj minst ett alternativ."))] if missing else []
+        if any(value not in options for value in values):
+            return [_error(question, "not_allowed", NOT_AN_OPTION)]
+        exclusive = [options[value] for value in values if options[value].exclusive]
+        if exclusive and len(values) > 1:
+            return [_error(question, "exclusive", _l(
+                "”%(label)s” kan inte väljas tillsammans med andra alternativ.", label=Localised(exclusive[0].label)
+            ))]
+        if exclusive:
+            return []
+        if question.min_choices and len(values) < question.min_choices and not partial:
+            return [_error(question, "too_few", _l("Välj minst %(count)s alternativ.", count=question.min_choices))]
+        if question.max_choices and len(values) > question.max_choices:
+            return [_error(question, "too_many", _l("Välj högst %(count)s alternativ.", count=question.max_choices))]
+        return []
+
+
+class MatrixType(QuestionType):
+    """Rows sharing one scale, one answer per row; each row's field is `q-<key>-<row>`."""
+
+    def fields(self, question: MatrixQuestion, definition: Definition, language: str) -> dict[str, UnboundField]:
+        choices = self._choices(definition, question, language)
+        return {
+            field_name(question.key, row.key): RadioField(row.label.get(language), choices=choices,
+                                                          validate_choice=False)
+            for row in question.rows
+        }
+
+    def read(self, question: MatrixQuestion, formdata: FormData) -> dict[str, Any] | None:
+        # Every posted `q-<key>-<part>` is read, unknown rows too, so that validation names them.
+        prefix = field_name(question.key, "")
+        rows = {
+            name[len(prefix):]: formdata.get(name, "")
+            for name in formdata
+            if name.startswith(prefix) and formdata.get(name)
+        }
+        return {"rows": rows} if rows else None
+
+    def to_formdata(self, question: MatrixQuestion, answer: dict[str, Any]) -> list[tuple[str, str]]:
+        return [(field_name(question.key, row), str(value)) for row, value in answer.get("rows", {}).items()]
+
+    def condition_values(self, question: Any, answer: Any, row: str | None = None) -> set[str]:
+        rows = answer.get("rows") if isinstance(answer, dict) else None
+        if not isinstance(rows, dict):
+            return set()
+        values = [rows.get(row)] if row is not None else list(rows.values())
+        return {value for value in values if isinstance(value, str) and value}
+
+    def validate(self, question: MatrixQuestion, answer: Any | None, definition: Definition,
+                 partial: bool = False) -> Checked:
+        rows = answer.get("rows", {}) if isinstance(answer, dict) else ({} if answer is None else None)
+        if not isinstance(rows, dict):
+            return Checked(None, [_error(question, "invalid", WRONG_SHAPE)])
+        allowed = {option.value for option in definition.options_of(question)}
+        known = {row.key for row in question.rows}
+        clean: dict[str, str] = {}
+        # A row the question does not have has no field of its own: the error goes on the matrix.
+        errors = [_error(question, "unknown", _l("Frågan har ingen rad som heter ”%(row)s”.", row=str(key)[:64]))
+                  for key in rows if key not in known]
+        for row in question.rows:
+            value = rows.get(row.key, "")
+            if not isinstance(value, str):
+                errors.append(_error(question, "invalid", WRONG_SHAPE, row.key))
+            elif value in allowed:
+                clean[row.key] = value
+            elif value:
+                errors.append(_error(question, "not_allowed", NOT_AN_OPTION, row.key))
+            elif question.required and not partial:
+                errors.append(_error(question, "required", CHOOSE_ONE, row.key))
+        return Checked({"rows": clean} if clean else None, errors)
+
+
+class TextType(QuestionType):
+    """Free text: one line (`text`) or a text area (`long_text`)."""
+
+    def fields(self, question: TextQuestion, definition: Definition, language: str) -> dict[str, UnboundField]:
+        field_class = TextAreaField if question.type == "long_text" else StringField
+        hint = question.help.get(language) if question.help else ""
+        return {field_name(question.key): field_class(question.text.get(language), description=hint)}
+
+    def read(self, question: TextQuestion, formdata: FormData) -> str | None:
+        text = formdata.get(field_name(question.key), "")
+        return text if text.strip() else None
+
+    def to_formdata(self, question: TextQuestion, answer: Any) -> list[tuple[str, str]]:
+        return [(field_name(question.key), str(answer))]
+
+    def free_text_parts(self, question: Any, answer: Any) -> dict[str, str]:
+        return {"text": answer} if isinstance(answer, str) and answer else {}
+
+    def validate(self, question: TextQuestion, answer: Any | None, definition: Definition,
+                 partial: bool = False) -> Checked:
+        text = "" if answer is None else _text_of(answer)
+        if text is None:
+            return Checked(None, [_error(question, "invalid", WRONG_SHAPE)])
+        if not text:
+            missing = question.required and not partial
+            return Checked(None, [_error(question, "required", FILL_IN)] if missing else [])
+        too_long_or_short = _check_length(question, text, question.max_length, None, question.min_length)
+        return Checked(None, [too_long_or_short]) if too_long_or_short else Checked(text, [])
+
+
+class NumberType(QuestionType):
+    """A number, whole unless the question says otherwise, within an optional range."""
+
+    def fields(self, question: NumberQuestion, definition: Definition, language: str) -> dict[str, UnboundField]:
+        hint = question.help.get(language) if question.help else ""
+        mode = "numeric" if question.integer else "decimal"
+        # A text input, not type=number: browsers empty a number input they cannot parse,
+        # and the person must see what they typed next to the error.
+        return {field_name(question.key): StringField(
+            question.text.get(language), description=hint,
+            render_kw={"inputmode": mode, "autocomplete": "off"},
+        )}
+
+    def read(self, question: NumberQuestion, formdata: FormData) -> int | float | str | None:
+        raw = formdata.get(field_name(question.key), "").strip()
+        if not raw:
+            return None
+        number = parse_number(raw)
+        if number is None:
+            return raw
+        return int(number) if question.integer and number.is_integer() else number
+
+    def to_formdata(self, question: NumberQuestion, answer: Any) -> list[tuple[str, str]]:
+        return [(field_name(question.key), str(answer))]
+
+    def validate(self, question: NumberQuestion, answer: Any | None, definition: Definition,
+                 partial: bool = False) -> Checked:
+        if answer is None or answer == "":
+            missing = question.required and not partial
+            return Checked(None, [_error(question, "required", FILL_IN)] if missing else [])
+        number = _number_of(answer)
+        if number is None:
+            return Checked(None, [_error(question, "not_number", _l("Ange ett tal, till exempel 12."))])
+        if question.integer and not number.is_integer():
+            return Checked(None, [_error(question, "not_integer", _l("Ange ett heltal."))])
+        range_error = self._check_range(question, number)
+        if range_error:
+            return Checked(None, [range_error])
+        return Checked(int(number) if question.integer else number, [])
+
+    def _check_range(self, question: NumberQuestion, number: float) -> AnswerError | None:
+        low, high = question.min, question.max
+        if (low is None or number >= low) and (high is None or number <= high):
+            return None
+        if low is not None and high is not None:
+            message = _l("Ange ett tal från %(min)s till %(max)s.", min=_show(low), max=_show(high))
+        elif low is not None:
+            message = _l("Ange ett tal som är minst %(min)s.", min=_show(low))
+        else:
+            message = _l("Ange ett tal som är högst %(max)s.", max=_show(high))
+        return _error(question, "range", message)
+
+
+def parse_number(raw: str) -> float | None:
+    """A finite number from what a person typed ('12', '2,5', '2.5', '1 000'); None otherwise."""
+    cleaned = raw.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    try:
+        number = float(cleaned)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _number_of(answer: Any) -> float | None:
+    if isinstance(answer, bool):
+        return None
+    if isinstance(answer, int | float):
+        return float(answer) if math.isfinite(answer) else None
+    return parse_number(answer) if isinstance(answer, str) else None
+
+
+def _show(number: float | None) -> str:
+    return "" if number is None else (str(int(number)) if float(number).is_integer() else str(number))
+
+
+_TEXT = TextType()
+QUESTION_TYPES: dict[str, QuestionType] = {
+    "rating": RatingType(),
+    "single_choice": SingleChoiceType(),
+    "multiple_choice": MultipleChoiceType(),
+    "matrix": MatrixType(),
+    "text": _TEXT,
+    "long_text": _TEXT,
+    "number": NumberType(),
+}
+
+
+def question_type(question: Question) -> QuestionType:
+    """The type object of `question`."""
+    return QUESTION_TYPES[question.type]

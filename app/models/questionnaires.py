@@ -1,0 +1,68 @@
+"""Stored questionnaire definitions: one row per questionnaire key, one per version of its content."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.definitions.schema import Definition
+from app.extensions import db
+from app.models.base import utcnow
+
+
+class Questionnaire(db.Model):
+    """A questionnaire by its stable key; its content lives in numbered versions."""
+
+    __tablename__ = "questionnaires"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    title_sv: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    versions: Mapped[list[QuestionnaireVersion]] = relationship(
+        back_populates="questionnaire", order_by="QuestionnaireVersion.number"
+    )
+
+    def latest(self) -> QuestionnaireVersion | None:
+        return self.versions[-1] if self.versions else None
+
+    def __repr__(self) -> str:
+        return f"<Questionnaire {self.key}>"
+
+
+class QuestionnaireVersion(db.Model):
+    """One content of a questionnaire, never changed once stored: rounds point at a version."""
+
+    __tablename__ = "questionnaire_versions"
+    __table_args__ = (
+        UniqueConstraint("questionnaire_id", "number"),
+        UniqueConstraint("questionnaire_id", "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"), index=True)
+    number: Mapped[int] = mapped_column()
+    # SHA-256 of the canonical JSON of `definition`: the same content is the same version.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(Text)
+    source_name: Mapped[str] = mapped_column(String(255))
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    questionnaire: Mapped[Questionnaire] = relationship(back_populates="versions")
+
+    def parsed(self) -> Definition:
+        """The stored definition as a model, parsed once per loaded instance."""
+        cached = self.__dict__.get("_parsed_definition")
+        if cached is None:
+            cached = Definition.model_validate(self.definition)
+            self.__dict__["_parsed_definition"] = cached
+        return cached
+
+    def __repr__(self) -> str:
+        return f"<QuestionnaireVersion {self.questionnaire_id} v{self.number}>"

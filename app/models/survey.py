@@ -1,0 +1,145 @@
+"""The anonymous staff survey: completed responses, access codes and drafts, kept apart by design.
+
+A completed response holds its round, its unit, the date (or none) and its answers: nothing
+that points to a person, a code, an address or a time of day. Ids are random, never
+auto-increment, so that row order says nothing about the order of answering. Access codes
+and drafts live in their own tables; a draft is deleted when its response is completed, and
+nothing in a response points back to it. See docs in services/survey.py for the counts.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.base import random_id
+
+TEXT_STATUSES: tuple[str, ...] = ("unread", "approved", "redacted", "hidden")
+# Free texts that may appear in results (after an admin has read them).
+READABLE_TEXT_STATUSES: tuple[str, ...] = ("approved", "redacted")
+
+
+class SurveyResponse(db.Model):
+    """One completed survey: nothing but where it counts and, if the round allows, the date."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (
+        Index("ix_survey_responses_round_unit", "round_id", "unit_id"),
+        # SQLite: no hidden rowid counting insertions, rows are stored in random-id order.
+        {"sqlite_with_rowid": False},
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    answered_on: Mapped[date | None] = mapped_column()
+
+
+class SurveyAnswer(db.Model):
+    """One chosen value of one response: a single choice is one row, a multiple choice one row
+    per option, a matrix one row per matrix row (`row_key`), a number one row with `number`.
+    Counts are then GROUP BY question_key, row_key, value."""
+
+    __tablename__ = "survey_answers"
+    __table_args__ = (
+        Index("ix_survey_answers_question_value", "question_key", "value"),
+        {"sqlite_with_rowid": False},
+    )
+
+    response_id: Mapped[str] = mapped_column(
+        ForeignKey("survey_responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    row_key: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
+    value: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
+    number: Mapped[float | None] = mapped_column(Float)
+
+
+class SurveyText(db.Model):
+    """A free-text answer (a text question, or the 'other, specify' text of a choice), waiting
+    for an admin to read it. Redacting replaces the text: the original is not kept."""
+
+    __tablename__ = "survey_texts"
+    __table_args__ = (
+        Index("ix_survey_texts_round_unit", "round_id", "unit_id", "status"),
+        {"sqlite_with_rowid": False},
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    response_id: Mapped[str] = mapped_column(
+        ForeignKey("survey_responses.id", ondelete="CASCADE"), index=True
+    )
+    question_key: Mapped[str] = mapped_column(String(64))
+    part: Mapped[str] = mapped_column(String(64), default="")  # '' or 'other'
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="unread")
+
+
+class AccessCode(db.Model):
+    """A single-use code for one unit of one round, stored only as a keyed hash. `used` is all
+    that is recorded when it is spent: no time, nothing pointing to a response."""
+
+    __tablename__ = "survey_access_codes"
+    __table_args__ = (
+        Index("ix_survey_access_codes_round_unit", "round_id", "unit_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used: Mapped[bool] = mapped_column(default=False)
+
+
+class SurveyDraft(db.Model):
+    """Answers in progress, keyed by the hash of the access code or of the open link's resume
+    code. Deleted when the response is completed or declined; the drafts that remain are the
+    respondents who started but have not finished."""
+
+    __tablename__ = "survey_drafts"
+    __table_args__ = (
+        Index("ix_survey_drafts_round_unit", "round_id", "unit_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The access code that started it (None for the open link): marked used on completion.
+    access_code_id: Mapped[str | None] = mapped_column(
+        ForeignKey("survey_access_codes.id", ondelete="SET NULL")
+    )
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    page: Mapped[int] = mapped_column(default=0)  # the page to show next (0 = the first)
+    pages_saved: Mapped[int] = mapped_column(default=0)  # 0: opened, nothing answered yet
+    updated_on: Mapped[date] = mapped_column()
+
+
+class SurveyTally(db.Model):
+    """Per round and unit: how many actively declined ("Jag vill inte delta")."""
+
+    __tablename__ = "survey_tallies"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    declined: Mapped[int] = mapped_column(default=0)
+
+
+__all__ = [
+    "AccessCode",
+    "READABLE_TEXT_STATUSES",
+    "SurveyAnswer",
+    "SurveyDraft",
+    "SurveyResponse",
+    "SurveyTally",
+    "SurveyText",
+    "TEXT_STATUSES",
+]

@@ -1,0 +1,206 @@
+"""The city-wide lägesbild of a round: the content computed once (`build_city_report`), shown as
+a page (templates/city/report.html) and as a PDF (`render_city_pdf`) with the same content.
+
+Cover, summary with key figures, the comparison matrix, per-statement distributions and trends,
+the survey (heatmap, index per round, response rates), the board/staff gap, and an appendix per
+unit, and the risk overview when the round has a risk-analysis template.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask_babel import gettext as _
+from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Round
+from app.reports import city_survey, comparison
+from app.reports.charts import format_percent, share
+from app.reports.comparison import Comparison, Filters, StatementHistory
+from app.reports.pdf import CONTENT_WIDTH, ReportMeta, build_pdf, data_table, para, styles
+from app.reports.risk_report import city_risk_flowables
+from app.reports.unit_report import LOCAL_TIME, ReportNotFound, short_label
+from app.services.risks import CityOverview, city_overview
+from app.services.survey import ResponseRate, response_rates
+
+
+@dataclass(frozen=True)
+class SurveyPart:
+    heatmap: city_survey.SurveyHeatmap
+    trends: tuple[city_survey.IndexTrend, ...]
+    rates: tuple[ResponseRate, ...]
+    total_rate: ResponseRate
+    gap: tuple[city_survey.GapRow, ...]
+    breakdowns: tuple[city_survey.BreakdownTable, ...]
+
+
+@dataclass(frozen=True)
+class CityReport:
+    round_key: str
+    round_name: str
+    year: int
+    comparison: Comparison
+    history: tuple[StatementHistory, ...]
+    survey: SurveyPart | None
+    made_on: date
+    language: str
+    risks: CityOverview | None = None
+
+    @property
+    def weakest(self) -> tuple[comparison.StatementColumn, ...]:
+        """Statements where most units are below the top level, at most three."""
+        return tuple(s for s in self.comparison.statements if s.weak)[:3]
+
+    @property
+    def flagged(self) -> tuple[city_survey.GapRow, ...]:
+        return tuple(row for row in self.survey.gap if row.flagged) if self.survey else ()
+
+
+def build_city_report(session: Session, round_key: str, language: str = "sv") -> CityReport:
+    round_ = session.scalar(select(Round).where(Round.key == round_key))
+    if round_ is None:
+        raise ReportNotFound(_("okänd omgång '%(key)s'", key=round_key))
+    found = comparison.build_comparison(session, round_key, Filters(), language)
+    history = comparison.build_history(session, round_key, language)
+    survey = None
+    results = city_survey.city_results(session, round_, language)
+    if results is not None:
+        rows, total = response_rates(session, round_)
+        survey = SurveyPart(
+            heatmap=city_survey.build_heatmap(session, results, language),
+            trends=city_survey.build_trends(session, round_, results, language),
+            rates=tuple(rows), total_rate=total,
+            gap=city_survey.build_gap(session, round_, results, language),
+            breakdowns=city_survey.build_breakdowns(session, results, language),
+        )
+    made_on = datetime.now(LOCAL_TIME).date()
+    risks = city_overview(session, round_, language, made_on) if round_.version_of_kind("risk_template") else None
+    return CityReport(round_.key, round_.name, round_.year, found, history, survey, made_on, language, risks)
+
+
+# --- wording shared by the page and the PDF --------------------------------------------------
+
+
+def report_title(report: CityReport) -> str:
+    return _("Lägesbild %(year)s – otillåten påverkan", year=report.year)
+
+
+def key_figures(report: CityReport) -> list[tuple[str, str]]:
+    c = report.comparison
+    figures = [
+        (_("Inbjudna enheter"), str(c.invited)),
+        (_("Enheter som lämnat in självskattningen"), str(c.submitted)),
+    ]
+    counted = sum(s.counted for s in c.statements)
+    for level in c.levels:
+        at = sum(item.count for s in c.statements for item in s.distribution if item.level == level)
+        figures.append((_("Bedömningar %(level)s", level=short_label(level)),
+                        f"{at} ({format_percent(share(at, counted))})"))
+    if report.survey is not None:
+        rate = report.survey.total_rate
+        figures.append((_("Svar på medarbetarenkäten"), str(rate.completed)))
+        if rate.completed_share is not None:
+            figures.append((_("Svarsfrekvens"), f"{rate.completed_share}".replace(".", ",") + " %"))
+        figures.append((_("Enheter där styrelsen och medarbetarna skiljer sig åt"),
+                        str(len({row.unit_key for row in report.flagged}))))
+    return figures
+
+
+def gap_rule() -> str:
+    return _("Markeras när nämnden/bolaget bedömer påståendet som ”Ja, tillfredsställande” men "
+             "mindre än %(p)s av medarbetarna svarar positivt på den fråga som hör till påståendet "
+             "(enligt formulärets staff_view). Enheter med för få svar visas inte.",
+             p=format_percent(city_survey.GAP_THRESHOLD_PERCENT))
+
+
+# --- PDF -------------------------------------------------------------------------------------
+
+
+def render_city_pdf(report: CityReport) -> bytes:
+    s = styles()
+    c = report.comparison
+    story: list[Flowable] = [
+        Spacer(1, 120),
+        para(report_title(report), s.title),
+        para(f"{report.round_name} · {c.questionnaire_title}", s.subtitle),
+        para(_("Stadsövergripande lägesbild, framtagen %(date)s", date=report.made_on.isoformat()), s.body),
+        PageBreak(),
+        para(_("Sammanfattning"), s.h1),
+        data_table([_("Nyckeltal"), _("Värde")], key_figures(report), [CONTENT_WIDTH * 0.7, CONTENT_WIDTH * 0.3]),
+    ]
+    if report.weakest:
+        story.append(para(_("Påståenden där flest enheter ligger på Delvis eller Nej"), s.h2))
+        for statement in report.weakest:
+            story.append(para(f"{statement.number}. {statement.text} ({statement.weak})", s.body))
+    story += [
+        para(_("Jämförelse mellan enheterna"), s.h1),
+        para(", ".join(f"{st.number}. {st.text}" for st in c.statements), s.small),
+        comparison.comparison_chart(c),
+        para(_("Fördelning per påstående"), s.h1),
+        comparison.distribution_chart(c),
+        para(_("Utveckling över tid"), s.h1),
+    ]
+    for item in report.history:
+        story.append(KeepTogether([para(f"{item.number}. {item.text}", s.h2), comparison.history_chart(item)]))
+    if report.survey is not None:
+        story += _survey_story(report.survey)
+    if report.risks is not None:
+        story += city_risk_flowables(report.risks, report.language)
+    story.append(PageBreak())
+    story.append(para(_("Bilaga: enheterna"), s.h1))
+    numbers = {st.key: st.number for st in c.statements}
+    for row in c.units:
+        lines = [[f"{numbers[cell.statement_key]}. {_statement_text(c, cell.statement_key)}",
+                  cell.level.label if cell.level else _("Ej bedömd"),
+                  comparison.change_label(cell.change)] for cell in row.cells]
+        story.append(KeepTogether([
+            para(row.name, s.h2),
+            data_table([_("Påstående"), _("Bedömning"), _("Förändring")], lines,
+                       [CONTENT_WIDTH * 0.6, CONTENT_WIDTH * 0.22, CONTENT_WIDTH * 0.18]),
+        ]))
+    meta = ReportMeta(title=report_title(report), subject=report.round_name, made_on=report.made_on,
+                      language=report.language)
+    return build_pdf(meta, story)
+
+
+def _statement_text(c: Comparison, key: str) -> str:
+    return next(st.text for st in c.statements if st.key == key)
+
+
+def _survey_story(survey: SurveyPart) -> list[Flowable]:
+    s = styles()
+    story: list[Flowable] = [
+        para(_("Medarbetarenkäten"), s.h1),
+        para(_("Index 0–100 per fråga och enhet, med skillnaden mot hela staden inom parentes. "
+               "Grupper med färre än %(n)d svarande visas inte.", n=survey.heatmap.threshold), s.small),
+        para("; ".join(f"{number}. {i.label}" for number, i in enumerate(survey.heatmap.indicators, start=1)),
+             s.small),
+        city_survey.heatmap_chart(survey.heatmap),
+        para(_("Index över tid"), s.h2),
+    ]
+    for item in survey.trends:
+        story.append(KeepTogether([para(item.indicator.label, s.body), city_survey.trend_chart(item)]))
+    for table in survey.breakdowns:
+        story.append(para(_("Per svar på bakgrundsfrågan: %(q)s", q=table.question_text), s.h2))
+        story.append(data_table(
+            [_("Svar"), _("Antal"), *(str(n) for n in range(1, len(survey.heatmap.indicators) + 1))],
+            [[row.label, row.n if row.n is not None else "–",
+              *(city_survey.index_text(v) for v in row.values)] for row in table.rows]))
+    story.append(para(_("Svarsfrekvens"), s.h2))
+    rates = [*survey.rates, survey.total_rate]
+    story.append(data_table(
+        [_("Enhet"), _("Inbjudna"), _("Svar"), _("Påbörjade"), _("Avböjde")],
+        [[r.label, r.invited if r.invited is not None else "–", r.completed, r.started, r.declined] for r in rates]))
+    story.append(para(_("Styrelsens bedömning och medarbetarnas svar"), s.h1))
+    story.append(para(gap_rule(), s.small))
+    story.append(data_table(
+        [_("Enhet"), _("Påstående"), _("Bedömning"), _("Medarbetarna"), _("Markerad")],
+        [[row.unit_name, f"{row.statement_number}. {row.staff_label}",
+          row.level.label if row.level else _("Ej bedömd"), city_survey.gap_share_text(row),
+          _("Ja") if row.flagged else ""] for row in survey.gap],
+        [CONTENT_WIDTH * 0.2, CONTENT_WIDTH * 0.34, CONTENT_WIDTH * 0.18, CONTENT_WIDTH * 0.18,
+         CONTENT_WIDTH * 0.1]))
+    return story

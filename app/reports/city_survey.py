@@ -1,0 +1,414 @@
+"""The survey side of the city-wide picture: units × questions heatmap of the index 0–100 with
+each cell's difference from the whole city, the index per question round by round, and the gap
+between a board's self-assessment and what its staff answered.
+
+Every figure comes from `survey_results` (with the tree's roll-up cells), so that
+`anonymity.suppress` has decided it: a hidden cell has no figure here either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from reportlab.graphics.shapes import Drawing
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from app.definitions.schema import MatrixQuestion, RatingQuestion, SingleChoiceQuestion
+from app.models import Questionnaire, QuestionnaireVersion, Round, RoundUnit, Unit, UnitResponse
+from app.models.rounds import round_questionnaires
+from app.models.survey import SurveyAnswer, SurveyResponse
+from app.reports.charts import (
+    ChartTable,
+    HeatCell,
+    HeatGrid,
+    TrendPoint,
+    format_number,
+    format_percent,
+    heat_grid,
+    heat_grid_table,
+    trend,
+    trend_table,
+)
+from app.reports.pdf import CONTENT_WIDTH
+from app.reports.unit_report import Level, _level_of, _levels
+from app.services.anonymity import (
+    TOTAL,
+    Breakdown,
+    CellKey,
+    Group,
+    QuestionCounts,
+    apply_to_counts,
+    breakdown_cell,
+    group_cell,
+    subtotal_cell,
+    suppress,
+)
+from app.services.rounds import main_version
+from app.services.survey_results import (
+    QuestionFigures,
+    SurveyResults,
+    _question_figures,
+    counted_questions,
+    survey_results,
+)
+
+# The gap rule: a board that rates a statement at the top level ("Ja, tillfredsställande")
+# while less than this share of its staff answer favourably on the matching theme is flagged.
+GAP_THRESHOLD_PERCENT = 50.0
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A scored question (or matrix row) whose answers give an index 0–100."""
+
+    key: str  # question key, or "question.row" for a matrix row
+    question_key: str
+    row_index: int  # 0 for a choice question, the row's place for a matrix
+    label: str
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    cell: CellKey
+    label: str
+    n: int | None  # None: hidden by the threshold
+    values: tuple[int | None, ...]  # per indicator; None: hidden or not answered
+
+    @property
+    def shown(self) -> bool:
+        return self.n is not None
+
+
+@dataclass(frozen=True)
+class SurveyHeatmap:
+    indicators: tuple[Indicator, ...]
+    rows: tuple[HeatRow, ...]  # units, roll-ups, pools; the city (total) last
+    total: HeatRow
+    threshold: int
+
+
+def city_results(session: Session, round_: Round, language: str) -> SurveyResults | None:
+    """The round's survey results with the tree's roll-up cells, decided once."""
+    return survey_results(session, round_, language, subtotals=True)
+
+
+def indicators(results: SurveyResults, language: str) -> tuple[Indicator, ...]:
+    found: list[Indicator] = []
+    for question in counted_questions(results.definition):
+        if not any(o.score is not None for o in results.definition.options_of(question)):
+            continue
+        text = question.text.get(language)
+        if isinstance(question, MatrixQuestion):
+            found += [Indicator(f"{question.key}.{row.key}", question.key, index,
+                                f"{text} – {row.label.get(language)}")
+                      for index, row in enumerate(question.rows)]
+        else:
+            found.append(Indicator(question.key, question.key, 0, text))
+    return tuple(found)
+
+
+def _index(figures: list[QuestionFigures] | None, indicator: Indicator) -> int | None:
+    for question in figures or ():
+        if question.key == indicator.question_key and question.rows is not None:
+            return question.rows[indicator.row_index].index
+    return None
+
+
+def build_heatmap(session: Session, results: SurveyResults, language: str) -> SurveyHeatmap:
+    found = indicators(results, language)
+    names = dict(session.execute(select(Unit.key, Unit.name)).all())
+    decision = results.decision
+
+    def heat_row(cell: CellKey, label: str) -> HeatRow:
+        figures = results.figures(cell)
+        n = decision.n[cell] if figures is not None else None
+        return HeatRow(cell, label, n, tuple(_index(figures, i) for i in found))
+
+    rows = [heat_row(r.cell, r.label) for r in results.rows if r.cell != TOTAL]
+    rows += [heat_row(cell, _("%(unit)s, med underliggande enheter", unit=names.get(cell[1], cell[1])))
+             for cell in decision.layout.rows if cell[0] == "subtotal"]
+    total = heat_row(TOTAL, _("Hela staden"))
+    return SurveyHeatmap(found, tuple(rows), total, decision.threshold)
+
+
+def difference(value: int | None, city: int | None) -> int | None:
+    return value - city if value is not None and city is not None else None
+
+
+def heat_text(value: int | None, city: int | None) -> str:
+    """'72 (+5)': the index and its difference from the whole city; '–' when hidden."""
+    if value is None:
+        return "–"
+    diff = difference(value, city)
+    return f"{value}" if diff is None else f"{value} ({diff:+d})"
+
+
+def _heat_colour(value: int | None) -> str | None:
+    if value is None:
+        return None
+    return "green" if value >= 67 else "amber" if value >= 34 else "red"
+
+
+def heatmap_grid(heatmap: SurveyHeatmap) -> HeatGrid:
+    rows = [*heatmap.rows, heatmap.total]
+    return HeatGrid(
+        row_labels=tuple(r.label for r in rows),
+        column_labels=tuple(str(number) for number in range(1, len(heatmap.indicators) + 1)),
+        cells=tuple(tuple(HeatCell(heat_text(v, c), _heat_colour(v))
+                          for v, c in zip(r.values, heatmap.total.values, strict=True)) for r in rows),
+        row_title=_("Enhet"), column_title=_("Fråga (index 0–100)"),
+    )
+
+
+def heatmap_chart(heatmap: SurveyHeatmap, width: float = CONTENT_WIDTH) -> Drawing:
+    return heat_grid(heatmap_grid(heatmap), width=width, row_label_width=width * 0.25)
+
+
+def heatmap_table(heatmap: SurveyHeatmap) -> ChartTable:
+    return heat_grid_table(heatmap_grid(heatmap))
+
+
+# --- index over the rounds -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndexTrend:
+    indicator: Indicator
+    points: tuple[TrendPoint, ...]  # oldest first; None where the city's figure is hidden
+
+
+def survey_rounds(session: Session, round_: Round) -> list[Round]:
+    """Rounds of the same survey questionnaire key up to `round_`, oldest first."""
+    version = round_.version_of_kind("survey")
+    if version is None:
+        return []
+    found = session.scalars(
+        select(Round)
+        .join(round_questionnaires, round_questionnaires.c.round_id == Round.id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == round_questionnaires.c.questionnaire_version_id)
+        .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
+        .where(Questionnaire.key == version.questionnaire.key,
+               or_(Round.id == round_.id, Round.year < round_.year,
+                   and_(Round.year == round_.year, Round.id < round_.id)))
+        .order_by(Round.year, Round.id)
+    ).all()
+    return list(dict.fromkeys(found))
+
+
+def build_trends(session: Session, round_: Round, current: SurveyResults, language: str
+                 ) -> tuple[IndexTrend, ...]:
+    """Per indicator the whole city's index in each round (one results query set per round)."""
+    per_round: list[tuple[Round, list[QuestionFigures] | None]] = []
+    for earlier in survey_rounds(session, round_):
+        results = current if earlier.id == round_.id else survey_results(session, earlier, language)
+        per_round.append((earlier, results.figures(TOTAL) if results is not None else None))
+    return tuple(
+        IndexTrend(indicator, tuple(TrendPoint(str(r.year), _index(figures, indicator))
+                                    for r, figures in per_round))
+        for indicator in indicators(current, language)
+    )
+
+
+def trend_chart(item: IndexTrend) -> Drawing:
+    return trend(item.points)
+
+
+def trend_figures(item: IndexTrend) -> ChartTable:
+    return trend_table(item.points, label_header=_("Omgång"), value_header=_("Index (0–100)"))
+
+
+# --- the gap between a board and its staff --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GapRow:
+    unit_key: str
+    unit_name: str
+    statement_number: int
+    statement_key: str
+    statement_text: str
+    staff_label: str
+    level: Level | None  # the board's submitted rating
+    favourable: float | None  # share of staff answering favourably; None when hidden
+    n: int | None  # staff who answered the question; None when hidden
+
+    @property
+    def flagged(self) -> bool:
+        return (self.level is not None and self.level.rank == 0 and self.favourable is not None
+                and self.favourable < GAP_THRESHOLD_PERCENT)
+
+
+def _unit_cell(results: SurveyResults, key: str) -> CellKey:
+    """A unit's staff: its roll-up when units below it answer too, else its own respondents."""
+    cell = subtotal_cell(key)
+    return cell if cell in results.decision.layout.cells else group_cell(key)
+
+
+def build_gap(session: Session, round_: Round, results: SurveyResults, language: str) -> tuple[GapRow, ...]:
+    """Per invited unit and statement with a `staff_view` in the questionnaire: the board's
+    rating beside its staff's share of favourable answers (hidden below the threshold)."""
+    version = main_version(round_)
+    survey = round_.version_of_kind("survey")
+    if version is None or survey is None:
+        return ()
+    definition = version.parsed()
+    ratings = [q for q in definition.questions() if isinstance(q, RatingQuestion)]
+    linked = [(number, q) for number, q in enumerate(ratings, start=1)
+              if q.staff_view is not None and q.staff_view.survey == survey.questionnaire.key]
+    if not linked:
+        return ()
+    units = session.execute(
+        select(Unit.id, Unit.key, Unit.name).join(RoundUnit, RoundUnit.unit_id == Unit.id)
+        .where(RoundUnit.round_id == round_.id).order_by(Unit.name)).all()
+    answers = dict(session.execute(
+        select(UnitResponse.unit_id, UnitResponse.answers).where(
+            UnitResponse.round_id == round_.id, UnitResponse.questionnaire_version_id == version.id,
+            UnitResponse.status == "submitted")).all())
+    survey_definition = results.definition
+    rows: list[GapRow] = []
+    for uid, key, name in units:
+        figures = results.figures(_unit_cell(results, key))
+        for number, question in linked:
+            view = question.staff_view
+            assert view is not None
+            value = ((answers.get(uid) or {}).get(question.key) or {}).get("value")
+            level = _level_of(_levels(definition, question, language), value)
+            share, n = _favourable(figures, survey_definition, view.question, view.row, view.favourable)
+            label = view.label.get(language) if view.label else survey_definition.question(view.question).text.get(language)
+            rows.append(GapRow(key, name, number, question.key, question.text.get(language), label,
+                               level, share, n))
+    return tuple(rows)
+
+
+def _favourable(figures: list[QuestionFigures] | None, definition, question_key: str,  # type: ignore[no-untyped-def]
+                row_key: str | None, favourable: list[str]) -> tuple[float | None, int | None]:
+    for question in figures or ():
+        if question.key != question_key or question.rows is None:
+            continue
+        index = 0
+        if row_key is not None:
+            asked = definition.question(question_key)
+            index = [row.key for row in asked.rows].index(row_key)
+        answered = question.rows[index]
+        if not answered.base:
+            return None, None
+        count = sum(o.count for o in answered.options if o.value in favourable)
+        return 100.0 * count / answered.base, answered.base
+    return None, None
+
+
+def gap_share_text(row: GapRow) -> str:
+    if row.favourable is None:
+        return _("För få svar för att visa")
+    return f"{format_percent(row.favourable)} (n = {row.n})"
+
+
+def index_text(value: int | None) -> str:
+    return "–" if value is None else format_number(value)
+
+
+# --- breakdowns by the background questions --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    value: str
+    label: str
+    n: int | None  # respondents with this answer; None when hidden
+    values: tuple[int | None, ...]  # index per indicator; None when hidden
+
+
+@dataclass(frozen=True)
+class BreakdownTable:
+    question_key: str
+    question_text: str
+    rows: tuple[BreakdownRow, ...]
+
+
+def _atom(row_key: str, value: str) -> str:
+    return f"{row_key}:{value}" if row_key else value
+
+
+def build_breakdowns(session: Session, results: SurveyResults, language: str) -> tuple[BreakdownTable, ...]:
+    """The whole city's index per indicator split by each background question (`breakdown:
+    true`), every cell decided by `suppress(..., breakdowns=...)` and `apply_to_counts` (so a
+    follow-up question's smaller base is protected too). Grouped SQL, one set per question."""
+    round_ = results.round
+    definition = results.definition
+    background = [q for q in definition.questions() if isinstance(q, SingleChoiceQuestion) and q.breakdown]
+    found = indicators(results, language)
+    if not background or not found:
+        return ()
+    keys = {uid: key for key, uid in results.unit_ids.items()}
+    scored = sorted({i.question_key for i in found})
+    groups = [Group(cell[1], results.decision.layout.atom_n[cell]) for cell in results.decision.layout.cells
+              if cell[0] == "group"]
+    own_base: dict[str, dict[CellKey, int]] = {q: {} for q in scored}
+    own_counts: dict[str, dict[CellKey, dict[str, int]]] = {q: {} for q in scored}
+    for uid, question, row_key, value, n in session.execute(
+        select(SurveyResponse.unit_id, SurveyAnswer.question_key, SurveyAnswer.row_key, SurveyAnswer.value,
+               func.count())
+        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+        .where(SurveyResponse.round_id == round_.id, SurveyAnswer.question_key.in_(scored))
+        .group_by(SurveyResponse.unit_id, SurveyAnswer.question_key, SurveyAnswer.row_key, SurveyAnswer.value)
+    ):
+        own_counts[question].setdefault(group_cell(keys[uid]), {})[_atom(row_key, value)] = int(n)
+    for uid, question, n in session.execute(
+        select(SurveyResponse.unit_id, SurveyAnswer.question_key, func.count(func.distinct(SurveyAnswer.response_id)))
+        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+        .where(SurveyResponse.round_id == round_.id, SurveyAnswer.question_key.in_(scored))
+        .group_by(SurveyResponse.unit_id, SurveyAnswer.question_key)
+    ):
+        own_base[question][group_cell(keys[uid])] = int(n)
+
+    tables = []
+    for asked in background:
+        by = aliased(SurveyAnswer)
+        respondents: dict[str, dict[str, int]] = {}
+        for uid, value, n in session.execute(
+            select(SurveyResponse.unit_id, SurveyAnswer.value, func.count())
+            .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+            .where(SurveyResponse.round_id == round_.id, SurveyAnswer.question_key == asked.key)
+            .group_by(SurveyResponse.unit_id, SurveyAnswer.value)
+        ):
+            respondents.setdefault(keys[uid], {})[value] = int(n)
+        decision = suppress(groups, round_.anonymity_threshold, breakdowns=[Breakdown(asked.key, respondents)])
+        base = {q: dict(own_base[q]) for q in scored}
+        counts = {q: {cell: dict(c) for cell, c in own_counts[q].items()} for q in scored}
+        split = select(SurveyResponse.unit_id, by.value, SurveyAnswer.question_key).join(
+            SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id).join(
+            by, and_(by.response_id == SurveyAnswer.response_id, by.question_key == asked.key)).where(
+            SurveyResponse.round_id == round_.id, SurveyAnswer.question_key.in_(scored))
+        for uid, value, question, row_key, option, n in session.execute(
+            split.add_columns(SurveyAnswer.row_key, SurveyAnswer.value, func.count())
+            .group_by(SurveyResponse.unit_id, by.value, SurveyAnswer.question_key, SurveyAnswer.row_key,
+                      SurveyAnswer.value)
+        ):
+            atom = breakdown_cell(asked.key, value, group_cell(keys[uid]))
+            counts[question].setdefault(atom, {})[_atom(row_key, option)] = int(n)
+        answered: dict[tuple[str, str], int] = {}
+        for uid, value, question, n in session.execute(
+            split.add_columns(func.count(func.distinct(SurveyAnswer.response_id)))
+            .group_by(SurveyResponse.unit_id, by.value, SurveyAnswer.question_key)
+        ):
+            base[question][breakdown_cell(asked.key, value, group_cell(keys[uid]))] = int(n)
+            answered[(question, keys[uid])] = answered.get((question, keys[uid]), 0) + int(n)
+        for question in scored:
+            for cell, n in own_base[question].items():
+                # The group's answers without a background answer: the rest of its base.
+                base[question][("by-none", asked.key, *cell)] = n - answered.get((question, cell[1]), 0)
+        protected = {q: apply_to_counts(decision, QuestionCounts(q, base[q], counts[q])) for q in scored}
+        options = definition.options_of(asked)
+        rows = []
+        for option in options:
+            cell = breakdown_cell(asked.key, option.value, TOTAL)
+            shown = decision.shown(cell)
+            rows.append(BreakdownRow(
+                option.value, option.label.get(language), decision.n[cell] if shown else None,
+                tuple(_index([_question_figures(definition, definition.question(i.question_key),
+                                                protected[i.question_key], cell, language)], i)
+                      if shown else None for i in found)))
+        tables.append(BreakdownTable(asked.key, asked.text.get(language), tuple(rows)))
+    return tuple(tables)

@@ -1,0 +1,385 @@
+"""The city-wide self-assessment comparison of a round: units × statements with each unit's
+level, the counts per level under each statement, the change since each unit's previous round,
+and the city's distribution per statement round by round.
+
+`build_comparison` and `build_history` compute the content once (one query per table, never one
+per unit); the pages (views/city.py), the city PDF and the exports show the same dataclasses.
+The change since the previous round is the unit report's own comparison (`unit_report._change`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from reportlab.graphics.shapes import Drawing
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from app.definitions.schema import RatingQuestion
+from app.models import Questionnaire, QuestionnaireVersion, Round, RoundUnit, Unit, UnitResponse
+from app.reports.charts import (
+    ChartTable,
+    HeatCell,
+    HeatGrid,
+    Segment,
+    StackedRow,
+    heat_grid,
+    heat_grid_table,
+    stacked_bars,
+    stacked_bars_table,
+)
+from app.reports.pdf import CONTENT_WIDTH
+from app.reports.unit_report import (
+    Level,
+    LevelCount,
+    ReportNotFound,
+    _change,
+    _level_of,
+    _levels,
+    short_label,
+)
+from app.services import Problem
+from app.services.rounds import main_version
+
+# The unit kinds the comparison can be filtered by (the kinds that answer the self-assessment).
+KIND_FILTERS: tuple[str, ...] = ("board", "district_board", "company")
+SORTS: tuple[str, ...] = ("name", "weak")
+# Symbols beside the colour so that a level is never told by colour alone.
+LEVEL_SYMBOLS: dict[int, str] = {0: "✓", 1: "◐", 2: "✗"}
+CHANGE_SYMBOLS: dict[str, str] = {"better": "↑", "same": "=", "worse": "↓", "not_comparable": "?"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    kind: str | None = None  # one of KIND_FILTERS
+    part: str | None = None  # a unit key: it and its descendants
+    sort: str = "name"  # one of SORTS
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One unit's rating of one statement, and the change since its previous round."""
+
+    statement_key: str
+    level: Level | None  # None: not submitted or not rated
+    previous: Level | None
+    change: str | None  # one of unit_report.CHANGES; None without two ratings
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    key: str
+    name: str
+    kind: str
+    status: str  # submitted | draft | reopened | not_started
+    previous_year: int | None
+    cells: tuple[Cell, ...]  # in the order of Comparison.statements
+
+    @property
+    def weak(self) -> int:
+        """Statements at a level below the top one ('Delvis' or 'Nej')."""
+        return sum(1 for cell in self.cells if cell.level is not None and cell.level.rank > 0)
+
+
+@dataclass(frozen=True)
+class StatementColumn:
+    number: int  # the statement's number in the questionnaire
+    key: str
+    text: str
+    distribution: tuple[LevelCount, ...]  # the shown units' submitted ratings per level
+    changes: tuple[tuple[str, int], ...]  # (better|same|worse|not_comparable, units)
+
+    @property
+    def weak(self) -> int:
+        return sum(item.count for item in self.distribution if item.level.rank > 0)
+
+    @property
+    def counted(self) -> int:
+        return sum(item.count for item in self.distribution)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    round_key: str
+    round_name: str
+    year: int
+    questionnaire_key: str
+    questionnaire_title: str
+    levels: tuple[Level, ...]
+    statements: tuple[StatementColumn, ...]  # those with most units at a lower level first
+    units: tuple[UnitRow, ...]
+    filters: Filters
+    invited: int  # invited units that pass the filters
+    submitted: int  # of those, units that have submitted
+
+
+def _round(session: Session, round_key: str) -> Round:
+    found = session.scalar(select(Round).where(Round.key == round_key))
+    if found is None:
+        raise ReportNotFound(Problem(_l("okänd omgång '%(key)s'", key=round_key), "round"))
+    return found
+
+
+def _rating_questions(version: QuestionnaireVersion) -> list[RatingQuestion]:
+    return [q for q in version.parsed().questions() if isinstance(q, RatingQuestion)]
+
+
+def descendants(units: Iterable[tuple[int, str, int | None]], key: str) -> set[int]:
+    """Ids of the unit `key` and every unit below it, from (id, key, parent_id) rows."""
+    rows = list(units)
+    children: dict[int | None, list[int]] = {}
+    for uid, _key, parent in rows:
+        children.setdefault(parent, []).append(uid)
+    start = [uid for uid, k, _p in rows if k == key]
+    found: set[int] = set()
+    while start:
+        uid = start.pop()
+        if uid not in found:
+            found.add(uid)
+            start.extend(children.get(uid, []))
+    return found
+
+
+def build_comparison(session: Session, round_key: str, filters: Filters = Filters(),
+                     language: str = "sv") -> Comparison:
+    """The comparison of the round's self-assessment over the invited units that pass `filters`."""
+    round_ = _round(session, round_key)
+    version = main_version(round_)
+    if version is None:
+        raise ReportNotFound(Problem(_l("omgången '%(key)s' har ingen självskattning", key=round_key), "round"))
+    definition = version.parsed()
+    questions = _rating_questions(version)
+    levels = tuple(_levels(definition, questions[0], language)) if questions else ()
+    all_units = session.execute(select(Unit.id, Unit.key, Unit.parent_id)).all()
+    allowed = descendants(all_units, filters.part) if filters.part else None
+
+    invited = session.execute(
+        select(Unit.id, Unit.key, Unit.name, Unit.kind)
+        .join(RoundUnit, RoundUnit.unit_id == Unit.id)
+        .where(RoundUnit.round_id == round_.id)
+    ).all()
+    invited = [row for row in invited
+               if (filters.kind is None or row.kind == filters.kind)
+               and (allowed is None or row.id in allowed)]
+    responses = {unit_id: (status, answers) for unit_id, status, answers in session.execute(
+        select(UnitResponse.unit_id, UnitResponse.status, UnitResponse.answers).where(
+            UnitResponse.round_id == round_.id, UnitResponse.questionnaire_version_id == version.id))}
+    previous = _previous_answers(session, round_, version.questionnaire.key, [row.id for row in invited])
+
+    rows: list[UnitRow] = []
+    for uid, key, name, kind in invited:
+        status, answers = responses.get(uid, ("not_started", {}))
+        submitted = answers if status == "submitted" else {}
+        before = previous.get(uid)
+        cells = []
+        for question in questions:
+            level = _level_of(levels, _value(submitted, question.key))
+            then = None
+            if before is not None:
+                then = _previous_level(before[1], question.key, language)
+            cells.append(Cell(question.key, level, then, _change(then, level, levels)))
+        rows.append(UnitRow(key, name, kind, status, before[0].year if before else None, tuple(cells)))
+
+    columns = []
+    for index, (number, question) in enumerate(enumerate(questions, start=1)):
+        counts = Counter(row.cells[index].level.value for row in rows if row.cells[index].level is not None)
+        changes = Counter(row.cells[index].change for row in rows if row.cells[index].change is not None)
+        columns.append(StatementColumn(
+            number, question.key, question.text.get(language),
+            tuple(LevelCount(level, counts[level.value]) for level in levels),
+            tuple((change, changes[change]) for change in ("better", "same", "worse", "not_comparable")
+                  if changes[change]),
+        ))
+    order = sorted(range(len(columns)), key=lambda i: (-columns[i].weak, columns[i].number))
+    ordered_rows = tuple(
+        UnitRow(r.key, r.name, r.kind, r.status, r.previous_year, tuple(r.cells[i] for i in order))
+        for r in rows
+    )
+    if filters.sort == "weak":
+        ordered_rows = tuple(sorted(ordered_rows, key=lambda r: (-r.weak, r.name.casefold())))
+    else:
+        ordered_rows = tuple(sorted(ordered_rows, key=lambda r: r.name.casefold()))
+    return Comparison(
+        round_key=round_.key, round_name=round_.name, year=round_.year,
+        questionnaire_key=version.questionnaire.key,
+        questionnaire_title=definition.title.get(language),
+        levels=levels, statements=tuple(columns[i] for i in order), units=ordered_rows,
+        filters=filters, invited=len(rows),
+        submitted=sum(1 for r in rows if r.status == "submitted"),
+    )
+
+
+def _value(answers: dict[str, Any] | None, key: str) -> object:
+    return ((answers or {}).get(key) or {}).get("value")
+
+
+def _previous_level(response: UnitResponse, key: str, language: str) -> Level | None:
+    definition = response.questionnaire_version.parsed()
+    try:
+        question = definition.question(key)
+    except KeyError:
+        return None
+    if not isinstance(question, RatingQuestion):
+        return None
+    return _level_of(_levels(definition, question, language), _value(response.answers, key))
+
+
+def _earlier(round_: Round) -> Any:
+    return or_(Round.year < round_.year, and_(Round.year == round_.year, Round.id < round_.id))
+
+
+def _previous_answers(session: Session, round_: Round, questionnaire_key: str, unit_ids: Sequence[int]
+                      ) -> dict[int, tuple[Round, UnitResponse]]:
+    """Per unit its submitted answers to the same questionnaire key in its latest earlier round
+    (the unit report's rule), in one query for all units."""
+    if not unit_ids:
+        return {}
+    found: dict[int, tuple[Round, UnitResponse]] = {}
+    for earlier, response in session.execute(
+        select(Round, UnitResponse)
+        .join(UnitResponse, UnitResponse.round_id == Round.id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == UnitResponse.questionnaire_version_id)
+        .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
+        .where(UnitResponse.unit_id.in_(unit_ids), UnitResponse.status == "submitted",
+               Questionnaire.key == questionnaire_key, _earlier(round_))
+        .order_by(Round.year.desc(), Round.id.desc())
+    ).all():
+        found.setdefault(response.unit_id, (earlier, response))
+    return found
+
+
+# --- over the years --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundDistribution:
+    round_key: str
+    label: str  # "Granskning 2025 (2025)"
+    year: int
+    distribution: tuple[LevelCount, ...]
+
+
+@dataclass(frozen=True)
+class StatementHistory:
+    number: int
+    key: str
+    text: str
+    rounds: tuple[RoundDistribution, ...]  # oldest first, up to the round itself
+
+
+def build_history(session: Session, round_key: str, language: str = "sv") -> tuple[StatementHistory, ...]:
+    """Per statement the city's distribution of submitted ratings in every round of the same
+    questionnaire key up to this round: one query over all those rounds."""
+    round_ = _round(session, round_key)
+    version = main_version(round_)
+    if version is None:
+        return ()
+    definition = version.parsed()
+    questions = _rating_questions(version)
+    levels = tuple(_levels(definition, questions[0], language)) if questions else ()
+    counts: dict[int, Counter[tuple[str, str]]] = {}
+    rounds: dict[int, Round] = {}
+    for earlier, answers in session.execute(
+        select(Round, UnitResponse.answers)
+        .join(UnitResponse, UnitResponse.round_id == Round.id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == UnitResponse.questionnaire_version_id)
+        .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
+        .where(UnitResponse.status == "submitted", Questionnaire.key == version.questionnaire.key,
+               or_(Round.id == round_.id, _earlier(round_)))
+    ).all():
+        rounds[earlier.id] = earlier
+        tally = counts.setdefault(earlier.id, Counter())
+        for question in questions:
+            value = _value(answers, question.key)
+            if value is not None:
+                tally[(question.key, str(value))] += 1
+    order = sorted(rounds.values(), key=lambda r: (r.year, r.id))
+    return tuple(
+        StatementHistory(number, question.key, question.text.get(language), tuple(
+            RoundDistribution(r.key, f"{r.name} ({r.year})", r.year, tuple(
+                LevelCount(level, counts[r.id][(question.key, level.value)]) for level in levels))
+            for r in order))
+        for number, question in enumerate(questions, start=1)
+    )
+
+
+# --- wording and charts shared by the pages, the PDF and the exports --------------------------
+
+
+def level_symbol(level: Level | None) -> str:
+    return LEVEL_SYMBOLS.get(level.rank, "•") if level is not None else "–"
+
+
+def cell_text(cell: Cell) -> str:
+    """'✓ Ja', '◐ Delvis ↑', '–' (the symbol and the short label say what the colour says)."""
+    if cell.level is None:
+        return "–"
+    text = f"{level_symbol(cell.level)} {short_label(cell.level)}"
+    if cell.change is not None:
+        text += f" {CHANGE_SYMBOLS[cell.change]}"
+    return text
+
+
+def change_label(change: str | None) -> str:
+    return {
+        "better": _("Bättre"), "same": _("Samma"), "worse": _("Sämre"),
+        "not_comparable": _("Kan inte jämföras"),
+    }.get(change or "", _("Ingen jämförelse"))
+
+
+def comparison_grid(comparison: Comparison) -> HeatGrid:
+    return HeatGrid(
+        row_labels=tuple(row.name for row in comparison.units),
+        column_labels=tuple(str(s.number) for s in comparison.statements),
+        cells=tuple(tuple(HeatCell(cell_text(cell), cell.level.colour if cell.level else None)
+                          for cell in row.cells) for row in comparison.units),
+        row_title=_("Enhet"),
+        column_title=_("Påstående"),
+    )
+
+
+def comparison_chart(comparison: Comparison, width: float = CONTENT_WIDTH) -> Drawing:
+    return heat_grid(comparison_grid(comparison), width=width)
+
+
+def comparison_table(comparison: Comparison) -> ChartTable:
+    return heat_grid_table(comparison_grid(comparison))
+
+
+def comparison_alt(comparison: Comparison) -> str:
+    return _("Rutnät: %(n)d enheters bedömningar av %(m)d påståenden. Varje ruta visar nivån "
+             "med färg, symbol och text. Siffrorna finns i tabellen.",
+             n=len(comparison.units), m=len(comparison.statements))
+
+
+def history_rows(history: StatementHistory) -> list[StackedRow]:
+    return [StackedRow(item.label, tuple(Segment(c.level.label, c.count, c.level.colour)
+                                          for c in item.distribution))
+            for item in history.rounds]
+
+
+def history_chart(history: StatementHistory, width: float = CONTENT_WIDTH) -> Drawing:
+    return stacked_bars(history_rows(history), width=width, label_width=width * 0.3)
+
+
+def history_table(history: StatementHistory) -> ChartTable:
+    return stacked_bars_table(history_rows(history), label_header=_("Omgång"))
+
+
+def distribution_rows(comparison: Comparison) -> list[StackedRow]:
+    return [StackedRow(f"{s.number}. {s.text}", tuple(Segment(c.level.label, c.count, c.level.colour)
+                                                       for c in s.distribution))
+            for s in comparison.statements]
+
+
+def distribution_chart(comparison: Comparison, width: float = CONTENT_WIDTH) -> Drawing:
+    return stacked_bars(distribution_rows(comparison), width=width)
+
+
+def distribution_table(comparison: Comparison) -> ChartTable:
+    return stacked_bars_table(distribution_rows(comparison), label_header=_("Påstående"))

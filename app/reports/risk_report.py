@@ -1,0 +1,157 @@
+"""The risk section of the unit report and of the city-wide picture: the risk matrix as a heat
+grid (one chart code path, SVG on pages and a drawing in PDFs), the register sorted by level and,
+per self-assessment statement at Delvis/Nej, whether a measure exists.
+
+`build_risk_section` computes the unit's section once; `templates/reports/_risks.html` and
+`risk_flowables` show the same content. `city_risk_flowables` gives the city-wide lägesbild its
+risk pages from `app.services.risks.city_overview`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from reportlab.platypus import Flowable, KeepTogether
+
+from app.definitions.schema import RiskLevel, RiskTemplate
+from app.models import Round, Unit
+from app.reports.charts import HeatCell, HeatGrid, heat_grid, heat_grid_table
+from app.reports.pdf import data_table, level_badge, para, styles
+from app.services import risks as service
+from app.services.submissions import NotFound, get_response
+
+
+def matrix_grid(template: RiskTemplate, risks: Iterable[service.Risk] | None, language: str, *,
+                cells: list[list[service.RiskCell]] | None = None) -> HeatGrid:
+    """Likelihood (rows, most likely on top) × consequence, each cell coloured by its level and
+    showing the number of risks in it and the level."""
+    rows = cells if cells is not None else service.risk_matrix(template, risks or ())
+    return HeatGrid(
+        row_labels=tuple(f"{row[0].likelihood.value} {row[0].likelihood.label.get(language)}" for row in rows),
+        column_labels=tuple(f"{o.value} {o.label.get(language)}" for o in template.consequence.options),
+        cells=tuple(tuple(HeatCell(f"{cell.count} · {cell.level.label.get(language)}", cell.level.colour)
+                          for cell in row) for row in rows),
+        row_title=template.likelihood.label.get(language),
+        column_title=template.consequence.label.get(language),
+    )
+
+
+@dataclass(frozen=True)
+class RiskRow:
+    risk: service.Risk
+    level: RiskLevel | None
+    forms: str  # the forms of influence, as labels
+
+
+@dataclass(frozen=True)
+class RiskSection:
+    status: str  # not_started | draft | submitted | reopened
+    template: RiskTemplate
+    rows: tuple[RiskRow, ...]
+    grid: HeatGrid
+    coverage: tuple[service.StatementCoverage, ...]
+    language: str
+
+    def drawing(self):  # type: ignore[no-untyped-def]
+        return heat_grid(self.grid)
+
+    def table(self):  # type: ignore[no-untyped-def]
+        return heat_grid_table(self.grid)
+
+
+def build_risk_section(session, round_: Round, unit: Unit, language: str) -> RiskSection | None:  # type: ignore[no-untyped-def]
+    """The unit's register in the round, or None when the round has no risk template."""
+    try:
+        target = service.register_target(session, round_, unit)
+    except NotFound:
+        return None
+    template = service.template_of(target)
+    response = get_response(session, target)
+    risks = service.sorted_register(template, service.risks_of(response.answers if response else {}))
+    labels = {f.key: f.label.get(language) for f in template.forms}
+    own = service.self_assessment_answers(session, round_, unit)
+    coverage = service.statement_coverage(own[0], own[1], risks, language) if own else []
+    return RiskSection(
+        status=response.status if response is not None else "not_started", template=template,
+        rows=tuple(RiskRow(r, service.level_of(template, r), ", ".join(labels.get(f, f) for f in r.forms))
+                   for r in risks),
+        grid=matrix_grid(template, risks, language), coverage=tuple(coverage), language=language,
+    )
+
+
+def _level_cell(level: RiskLevel | None, value: int | None, language: str) -> Flowable | str:
+    if level is None:
+        return _("Ej bedömd")
+    return level_badge(f"{level.label.get(language)} ({value})", level.colour)
+
+
+def _measures_text(risk: service.Risk) -> str:
+    if not risk.measures:
+        return _("Ingen åtgärd")
+    return "\n".join(
+        f"{m.action} – {m.owner or _('ansvarig saknas')}, {m.due_on.isoformat() if m.due_on else '–'}, "
+        f"{service.MEASURE_STATUS_LABELS.get(m.status, m.status)}" for m in risk.measures)
+
+
+def risk_flowables(section: RiskSection | None) -> list[Flowable]:
+    """The unit PDF's risk section (nothing when the round has no risk template)."""
+    if section is None:
+        return []
+    s = styles()
+    story: list[Flowable] = [para(_("Riskanalys"), s.h1)]
+    if not section.rows:
+        story.append(para(_("Enheten har inte dokumenterat några risker i omgången."), s.body))
+    else:
+        story.append(KeepTogether([para(_("Riskmatris: antal risker per ruta"), s.h2), heat_grid(section.grid)]))
+        story.append(para(_("Riskregister"), s.h2))
+        story.append(data_table(
+            (_("Verksamhet eller moment"), _("Former av påverkan"), _("Risknivå"), _("Åtgärder")),
+            [(row.risk.activity, row.forms, _level_cell(row.level, row.risk.value, section.language),
+              _measures_text(row.risk)) for row in section.rows]))
+    story += coverage_flowables(section.coverage, section.language)
+    return story
+
+
+def coverage_flowables(coverage: Sequence[service.StatementCoverage], language: str) -> list[Flowable]:
+    if not coverage:
+        return []
+    s = styles()
+    return [para(_("Påståenden bedömda som delvis eller nej"), s.h2), data_table(
+        (_("Påstående"), _("Bedömning"), _("Risker"), _("Åtgärd finns")),
+        [(item.text, item.rating.label.get(language), item.risks, _("Ja") if item.has_measure else _("Nej"))
+         for item in coverage])]
+
+
+def city_risk_flowables(overview: service.CityOverview, language: str) -> list[Flowable]:
+    """The city-wide lägesbild's risk pages: matrix, recurring risks, highest risks, measures past
+    due and the units without any documented risk."""
+    s = styles()
+    story: list[Flowable] = [
+        para(_("Riskanalys i staden"), s.h1),
+        para(_("%(n)d av %(m)d inbjudna enheter har lämnat in sitt riskregister.",
+               n=overview.submitted, m=overview.invited), s.body),
+        heat_grid(matrix_grid(overview.template, None, language, cells=overview.matrix)),
+    ]
+    if overview.by_catalogue:
+        story += [para(_("Risker som återkommer i flera enheter"), s.h2), data_table(
+            (_("Exempel i katalogen"), _("Enheter"), _("Risker")),
+            [(g.label, ", ".join(g.units), g.risks) for g in overview.by_catalogue])]
+    if overview.by_form:
+        story += [para(_("Former av påverkan i flera enheter"), s.h2), data_table(
+            (_("Form av påverkan"), _("Enheter"), _("Risker")),
+            [(g.label, len(g.units), g.risks) for g in overview.by_form])]
+    if overview.highest:
+        story += [para(_("De högsta riskerna"), s.h2), data_table(
+            (_("Enhet"), _("Verksamhet eller moment"), _("Risknivå"), _("Åtgärder")),
+            [(r.unit_name, r.risk.activity, _level_cell(r.level, r.risk.value, language), _measures_text(r.risk))
+             for r in overview.highest])]
+    if overview.overdue:
+        story += [para(_("Åtgärder som passerat sitt datum"), s.h2), data_table(
+            (_("Enhet"), _("Åtgärd"), _("Ansvarig"), _("Klart senast")),
+            [(o.unit_name, o.measure.action, o.measure.owner,
+              o.measure.due_on.isoformat() if o.measure.due_on else "") for o in overview.overdue])]
+    story += [para(_("Enheter utan dokumenterade risker"), s.h2),
+              para(", ".join(u.name for u in overview.without_risks) or _("Inga."), s.body)]
+    return story

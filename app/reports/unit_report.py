@@ -1,0 +1,516 @@
+"""The unit's own report on a round: its ratings, motivations and description, the change since
+its previous round, and how all units in the round rated each statement.
+
+`build_unit_report` computes the content once as dataclasses; the HTML page
+(templates/reports/unit.html) and `render_unit_pdf` show the same content, and the same chart
+(`distribution_chart`, with `distribution_table` as its figures).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from reportlab.graphics.shapes import Drawing
+from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.definitions.schema import (
+    Definition,
+    MatrixQuestion,
+    MultipleChoiceQuestion,
+    Question,
+    RatingQuestion,
+    SingleChoiceQuestion,
+)
+from app.models import Questionnaire, QuestionnaireVersion, Round, RoundUnit, Unit, UnitResponse
+from app.reports.charts import ChartTable, Segment, StackedRow, stacked_bars, stacked_bars_table
+from app.reports.pdf import (
+    CONTENT_WIDTH,
+    ReportMeta,
+    build_pdf,
+    data_table,
+    level_badge,
+    level_colour,
+    para,
+    styles,
+)
+from app.reports.risk_report import RiskSection, build_risk_section, risk_flowables
+from app.services import Problem, ServiceError
+from app.services.rounds import main_version
+
+LOCAL_TIME = ZoneInfo("Europe/Stockholm")
+# Change since the previous round, by score (higher is better) or else by the scale's order.
+CHANGES: tuple[str, ...] = ("better", "same", "worse", "not_comparable")
+
+
+class ReportNotFound(ServiceError):
+    """The round or unit does not exist, or the unit was not invited to the round."""
+
+
+# --- content ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Level:
+    """An option of a rating scale: its stored value, label, colour, score and place on the
+    scale (0 is the first, best option)."""
+
+    value: str
+    label: str
+    colour: str | None
+    score: float | None
+    rank: int
+
+
+@dataclass(frozen=True)
+class PreviousRating:
+    round_key: str
+    round_name: str
+    year: int
+    level: Level | None  # None: the statement was not rated then
+    change: str | None  # one of CHANGES; None when either rating is missing
+
+
+@dataclass(frozen=True)
+class LevelCount:
+    level: Level
+    count: int
+
+
+@dataclass(frozen=True)
+class StatementResult:
+    number: int
+    key: str
+    text: str
+    rating: Level | None
+    motivation: str
+    previous: PreviousRating | None
+    distribution: tuple[LevelCount, ...]  # submitted units of the round, per level
+
+    @property
+    def counted(self) -> int:
+        return sum(item.count for item in self.distribution)
+
+
+@dataclass(frozen=True)
+class DescriptionAnswer:
+    key: str
+    question: str
+    answer: str  # "" when not answered
+
+
+@dataclass(frozen=True)
+class DescriptionSection:
+    title: str
+    answers: tuple[DescriptionAnswer, ...]
+
+
+@dataclass(frozen=True)
+class UnitReport:
+    round_key: str
+    round_name: str
+    round_year: int
+    unit_key: str
+    unit_name: str
+    questionnaire_title: str
+    status: str  # not_started | draft | submitted | reopened
+    submitted_on: date | None
+    submitted_by: str
+    updated_on: date | None
+    previous_round: tuple[str, int] | None  # (name, year) of the round compared with
+    submitted_units: int  # units whose submitted answers make up the distributions
+    invited_units: int
+    statements: tuple[StatementResult, ...]
+    descriptions: tuple[DescriptionSection, ...]
+    language: str
+    made_on: date
+    risks: RiskSection | None = None  # the risk register's section (app.reports.risk_report)
+
+
+def build_unit_report(session: Session, round_key: str, unit_key: str,
+                      language: str = "sv") -> UnitReport:
+    """The report's content, in `language` (sv or en) for the questionnaire's texts."""
+    round_ = session.scalar(select(Round).where(Round.key == round_key))
+    if round_ is None:
+        raise ReportNotFound(Problem(_l("okänd omgång '%(key)s'", key=round_key), "round"))
+    unit = session.scalar(select(Unit).where(Unit.key == unit_key))
+    if unit is None:
+        raise ReportNotFound(Problem(_l("okänd enhet '%(key)s'", key=unit_key), "unit"))
+    invited = session.scalar(select(RoundUnit.id).where(
+        RoundUnit.round_id == round_.id, RoundUnit.unit_id == unit.id))
+    version = main_version(round_)
+    if invited is None or version is None:
+        raise ReportNotFound(Problem(
+            _l("enheten '%(unit)s' är inte inbjuden till omgången '%(round)s'",
+               unit=unit_key, round=round_key), "unit"))
+    definition = version.parsed()
+    response = session.scalar(select(UnitResponse).where(
+        UnitResponse.round_id == round_.id, UnitResponse.unit_id == unit.id,
+        UnitResponse.questionnaire_version_id == version.id))
+    answers: dict[str, Any] = dict(response.answers or {}) if response is not None else {}
+    previous = _previous_response(session, round_, unit, version.questionnaire.key)
+    counts, submitted_units = _round_counts(session, round_, version)
+    invited_units = session.scalar(
+        select(func.count()).select_from(RoundUnit).where(RoundUnit.round_id == round_.id)) or 0
+
+    statements = []
+    ratings = [q for q in definition.questions() if isinstance(q, RatingQuestion)]
+    for number, question in enumerate(ratings, start=1):
+        levels = _levels(definition, question, language)
+        answer = answers.get(question.key) or {}
+        rating = _level_of(levels, answer.get("value"))
+        statements.append(StatementResult(
+            number=number,
+            key=question.key,
+            text=question.text.get(language),
+            rating=rating,
+            motivation=str(answer.get("motivation") or ""),
+            previous=_previous_rating(previous, question.key, levels, language, rating),
+            distribution=tuple(LevelCount(level, counts[question.key][level.value])
+                               for level in levels),
+        ))
+    return UnitReport(
+        round_key=round_.key,
+        round_name=round_.name,
+        round_year=round_.year,
+        unit_key=unit.key,
+        unit_name=unit.name,
+        questionnaire_title=definition.title.get(language),
+        status=response.status if response is not None else "not_started",
+        submitted_on=_local_date(response.submitted_at) if response is not None
+        and response.status == "submitted" else None,
+        submitted_by=_person(response.submitted_by) if response is not None
+        and response.status == "submitted" else "",
+        updated_on=_local_date(response.updated_at) if response is not None else None,
+        previous_round=(previous[0].name, previous[0].year) if previous else None,
+        submitted_units=submitted_units,
+        invited_units=invited_units,
+        statements=tuple(statements),
+        descriptions=_descriptions(definition, answers, language),
+        language=language,
+        made_on=datetime.now(LOCAL_TIME).date(),
+        risks=build_risk_section(session, round_, unit, language),
+    )
+
+
+def _levels(definition: Definition, question: RatingQuestion, language: str) -> list[Level]:
+    return [Level(option.value, option.label.get(language), option.colour, option.score, rank)
+            for rank, option in enumerate(definition.options_of(question))]
+
+
+def _level_of(levels: Sequence[Level], value: object) -> Level | None:
+    return next((level for level in levels if level.value == value), None)
+
+
+def _round_counts(session: Session, round_: Round, version: QuestionnaireVersion
+                  ) -> tuple[dict[str, Counter[str]], int]:
+    """Per statement key the number of submitted units at each value, and how many units
+    submitted: one query, one pass over the round's submitted answers."""
+    counts: dict[str, Counter[str]] = {}
+    submitted = 0
+    rating_keys = [q.key for q in version.parsed().questions() if isinstance(q, RatingQuestion)]
+    for key in rating_keys:
+        counts[key] = Counter()
+    for answers in session.scalars(select(UnitResponse.answers).where(
+            UnitResponse.round_id == round_.id,
+            UnitResponse.questionnaire_version_id == version.id,
+            UnitResponse.status == "submitted")):
+        submitted += 1
+        for key in rating_keys:
+            value = ((answers or {}).get(key) or {}).get("value")
+            if value is not None:
+                counts[key][value] += 1
+    return counts, submitted
+
+
+def _previous_response(session: Session, round_: Round, unit: Unit, questionnaire_key: str
+                       ) -> tuple[Round, UnitResponse] | None:
+    """The unit's submitted answers to the same questionnaire key in its latest earlier round
+    (an earlier year, or the same year and created before)."""
+    row = session.execute(
+        select(Round, UnitResponse)
+        .join(UnitResponse, UnitResponse.round_id == Round.id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == UnitResponse.questionnaire_version_id)
+        .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
+        .where(
+            UnitResponse.unit_id == unit.id,
+            UnitResponse.status == "submitted",
+            Questionnaire.key == questionnaire_key,
+            or_(Round.year < round_.year, and_(Round.year == round_.year, Round.id < round_.id)),
+        )
+        .order_by(Round.year.desc(), Round.id.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def _previous_rating(previous: tuple[Round, UnitResponse] | None, key: str,
+                     levels: Sequence[Level], language: str, now: Level | None
+                     ) -> PreviousRating | None:
+    if previous is None:
+        return None
+    round_, response = previous
+    definition = response.questionnaire_version.parsed()
+    then: Level | None = None
+    try:
+        question = definition.question(key)
+    except KeyError:
+        question = None
+    if isinstance(question, RatingQuestion):
+        value = ((response.answers or {}).get(key) or {}).get("value")
+        then = _level_of(_levels(definition, question, language), value)
+    return PreviousRating(round_.key, round_.name, round_.year, then, _change(then, now, levels))
+
+
+def _change(then: Level | None, now: Level | None, levels: Sequence[Level]) -> str | None:
+    if then is None or now is None:
+        return None
+    if then.score is not None and now.score is not None:
+        difference = now.score - then.score
+    else:
+        # Without scores, compare places on today's scale (the first option is the best).
+        same_then = _level_of(levels, then.value)
+        if same_then is None:
+            return "not_comparable"
+        difference = same_then.rank - now.rank
+    return "better" if difference > 0 else "worse" if difference < 0 else "same"
+
+
+def _descriptions(definition: Definition, answers: dict[str, Any], language: str
+                  ) -> tuple[DescriptionSection, ...]:
+    sections = []
+    for section in definition.sections:
+        items = tuple(
+            DescriptionAnswer(q.key, q.text.get(language),
+                              answer_text(definition, q, answers.get(q.key), language))
+            for q in section.questions if not isinstance(q, RatingQuestion)
+        )
+        if items:
+            sections.append(DescriptionSection(section.title.get(language), items))
+    return tuple(sections)
+
+
+def answer_text(definition: Definition, question: Question, value: Any, language: str) -> str:
+    """An answer that is not a rating, as the text a reader sees (labels, not stored values)."""
+    if value is None or value == "":
+        return ""
+    labels = {o.value: o.label.get(language) for o in definition.options_of(question)}
+    if isinstance(question, SingleChoiceQuestion):
+        text = labels.get(value.get("value"), value.get("value") or "")
+        return f"{text}: {value['other']}" if value.get("other") else text
+    if isinstance(question, MultipleChoiceQuestion):
+        text = ", ".join(labels.get(v, v) for v in value.get("values", []))
+        return f"{text}: {value['other']}" if value.get("other") else text
+    if isinstance(question, MatrixQuestion):
+        rows = {row.key: row.label.get(language) for row in question.rows}
+        return "; ".join(f"{rows.get(r, r)}: {labels.get(v, v)}"
+                         for r, v in value.get("rows", {}).items())
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", ",")
+    return str(value)
+
+
+def _local_date(moment: datetime | None) -> date | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC).astimezone(LOCAL_TIME).date()
+
+
+def _person(user: Any) -> str:
+    if user is None:
+        return ""
+    return user.name or user.email
+
+
+# --- wording shared by the page and the PDF --------------------------------------------------
+
+
+def status_text(report: UnitReport) -> str:
+    """'Inlämnad 2026-03-01 av …', 'Utkast – inte inlämnad', …"""
+    if report.status == "submitted":
+        submitted_on = report.submitted_on.isoformat() if report.submitted_on else ""
+        if report.submitted_by:
+            return _("Inlämnad %(date)s av %(who)s", date=submitted_on, who=report.submitted_by)
+        return _("Inlämnad %(date)s", date=submitted_on)
+    if report.status == "reopened":
+        return _("Återöppnad – inte inlämnad igen (senast sparad %(date)s)",
+                 date=report.updated_on.isoformat() if report.updated_on else "")
+    if report.status == "draft":
+        return _("Utkast – inte inlämnad (senast sparad %(date)s)",
+                 date=report.updated_on.isoformat() if report.updated_on else "")
+    return _("Inte påbörjad – enheten har inte sparat några svar")
+
+
+def status_colour(report: UnitReport) -> str:
+    """Green once submitted, amber while a draft or reopened, grey before anything is saved."""
+    return {"submitted": "green", "not_started": "grey"}.get(report.status, "amber")
+
+
+def change_text(previous: PreviousRating | None) -> str:
+    if previous is None:
+        return _("Ingen tidigare bedömning")
+    if previous.level is None:
+        return _("Inte bedömd %(year)s", year=previous.year)
+    return {
+        "better": _("Bättre än %(year)s", year=previous.year),
+        "same": _("Samma som %(year)s", year=previous.year),
+        "worse": _("Sämre än %(year)s", year=previous.year),
+        "not_comparable": _("Kan inte jämföras med %(year)s", year=previous.year),
+        None: _("Ej bedömd nu"),
+    }[previous.change]
+
+
+def summary_sentence(report: UnitReport) -> str:
+    own = Counter(s.rating.label for s in report.statements if s.rating is not None)
+    levels = report.statements[0].distribution if report.statements else ()
+    parts = [f"{item.level.label}: {own.get(item.level.label, 0)}" for item in levels]
+    unrated = sum(1 for s in report.statements if s.rating is None)
+    if unrated:
+        parts.append(_("ej bedömda: %(n)d", n=unrated))
+    return _("Enhetens bedömningar av %(n)d påståenden – %(parts)s.",
+             n=len(report.statements), parts="; ".join(parts))
+
+
+def short_label(level: Level) -> str:
+    """The level's label up to its first comma ('Ja', 'Delvis', 'Nej'), for tight columns."""
+    return level.label.split(",")[0].strip() or level.label
+
+
+def distribution_text(statement: StatementResult) -> str:
+    return ", ".join(f"{short_label(item.level)} {item.count}" for item in statement.distribution)
+
+
+def distribution_rows(report: UnitReport) -> list[StackedRow]:
+    return [
+        StackedRow(f"{s.number}. {s.text}",
+                   tuple(Segment(item.level.label, item.count, item.level.colour)
+                         for item in s.distribution))
+        for s in report.statements
+    ]
+
+
+def distribution_chart(report: UnitReport, width: float = CONTENT_WIDTH) -> Drawing:
+    """All submitted units' ratings per statement, as 100 % bars."""
+    return stacked_bars(distribution_rows(report), width=width)
+
+
+def distribution_table(report: UnitReport) -> ChartTable:
+    return stacked_bars_table(distribution_rows(report), label_header=_("Påstående"))
+
+
+def distribution_alt(report: UnitReport) -> str:
+    return _("Stapeldiagram: hur %(n)d enheter som lämnat in bedömde vart och ett av de "
+             "%(m)d påståendena. Siffrorna finns i tabellen under diagrammet.",
+             n=report.submitted_units, m=len(report.statements))
+
+
+def report_title(report: UnitReport) -> str:
+    return _("%(unit)s – självskattning %(year)s", unit=report.unit_name, year=report.round_year)
+
+
+# --- PDF -------------------------------------------------------------------------------------
+
+
+def render_unit_pdf(report: UnitReport) -> bytes:
+    """The report as a PDF with the same content as the page."""
+    s = styles()
+    story: list[Flowable] = [
+        para(report_title(report), s.title),
+        para(f"{report.round_name} · {report.questionnaire_title}", s.subtitle),
+        _status_box(report),
+        Spacer(1, 8),
+        para(_("Sammanfattning"), s.h1),
+        para(summary_sentence(report), s.body),
+        _summary_table(report),
+        KeepTogether([
+            para(_("Alla enheters bedömningar i omgången"), s.h1),
+            para(_("Antal enheter per nivå bland de %(n)d av %(m)d inbjudna enheter som lämnat "
+                   "in. Enheter med utkast räknas inte.", n=report.submitted_units,
+                   m=report.invited_units), s.small),
+            distribution_chart(report),
+        ]),
+        para(_("Bedömningar och motiveringar"), s.h1),
+    ]
+    for statement in report.statements:
+        story.append(_statement_block(statement))
+    for section in report.descriptions:
+        story.append(para(section.title, s.h1))
+        for item in section.answers:
+            story.append(para(item.question, s.h2))
+            story.append(para(item.answer or _("(inget svar)"),
+                              s.body if item.answer else s.small))
+    story += risk_flowables(report.risks)
+    meta = ReportMeta(title=report_title(report), subject=report.round_name,
+                      made_on=report.made_on, language=report.language)
+    return build_pdf(meta, story)
+
+
+def _status_box(report: UnitReport) -> Table:
+    colour = status_colour(report)
+    level = level_colour(colour)
+    s = styles()
+    box = Table([[para(_("Status: %(status)s", status=status_text(report)), s.cell_bold)]],
+                colWidths=[CONTENT_WIDTH])
+    box.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, -1), level.background),
+        ("LINEBEFORE", (0, 0), (0, -1), 4, level.strong),
+        ("LEFTPADDING", (0, 0), (-1, -1), 8),
+        ("TOPPADDING", (0, 0), (-1, -1), 5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+    ]))
+    return box
+
+
+def _rating_cell(level: Level | None) -> Flowable:
+    if level is None:
+        return para(_("Ej bedömd"), styles().cell)
+    return level_badge(level.label, level.colour)
+
+
+def _previous_cell(previous: PreviousRating | None) -> Flowable:
+    s = styles()
+    if previous is None or previous.level is None:
+        return para(change_text(previous), s.cell)
+    return para(f"{previous.level.label} ({previous.year})\n{change_text(previous)}", s.cell)
+
+
+def _summary_table(report: UnitReport) -> Table:
+    header = ["", _("Påstående"), _("Enhetens bedömning"), _("Förra omgången"),
+              _("Alla enheter (%(n)d)", n=report.submitted_units)]
+    rows = [
+        [str(s.number), s.text, _rating_cell(s.rating), _previous_cell(s.previous),
+         "\n".join(f"{short_label(i.level)}: {i.count}" for i in s.distribution)]
+        for s in report.statements
+    ]
+    # The rating column fits the longest word of a level label ("förbättringsområde").
+    widths = [16, CONTENT_WIDTH - 16 - 116 - 100 - 64, 116, 100, 64]
+    return data_table(header, rows, widths)
+
+
+def _statement_block(statement: StatementResult) -> Flowable:
+    s = styles()
+    facts = data_table(
+        [_("Enhetens bedömning"), _("Förra omgången"),
+         _("Alla enheter som lämnat in (%(n)d)", n=statement.counted)],
+        [[_rating_cell(statement.rating), _previous_cell(statement.previous),
+          distribution_text(statement)]],
+        [150, 150, CONTENT_WIDTH - 300],
+        zebra=False,
+    )
+    motivation = statement.motivation or _("(ingen motivering)")
+    return KeepTogether([
+        para(f"{statement.number}. {statement.text}", s.h2),
+        facts,
+        Spacer(1, 4),
+        para(_("Motivering"), s.cell_bold),
+        para(motivation, s.body if statement.motivation else s.small),
+        Spacer(1, 6),
+    ])

@@ -1,0 +1,109 @@
+"""Who may do what, the security headers on every response, and keeping secrets out of logs."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Flask, abort, request, session
+from flask_login import current_user
+
+from app.extensions import db, login_manager
+from app.models import User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'self'; object-src 'none'"
+)
+
+# Paths whose pages show answers or codes: never cached by a browser or a proxy.
+NO_STORE_PREFIXES = ("/enkat", "/admin", "/granskning", "/rapporter", "/konto", "/login")
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_token != token:
+        return None
+    return user
+
+
+def roles_required(*roles: str) -> Callable[[F], F]:
+    """Allow the view only to logged-in users with one of `roles` (403 for others)."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.allowed_roles = roles  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def client_address() -> str:
+    """The client's address (ProxyFix has already applied the trusted X-Forwarded-For)."""
+    return request.remote_addr or "unknown"
+
+
+class ResultRowFilter(logging.Filter):
+    """Drop SQLAlchemy's DEBUG records of result rows and columns: with a DEBUG root logger they
+    would write answers and code hashes to the log (hide_parameters covers only parameters)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno <= logging.DEBUG and str(record.msg).startswith(("Row ", "Col ")))
+
+
+class QueryStringFilter(logging.Filter):
+    """Remove query strings from access-log lines: survey links can carry codes."""
+
+    _query = re.compile(r"([A-Z]+ [^?\s\"]*)\?[^\s\"]*")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(
+                self._query.sub(r"\1", a) if isinstance(a, str) else a for a in record.args
+            )
+        if isinstance(record.msg, str):
+            record.msg = self._query.sub(r"\1", record.msg)
+        return True
+
+
+def _set_headers(response):  # type: ignore[no-untyped-def]
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.path.startswith(NO_STORE_PREFIXES) or (
+        current_user and current_user.is_authenticated
+    ):
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _make_session_permanent() -> None:
+    # A permanent session expires after PERMANENT_SESSION_LIFETIME of inactivity, since
+    # SESSION_REFRESH_EACH_REQUEST renews it on every request: an idle timeout.
+    session.permanent = True
+
+
+def register_security(app: Flask) -> None:
+    app.before_request(_make_session_permanent)
+    app.after_request(_set_headers)

@@ -1,0 +1,566 @@
+"""The anonymous staff survey: access codes, the open link, drafts page by page, completing and
+declining, response rates, and the admin's reading of free texts.
+
+Anonymity by design (see docs in TRUST.md): codes are kept only as keyed hashes (HMAC-SHA256
+with the app's secret key); a draft is keyed by the hash of the code that opened it; completing
+writes the response, its answers and texts with random ids and no link back, deletes the draft
+and only marks the code used. Counts for the response rate:
+- invited: the unit's head count, or the number of codes generated when none is entered;
+- completed: responses; declined: the "Jag vill inte delta" tally;
+- started but not finished: drafts still waiting that have at least one saved page (a draft
+  that was only opened, with nothing answered, is not counted).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from app.definitions.schema import (
+    Definition,
+    MatrixQuestion,
+    MultipleChoiceQuestion,
+    NumberQuestion,
+    Section,
+)
+from app.forms.answers import AnswerError, Answers, Validated
+from app.forms.builder import validate_answers, visible_sections
+from app.forms.types import question_type
+from app.models import Round, RoundUnit, Unit, User
+from app.models.base import random_id
+from app.models.survey import (
+    TEXT_STATUSES,
+    AccessCode,
+    SurveyAnswer,
+    SurveyDraft,
+    SurveyResponse,
+    SurveyTally,
+    SurveyText,
+)
+from app.services import Problem, ServiceError, audit, transaction
+from app.services.rounds import get_round
+from app.services.throttle import is_throttled, record_failure
+
+# 32 symbols without I, L, O and U (Crockford's base 32): 16 of them are 80 bits.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 16
+CODE_GROUP = 4
+MAX_CODES_PER_BATCH = 5000
+THROTTLE_SCOPE = "survey-code"
+
+
+class CodeRefused(ServiceError):
+    """The code was not accepted; `reason` is unknown | used | throttled | closed."""
+
+    def __init__(self, reason: str, message: object):
+        self.reason = reason
+        super().__init__(Problem(message, "code"))
+
+
+# --- codes -------------------------------------------------------------------------------------
+
+
+def new_code() -> str:
+    """A random code formatted for typing: 'ABCD-EFGH-JKMN-PQRS' (80 bits)."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return "-".join(raw[i : i + CODE_GROUP] for i in range(0, CODE_LENGTH, CODE_GROUP))
+
+
+def normalise_code(typed: str) -> str | None:
+    """The code as stored (16 symbols, upper case), forgiving spaces, dashes and look-alikes;
+    None when it cannot be a code."""
+    text = "".join(ch for ch in typed.upper() if not ch.isspace() and ch != "-")
+    text = text.translate(str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"}))
+    if len(text) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in text):
+        return None
+    return text
+
+
+def code_hash(secret: str, scope: str, code: str) -> str:
+    """The keyed hash of a normalised code; `scope` keeps access codes and draft keys apart."""
+    return hmac.new(secret.encode(), f"{scope}\0{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _invitation(session: Session, round_: Round, unit_id: int) -> RoundUnit:
+    found = session.scalar(
+        select(RoundUnit).where(RoundUnit.round_id == round_.id, RoundUnit.unit_id == unit_id)
+    )
+    if found is None:
+        raise ServiceError(Problem(_l("Enheten är inte inbjuden till omgången."), "unit"))
+    return found
+
+
+def _survey_definition(round_: Round) -> Definition:
+    version = round_.version_of_kind("survey")
+    if version is None:
+        raise ServiceError(Problem(_l("Omgången har ingen medarbetarenkät."), "round"))
+    return version.parsed()
+
+
+def generate_codes(
+    session: Session, secret: str, round_: Round, unit_id: int, count: int, actor: User | None = None
+) -> list[str]:
+    """`count` new access codes for a unit; the plain codes are returned this once, only their
+    hashes are stored. Audited with the count, never the codes."""
+    _survey_definition(round_)
+    _invitation(session, round_, unit_id)
+    if not 1 <= count <= MAX_CODES_PER_BATCH:
+        raise ServiceError(Problem(_l("Ange ett antal mellan 1 och %(max)s.", max=MAX_CODES_PER_BATCH), "count"))
+    if round_.status not in ("draft", "open"):
+        raise ServiceError(Problem(_l("Omgången är stängd."), "round"))
+    codes = [new_code() for _ in range(count)]
+    session.add_all(
+        AccessCode(round_id=round_.id, unit_id=unit_id, code_hash=code_hash(secret, "access", normalise_code(c) or ""))
+        for c in codes
+    )
+    unit_key = session.scalar(select(Unit.key).where(Unit.id == unit_id))
+    audit.record(session, "survey.codes", actor=actor, target=f"{round_.key}/{unit_key}", count=count)
+    return codes
+
+
+def set_open_link(session: Session, round_: Round, unit_id: int, actor: User | None = None) -> str:
+    """A new open-link token for the unit (replacing any old one, which then stops working)."""
+    invitation = _invitation(session, round_, unit_id)
+    invitation.open_link_token = secrets.token_urlsafe(24)
+    audit.record(session, "survey.open_link", actor=actor, target=f"{round_.key}/{invitation.unit.key}")
+    return invitation.open_link_token
+
+
+def set_head_counts(session: Session, round_: Round, counts: Mapping[int, int | None], actor: User | None = None) -> None:
+    """Staff invited per unit (None: not known); the basis of the response rate."""
+    problems = [
+        Problem(_l("Antalet kan inte vara negativt."), f"unit-{unit_id}")
+        for unit_id, n in counts.items()
+        if n is not None and n < 0
+    ]
+    if problems:
+        raise ServiceError(problems)
+    for invitation in round_.invitations:
+        if invitation.unit_id in counts:
+            invitation.head_count = counts[invitation.unit_id]
+    audit.record(session, "survey.head_counts", actor=actor, target=round_.key)
+
+
+# --- starting and resuming ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Started:
+    """A respondent's way in: the draft to keep in the session, and for a new open-link
+    respondent the resume code to show once."""
+
+    draft_id: str
+    resume_code: str | None = None
+    resumed: bool = False
+
+
+def _open_round(round_: Round) -> None:
+    if round_.status != "open":
+        raise CodeRefused("closed", _l("Enkäten är inte öppen för svar just nu."))
+
+
+def start_with_code(secret: str, typed: str, address: str, limit: int, today: date) -> Started:
+    """Start or resume with an access code or a resume code. Failures are recorded per address
+    (throttled after `limit` a minute); an unknown code gets the same message whatever the reason."""
+    unknown = _l("Koden finns inte. Kontrollera att du skrivit den rätt.")
+    with transaction() as session:
+        if is_throttled(session, secret, THROTTLE_SCOPE, address, limit):
+            raise CodeRefused("throttled", _l("För många försök. Vänta en minut och försök igen."))
+        code = normalise_code(typed)
+        outcome = _start(session, secret, code, today) if code is not None else None
+        if isinstance(outcome, Started):
+            return outcome
+        # The failure is committed with this transaction; the refusal is raised after it.
+        record_failure(session, secret, THROTTLE_SCOPE, address)
+    raise outcome or CodeRefused("unknown", unknown)
+
+
+def _start(session: Session, secret: str, code: str, today: date) -> Started | CodeRefused | None:
+    draft_key = code_hash(secret, "draft", code)
+    access = session.scalar(select(AccessCode).where(AccessCode.code_hash == code_hash(secret, "access", code)))
+    draft = session.scalar(select(SurveyDraft).where(SurveyDraft.key_hash == draft_key))
+    if access is None and draft is None:
+        return None
+    if access is not None and access.used:
+        return CodeRefused("used", _l("Koden har redan använts. Varje kod kan bara användas en gång."))
+    round_ = session.get(Round, access.round_id if access is not None else draft.round_id)  # type: ignore[union-attr]
+    if round_ is None or round_.status != "open":
+        return CodeRefused("closed", _l("Enkäten är inte öppen för svar just nu."))
+    if draft is not None:
+        return Started(draft.id, resumed=True)
+    assert access is not None
+    draft = SurveyDraft(
+        round_id=access.round_id, unit_id=access.unit_id, key_hash=draft_key, access_code_id=access.id,
+        answers={}, updated_on=today,
+    )
+    session.add(draft)
+    session.flush()
+    return Started(draft.id)
+
+
+def find_open_link(session: Session, token: str) -> RoundUnit | None:
+    """The invitation behind an open link, when its round is open."""
+    invitation = session.scalar(select(RoundUnit).where(RoundUnit.open_link_token == token))
+    if invitation is None or invitation.round.status != "open" or invitation.round.version_of_kind("survey") is None:
+        return None
+    return invitation
+
+
+def start_open_link(secret: str, token: str, today: date) -> Started:
+    """A new anonymous respondent through a unit's open link, with a resume code of their own."""
+    with transaction() as session:
+        invitation = find_open_link(session, token)
+        if invitation is None:
+            raise CodeRefused("unknown", _l("Länken gäller inte längre."))
+        resume_code = new_code()
+        draft = SurveyDraft(
+            round_id=invitation.round_id, unit_id=invitation.unit_id,
+            key_hash=code_hash(secret, "draft", normalise_code(resume_code) or ""), answers={}, updated_on=today,
+        )
+        session.add(draft)
+        session.flush()
+        return Started(draft.id, resume_code=resume_code)
+
+
+# --- answering page by page --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    """Where a respondent is: the section shown, its place among the shown sections."""
+
+    section: Section
+    number: int  # 1-based
+    count: int
+
+    @property
+    def is_first(self) -> bool:
+        return self.number == 1
+
+    @property
+    def is_last(self) -> bool:
+        return self.number == self.count
+
+
+def get_draft(session: Session, draft_id: str | None) -> SurveyDraft | None:
+    """The draft of a session, if it still exists and its round is open."""
+    if not draft_id:
+        return None
+    draft = session.get(SurveyDraft, draft_id)
+    if draft is None:
+        return None
+    round_ = session.get(Round, draft.round_id)
+    if round_ is None or round_.status != "open":
+        return None
+    return draft
+
+
+def draft_definition(session: Session, draft: SurveyDraft) -> Definition:
+    round_ = session.get(Round, draft.round_id)
+    assert round_ is not None
+    return _survey_definition(round_)
+
+
+def current_page(definition: Definition, draft: SurveyDraft) -> Page:
+    """The page the draft is on, among the sections its answers show."""
+    sections = visible_sections(definition, draft.answers)
+    keys = [s.key for s in definition.sections]
+    wanted = keys[min(draft.page, len(keys) - 1)]
+    # A hidden section (a condition no longer holds) gives way to the next shown one.
+    for index, section in enumerate(sections):
+        if keys.index(section.key) >= keys.index(wanted):
+            return Page(section, index + 1, len(sections))
+    return Page(sections[-1], len(sections), len(sections))
+
+
+def _merge(definition: Definition, section: Section, stored: Answers, posted: Answers) -> Answers:
+    on_page = {q.key for q in section.questions}
+    merged = {k: v for k, v in stored.items() if k not in on_page}
+    merged.update({k: v for k, v in posted.items() if k in on_page})
+    return merged
+
+
+def save_page(session: Session, draft: SurveyDraft, definition: Definition, section_key: str,
+              posted: Answers, direction: str, today: date) -> Validated:
+    """Keep the answers posted on one page and move `direction` (next | back | stay).
+
+    Answers are checked with `validate_answers` (partial: nothing is required yet); answers to
+    questions whose condition no longer holds are dropped. Going forward also asks for the
+    page's required answers: with errors the respondent stays, and what was valid is kept."""
+    section = next((s for s in definition.sections if s.key == section_key), None)
+    if section is None:
+        raise ServiceError(Problem(_l("Sidan finns inte."), "section"))
+    merged = _merge(definition, section, draft.answers or {}, posted)
+    kept = validate_answers(definition, merged, partial=True)
+    errors = list(kept.errors)
+    if direction == "next" and not errors:
+        errors = [e for e in validate_answers(definition, kept.answers, sections=[section.key]).errors]
+    draft.answers = kept.answers
+    draft.pages_saved = (draft.pages_saved or 0) + 1
+    draft.updated_on = today
+    keys = [s.key for s in definition.sections]
+    shown = [s.key for s in visible_sections(definition, kept.answers)]
+    here = keys.index(section.key)
+    if not errors and direction == "next":
+        later = [k for k in shown if keys.index(k) > here]
+        draft.page = keys.index(later[0]) if later else here
+    elif direction == "back":
+        earlier = [k for k in shown if keys.index(k) < here]
+        draft.page = keys.index(earlier[-1]) if earlier else here
+    else:
+        draft.page = here
+    return Validated(kept.answers, errors)
+
+
+def missing_before_completion(definition: Definition, draft: SurveyDraft) -> list[AnswerError]:
+    return validate_answers(definition, draft.answers or {}).errors
+
+
+def _answer_rows(definition: Definition, response_id: str, answers: Answers) -> list[SurveyAnswer]:
+    rows: list[SurveyAnswer] = []
+    for question in definition.questions():
+        answer = answers.get(question.key)
+        if answer is None:
+            continue
+        if isinstance(question, MatrixQuestion):
+            rows += [SurveyAnswer(response_id=response_id, question_key=question.key, row_key=row, value=value)
+                     for row, value in sorted(answer.get("rows", {}).items())]
+        elif isinstance(question, MultipleChoiceQuestion):
+            rows += [SurveyAnswer(response_id=response_id, question_key=question.key, row_key="", value=value)
+                     for value in sorted(set(answer.get("values", [])))]
+        elif isinstance(question, NumberQuestion):
+            rows.append(SurveyAnswer(response_id=response_id, question_key=question.key, row_key="", value="",
+                                     number=float(answer)))
+        elif isinstance(answer, dict) and answer.get("value"):
+            rows.append(SurveyAnswer(response_id=response_id, question_key=question.key, row_key="",
+                                     value=answer["value"]))
+    return rows
+
+
+def complete(secret: str, draft_id: str, today: date) -> list[AnswerError]:
+    """Turn the draft into an anonymous response in one transaction; the errors when answers
+    are missing (nothing is then written). The draft, and with it the link between the code and
+    the answers, is deleted; the code is only marked used."""
+    with transaction() as session:
+        draft = get_draft(session, draft_id)
+        if draft is None:
+            raise ServiceError(Problem(_l("Svaren finns inte längre. De kan redan vara inskickade."), "draft"))
+        round_ = session.get(Round, draft.round_id)
+        assert round_ is not None
+        definition = _survey_definition(round_)
+        checked = validate_answers(definition, draft.answers or {})
+        if not checked.ok:
+            return checked.errors
+        _store_responses(session, [_response_rows(round_, draft.unit_id, definition, checked.answers, today)])
+        _finish(session, draft)
+    return []
+
+
+def _response_rows(round_: Round, unit_id: int, definition: Definition, answers: Answers,
+                   today: date) -> tuple[SurveyResponse, list[SurveyAnswer | SurveyText]]:
+    """One validated response as rows: the response, then its answers and free texts (which
+    refer to it, so they are added after the response is flushed)."""
+    response = SurveyResponse(id=random_id(), round_id=round_.id, unit_id=unit_id,
+                              answered_on=today if round_.store_response_date else None)
+    texts = [
+        SurveyText(round_id=round_.id, unit_id=unit_id, response_id=response.id,
+                   question_key=question.key, part="" if part == "text" else part, text=text)
+        for question in definition.questions()
+        if question.key in answers
+        for part, text in question_type(question).free_text_parts(question, answers[question.key]).items()
+    ]
+    return response, [*_answer_rows(definition, response.id, answers), *texts]
+
+
+def _store_responses(session: Session, rows: list[tuple[SurveyResponse, list[SurveyAnswer | SurveyText]]]) -> None:
+    session.add_all(response for response, _ in rows)
+    session.flush()
+    session.add_all(row for _, dependants in rows for row in dependants)
+    session.flush()
+
+
+def store_completed(round_key: str, unit_id: int, responses: Iterable[Answers], today: date,
+                    chunk: int = 500) -> int:
+    """Store completed responses for one unit in bulk (the synthetic city, an import): each is
+    checked with `validate_answers` and written as `complete` writes it, `chunk` responses per
+    transaction. A response with errors stops the batch with a ServiceError (earlier chunks
+    stay). Returns how many were stored."""
+    stored = 0
+    pending = iter(responses)
+    while True:
+        batch = [answers for _, answers in zip(range(chunk), pending, strict=False)]
+        if not batch:
+            return stored
+        with transaction() as session:
+            round_ = get_round(session, round_key)
+            _open_round(round_)
+            _invitation(session, round_, unit_id)
+            definition = _survey_definition(round_)
+            rows = []
+            for answers in batch:
+                checked = validate_answers(definition, answers)
+                if not checked.ok:
+                    raise ServiceError([Problem(error.message, error.question) for error in checked.errors])
+                rows.append(_response_rows(round_, unit_id, definition, checked.answers, today))
+            _store_responses(session, rows)
+        stored += len(batch)
+
+
+def _finish(session: Session, draft: SurveyDraft) -> None:
+    # Deleting the draft claims it: a second request finishing the same draft (a double click)
+    # waits for the first one's row lock, then deletes nothing and is refused, so one draft
+    # makes at most one response or decline (an ORM delete would only warn).
+    deleted = session.execute(delete(SurveyDraft).where(SurveyDraft.id == draft.id)).rowcount  # type: ignore[attr-defined]
+    if deleted != 1:
+        raise ServiceError(Problem(_l("Svaren finns inte längre. De kan redan vara inskickade."), "draft"))
+    if draft.access_code_id is not None:
+        session.execute(update(AccessCode).where(AccessCode.id == draft.access_code_id).values(used=True))
+
+
+def decline(draft_id: str) -> None:
+    """"Jag vill inte delta": counted as declined; the draft is deleted and the code used up."""
+    with transaction() as session:
+        draft = get_draft(session, draft_id)
+        if draft is None:
+            raise ServiceError(Problem(_l("Svaren finns inte längre."), "draft"))
+        _count_declined(session, draft.round_id, draft.unit_id)
+        _finish(session, draft)
+
+
+def _count_declined(session: Session, round_id: int, unit_id: int) -> None:
+    tally = session.get(SurveyTally, (round_id, unit_id))
+    if tally is None:
+        session.add(SurveyTally(round_id=round_id, unit_id=unit_id, declined=1))
+    else:
+        tally.declined += 1
+
+
+# --- response rates ----------------------------------------------------------------------------
+
+
+def percent(count: int, of: int | None) -> Decimal | None:
+    """`count` as a share of `of` in percent with one decimal, rounded half up (52.5)."""
+    if not of:
+        return None
+    return (Decimal(100 * count) / Decimal(of)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def format_percent(value: Decimal | None) -> str:
+    """'52,5 %' (Swedish decimal comma), '–' when there is no basis."""
+    return "–" if value is None else f"{value}".replace(".", ",") + " %"
+
+
+@dataclass(frozen=True)
+class ResponseRate:
+    """One unit's (or the total's) response figures, as the audit reports them."""
+
+    label: str
+    invited: int | None
+    completed: int
+    started: int
+    declined: int
+    invited_basis: str  # head_count | codes | none | total
+    unit_key: str = ""
+    unit_id: int | None = None
+
+    @property
+    def completed_share(self) -> Decimal | None:
+        return percent(self.completed, self.invited)
+
+    @property
+    def started_share(self) -> Decimal | None:
+        return percent(self.started, self.invited)
+
+    @property
+    def declined_share(self) -> Decimal | None:
+        return percent(self.declined, self.invited)
+
+
+def _counts_by_unit(session: Session, statement: Any) -> dict[int, int]:
+    return {unit_id: int(n) for unit_id, n in session.execute(statement)}
+
+
+def response_rates(session: Session, round_: Round) -> tuple[list[ResponseRate], ResponseRate]:
+    """Per invited unit (by name) and in total; one grouped query per figure."""
+    completed = _counts_by_unit(session, select(SurveyResponse.unit_id, func.count())
+                                .where(SurveyResponse.round_id == round_.id).group_by(SurveyResponse.unit_id))
+    started = _counts_by_unit(session, select(SurveyDraft.unit_id, func.count())
+                              .where(SurveyDraft.round_id == round_.id, SurveyDraft.pages_saved > 0)
+                              .group_by(SurveyDraft.unit_id))
+    codes = _counts_by_unit(session, select(AccessCode.unit_id, func.count())
+                            .where(AccessCode.round_id == round_.id).group_by(AccessCode.unit_id))
+    declined = _counts_by_unit(session, select(SurveyTally.unit_id, SurveyTally.declined)
+                               .where(SurveyTally.round_id == round_.id))
+    invitations = session.execute(
+        select(RoundUnit.unit_id, RoundUnit.head_count, Unit.key, Unit.name)
+        .join(Unit, Unit.id == RoundUnit.unit_id)
+        .where(RoundUnit.round_id == round_.id)
+        .order_by(Unit.name)
+    ).all()
+    rows = []
+    for unit_id, head_count, key, name in invitations:
+        if head_count is not None:
+            invited, basis = head_count, "head_count"
+        elif codes.get(unit_id):
+            invited, basis = codes[unit_id], "codes"
+        else:
+            invited, basis = None, "none"
+        rows.append(ResponseRate(name, invited, completed.get(unit_id, 0), started.get(unit_id, 0),
+                                 declined.get(unit_id, 0), basis, key, unit_id))
+    known = [row.invited for row in rows if row.invited is not None]
+    total = ResponseRate(
+        str(_l("Totalt")), sum(known) if known else None, sum(r.completed for r in rows),
+        sum(r.started for r in rows), sum(r.declined for r in rows), "total",
+    )
+    return rows, total
+
+
+# --- free-text review ----------------------------------------------------------------------------
+
+
+def texts_to_review(session: Session, round_: Round, statuses: Iterable[str] = ("unread",)) -> list[SurveyText]:
+    return list(session.scalars(
+        select(SurveyText)
+        .where(SurveyText.round_id == round_.id, SurveyText.status.in_(list(statuses)))
+        .order_by(SurveyText.unit_id, SurveyText.question_key, SurveyText.id)
+    ))
+
+
+def review_text(session: Session, round_: Round, text_id: str, action: str, redacted: str | None = None,
+                actor: User | None = None) -> SurveyText:
+    """approve | hide | redact (the edited text replaces the original, which is not kept)."""
+    text = session.get(SurveyText, text_id)
+    if text is None or text.round_id != round_.id:
+        raise ServiceError(Problem(_l("Texten finns inte."), "text"))
+    if action == "approve":
+        text.status = "approved"
+    elif action == "hide":
+        text.status = "hidden"
+    elif action == "redact":
+        cleaned = (redacted or "").strip()
+        if not cleaned:
+            raise ServiceError(Problem(_l("Skriv den redigerade texten, eller dölj svaret."), "text"))
+        text.text = cleaned
+        text.status = "redacted"
+    else:
+        raise ServiceError(Problem(_l("Okänd åtgärd."), "action"))
+    assert text.status in TEXT_STATUSES
+    # The audit names the action, never the text.
+    audit.record(session, f"survey.text_{action}", actor=actor, target=round_.key)
+    return text
+
+
+def delete_drafts(session: Session, round_: Round) -> int:
+    """Remove a round's drafts (gallring of unfinished answers); returns how many."""
+    result = session.execute(delete(SurveyDraft).where(SurveyDraft.round_id == round_.id))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,234 @@
+"""Survey results per unit, pool and total: counts from grouped SQL, decided by anonymity.py.
+
+Every figure an output prints comes from `SurveyResults`, which holds only what the one
+suppression mechanism allows: a hidden cell has a status and no figures.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.definitions.schema import (
+    Definition,
+    MatrixQuestion,
+    MultipleChoiceQuestion,
+    Option,
+    Question,
+    SingleChoiceQuestion,
+)
+from app.models import Round, RoundUnit, Unit
+from app.models.survey import READABLE_TEXT_STATUSES, SurveyAnswer, SurveyResponse, SurveyText
+from app.services.anonymity import (
+    TOTAL,
+    CellKey,
+    Decision,
+    Group,
+    ProtectedCounts,
+    QuestionCounts,
+    apply_to_counts,
+    group_cell,
+    suppress,
+)
+
+
+@dataclass(frozen=True)
+class OptionFigure:
+    value: str
+    label: str
+    count: int
+    percent: float
+    colour: str | None = None
+
+
+@dataclass(frozen=True)
+class RowFigures:
+    """One answered row of a question (the question itself for a choice; a matrix row)."""
+
+    label: str
+    base: int
+    options: tuple[OptionFigure, ...]
+    index: int | None  # 0-100 from the options' scores, None without scores
+
+
+@dataclass(frozen=True)
+class QuestionFigures:
+    key: str
+    text: str
+    kind: str  # single_choice | multiple_choice | matrix
+    rows: tuple[RowFigures, ...] | None  # None: too few answered this question here
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """A line of the per-unit table: a unit, a pool of small units, or the total."""
+
+    cell: CellKey
+    label: str
+    status: str  # shown | primary | complementary | pooled
+    n: int | None  # only when shown
+
+    @property
+    def ref(self) -> str:
+        """The cell in a URL: a unit key, 'pool:<parent key>' or 'total'."""
+        if self.cell == TOTAL:
+            return "total"
+        return self.cell[1] if self.cell[0] == "group" else f"pool:{self.cell[1]}"
+
+
+@dataclass(frozen=True)
+class SurveyResults:
+    round: Round
+    definition: Definition
+    language: str
+    decision: Decision
+    rows: tuple[ResultRow, ...]
+    questions: tuple[tuple[Question, ProtectedCounts], ...]
+    unit_ids: dict[str, int]
+
+    def row(self, ref: str) -> ResultRow | None:
+        return next((r for r in self.rows if r.ref == ref), None)
+
+    def figures(self, cell: CellKey) -> list[QuestionFigures] | None:
+        """Every question's figures for a shown cell; None for a hidden one."""
+        if not self.decision.shown(cell):
+            return None
+        return [_question_figures(self.definition, q, counts, cell, self.language) for q, counts in self.questions]
+
+
+def _question_figures(definition: Definition, question: Question, counts: ProtectedCounts,
+                      cell: CellKey, language: str) -> QuestionFigures:
+    found = counts.get(cell)
+    kind = question.type
+    if found is None:
+        return QuestionFigures(question.key, question.text.get(language), kind, None)
+    options = definition.options_of(question)
+    if isinstance(question, MatrixQuestion):
+        rows = []
+        for row in question.rows:
+            per = {o.value: found.counts.get(f"{row.key}:{o.value}", 0) for o in options}
+            rows.append(_row(row.label.get(language), sum(per.values()), options, per, language))
+        return QuestionFigures(question.key, question.text.get(language), kind, tuple(rows))
+    per = {o.value: found.counts.get(o.value, 0) for o in options}
+    return QuestionFigures(question.key, question.text.get(language), kind,
+                           (_row("", found.base, options, per, language),))
+
+
+def _row(label: str, base: int, options: list[Option], per: dict[str, int], language: str) -> RowFigures:
+    figures = tuple(
+        OptionFigure(o.value, o.label.get(language), per[o.value], 100.0 * per[o.value] / base if base else 0.0, o.colour)
+        for o in options
+    )
+    scored = [(o.score, per[o.value]) for o in options if o.score is not None]
+    weight = sum(n for _score, n in scored)
+    index = round(sum(score * n for score, n in scored) / weight) if scored and weight else None
+    return RowFigures(label, base, figures, index)
+
+
+def counted_questions(definition: Definition) -> list[Question]:
+    """The questions results show as counts: choices and matrices (texts are read one by one)."""
+    return [q for q in definition.questions()
+            if isinstance(q, (SingleChoiceQuestion, MultipleChoiceQuestion, MatrixQuestion))]
+
+
+def survey_results(session: Session, round_: Round, language: str, *,
+                   subtotals: bool = False) -> SurveyResults | None:
+    """The round's survey results, decided once for every output (None without a survey).
+    With `subtotals` every inner node of the unit tree is a cell too (the roll-up district
+    board -> city of the city-wide picture), protected in the same decision."""
+    version = round_.version_of_kind("survey")
+    if version is None:
+        return None
+    definition = version.parsed()
+    units = {uid: (key, name, parent) for uid, key, name, parent in session.execute(
+        select(Unit.id, Unit.key, Unit.name, Unit.parent_id))}
+    invited = list(session.scalars(select(RoundUnit.unit_id).where(RoundUnit.round_id == round_.id)))
+    completed = dict(session.execute(
+        select(SurveyResponse.unit_id, func.count()).where(SurveyResponse.round_id == round_.id)
+        .group_by(SurveyResponse.unit_id)).all())
+    parent_key = {uid: units[p][0] if p in units else None for uid, (_k, _n, p) in units.items()}
+    groups = sorted(
+        (Group(units[uid][0], int(completed.get(uid, 0)), parent_key[uid]) for uid in set(invited) | set(completed)),
+        key=lambda g: g.key,
+    )
+    tree = {key: parent_key[uid] for uid, (key, _n, _p) in units.items()}
+    decision = suppress(groups, round_.anonymity_threshold, tree=tree, subtotals=subtotals)
+    names = {key: name for key, name, _p in units.values()}
+
+    counts: dict[str, dict[CellKey, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for unit_id, question_key, row_key, value, n in session.execute(
+        select(SurveyResponse.unit_id, SurveyAnswer.question_key, SurveyAnswer.row_key, SurveyAnswer.value, func.count())
+        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+        .where(SurveyResponse.round_id == round_.id)
+        .group_by(SurveyResponse.unit_id, SurveyAnswer.question_key, SurveyAnswer.row_key, SurveyAnswer.value)
+    ):
+        option = f"{row_key}:{value}" if row_key else value
+        counts[question_key][group_cell(units[unit_id][0])][option] = int(n)
+    bases: dict[str, dict[CellKey, int]] = defaultdict(dict)
+    for unit_id, question_key, n in session.execute(
+        select(SurveyResponse.unit_id, SurveyAnswer.question_key, func.count(func.distinct(SurveyAnswer.response_id)))
+        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+        .where(SurveyResponse.round_id == round_.id)
+        .group_by(SurveyResponse.unit_id, SurveyAnswer.question_key)
+    ):
+        bases[question_key][group_cell(units[unit_id][0])] = int(n)
+
+    questions = tuple(
+        (q, apply_to_counts(decision, QuestionCounts(q.key, bases.get(q.key, {}), counts.get(q.key, {}))))
+        for q in counted_questions(definition)
+    )
+    rows = tuple(_result_rows(decision, names))
+    unit_ids = {key: uid for uid, (key, _n, _p) in units.items()}
+    return SurveyResults(round_, definition, language, decision, rows, questions, unit_ids)
+
+
+def _result_rows(decision: Decision, names: dict[str, str]) -> Iterator[ResultRow]:
+    def row(cell: CellKey, label: str) -> ResultRow:
+        status = decision.status[cell]
+        return ResultRow(cell, label, status, decision.n[cell] if status == "shown" else None)
+
+    groups = sorted((c for c in decision.layout.rows if c[0] == "group"), key=lambda c: names.get(c[1], c[1]))
+    for cell in groups:
+        yield row(cell, names.get(cell[1], cell[1]))
+    for pool in decision.pools:
+        parent = names.get(pool.parent, "") if pool.parent else ""
+        label = _("Övriga enheter inom %(parent)s", parent=parent) if parent else _("Övriga enheter")
+        yield row(pool.cell, label)
+    yield row(TOTAL, _("Totalt"))
+
+
+def readable_texts(session: Session, results: SurveyResults, row: ResultRow, role: str) -> list[SurveyText] | None:
+    """A shown unit's reviewed free texts, when the round shows free texts, the unit has at
+    least the free-text threshold of responses and `role` may read them; None otherwise."""
+    round_ = results.round
+    roles = {r.strip() for r in round_.free_text_roles.split(",") if r.strip()}
+    if (not round_.free_text_enabled or role not in roles or row.cell[0] != "group" or row.n is None
+            or row.n < max(round_.free_text_threshold, round_.anonymity_threshold)):
+        return None
+    unit_id = results.unit_ids[row.cell[1]]
+    return list(session.scalars(
+        select(SurveyText).where(SurveyText.round_id == round_.id, SurveyText.unit_id == unit_id,
+                                 SurveyText.status.in_(READABLE_TEXT_STATUSES))
+        .order_by(SurveyText.question_key, SurveyText.id)
+    ))
+
+
+EXPORT_HEADER = ("enhet", "antal_svarande", "fraga", "fragetext", "rad", "svarsalternativ", "antal", "andel_procent", "index")
+
+
+def export_rows(results: SurveyResults) -> Iterator[tuple[object, ...]]:
+    """Long-format rows of every shown cell's figures (hidden cells contribute nothing)."""
+    for row in results.rows:
+        figures = results.figures(row.cell)
+        if figures is None:
+            continue
+        for question in figures:
+            for answered in question.rows or ():
+                for option in answered.options:
+                    yield (row.label, row.n, question.key, question.text, answered.label, option.label,
+                           option.count, round(option.percent, 1), answered.index)

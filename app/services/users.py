@@ -1,0 +1,162 @@
+"""Accounts: creating users, passwords, roles and units, and checking a login."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.models import ROLES, Unit, User
+from app.models.base import utcnow
+from app.models.users import new_session_token
+from app.services import Problem, ServiceError, audit, throttle
+
+MIN_PASSWORD_LENGTH = 12
+PASSWORD_METHOD = "scrypt"  # noqa: S105 (a hash method, not a password)
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A hash to compare against when the account does not exist, so both cases take as long.
+_DUMMY_HASH = generate_password_hash("lagesbild-timing-equaliser", method=PASSWORD_METHOD)
+UNIT_ROLES = ("unit_editor", "unit_reader")
+
+
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    path = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def password_problems(password: str, email: str = "") -> list[object]:
+    """What is wrong with a new password, as messages (empty when it is acceptable)."""
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(_l("Lösenordet måste ha minst %(n)d tecken.", n=MIN_PASSWORD_LENGTH))
+    lowered = password.lower()
+    stripped = lowered.rstrip("0123456789!?.#@*-_ ")
+    if lowered in _common_passwords() or stripped in _common_passwords():
+        problems.append(_l("Lösenordet är ett av de vanligaste lösenorden."))
+    elif len(set(lowered)) <= 2:
+        problems.append(_l("Lösenordet upprepar samma tecken."))
+    if email and email.split("@")[0].lower() in lowered and len(email.split("@")[0]) >= 4:
+        problems.append(_l("Lösenordet innehåller e-postadressen."))
+    return problems
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_units(session: Session, keys: list[str]) -> list[Unit]:
+    units = list(session.scalars(select(Unit).where(Unit.key.in_(keys))))
+    missing = sorted(set(keys) - {u.key for u in units})
+    if missing:
+        raise ServiceError(Problem(_l("Okänd enhet: %(keys)s", keys=", ".join(missing)), "unit"))
+    return units
+
+
+@dataclass(frozen=True)
+class NewUser:
+    email: str
+    role: str
+    password: str
+    name: str = ""
+    unit_keys: tuple[str, ...] = ()
+
+
+def create_user(session: Session, new: NewUser, actor: User | None = None) -> User:
+    """Create an account; raise ServiceError naming every problem, writing nothing."""
+    email = normalise_email(new.email)
+    problems: list[Problem] = []
+    if not EMAIL_PATTERN.match(email):
+        problems.append(Problem(_l("'%(email)s' är ingen e-postadress.", email=new.email), "email"))
+    elif session.scalar(select(func.count()).select_from(User).where(User.email == email)):
+        problems.append(Problem(_l("Det finns redan en användare med e-postadressen %(email)s.", email=email), "email"))
+    if new.role not in ROLES:
+        problems.append(Problem(_l("Okänd roll '%(role)s' (möjliga: %(roles)s).", role=new.role, roles=", ".join(ROLES)), "role"))
+    if new.role in UNIT_ROLES and not new.unit_keys:
+        problems.append(Problem(_l("Rollen %(role)s kräver minst en enhet.", role=new.role), "unit"))
+    problems += [Problem(p, "password") for p in password_problems(new.password, email)]
+    units: list[Unit] = []
+    if new.unit_keys:
+        try:
+            units = find_units(session, list(new.unit_keys))
+        except ServiceError as error:
+            problems += error.problems
+    if problems:
+        raise ServiceError(problems)
+    user = User(
+        email=email,
+        name=new.name.strip(),
+        role=new.role,
+        password_hash=generate_password_hash(new.password, method=PASSWORD_METHOD),
+        units=units,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(session, "user.create", actor=actor, target=email, role=new.role,
+                 units=[u.key for u in units])
+    return user
+
+
+def change_password(session: Session, user: User, new_password: str, actor: User | None = None) -> None:
+    """Set a new password and end every session the user has (a new session token)."""
+    problems = password_problems(new_password, user.email)
+    if problems:
+        raise ServiceError([Problem(p, "password") for p in problems])
+    user.password_hash = generate_password_hash(new_password, method=PASSWORD_METHOD)
+    user.session_token = new_session_token()
+    audit.record(session, "user.password", actor=actor or user, target=user.email)
+
+
+def update_access(
+    session: Session, user: User, role: str, unit_keys: list[str], active: bool, actor: User
+) -> None:
+    """Change a user's role, units and active flag; ends their sessions when access shrinks."""
+    if role not in ROLES:
+        raise ServiceError(Problem(_l("Okänd roll '%(role)s'.", role=role), "role"))
+    if role in UNIT_ROLES and not unit_keys:
+        raise ServiceError(Problem(_l("Rollen %(role)s kräver minst en enhet.", role=role), "units"))
+    if user.id == actor.id and (role != user.role or not active):
+        raise ServiceError(Problem(_l("Du kan inte ändra din egen roll eller inaktivera dig själv."), "role"))
+    units = find_units(session, unit_keys) if unit_keys else []
+    before = {"role": user.role, "units": [u.key for u in user.units], "active": user.active}
+    after = {"role": role, "units": sorted(unit_keys), "active": active}
+    if before == {**after, "units": sorted(before["units"])}:
+        return
+    user.role, user.units, user.active = role, units, active
+    user.session_token = new_session_token()
+    audit.record(session, "user.access", actor=actor, target=user.email, before=before, after=after)
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    throttled: bool = False
+
+
+def authenticate(
+    session: Session, secret: str, email: str, password: str, address: str, limit: int
+) -> LoginResult:
+    """Check a login, throttled per account and per address; record the outcome in the audit log."""
+    email = normalise_email(email)
+    if throttle.is_throttled(session, secret, "login-account", email, limit) or throttle.is_throttled(
+        session, secret, "login-address", address, limit
+    ):
+        audit.record(session, "login.throttled", actor_label=email, target=email)
+        return LoginResult(None, throttled=True)
+    user = session.scalar(select(User).where(User.email == email))
+    valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not valid or not user.active:
+        throttle.record_failure(session, secret, "login-account", email)
+        throttle.record_failure(session, secret, "login-address", address)
+        audit.record(session, "login.failed", actor_label=email, target=email)
+        return LoginResult(None)
+    user.last_login_at = utcnow()
+    audit.record(session, "login", actor=user, target=user.email)
+    return LoginResult(user)

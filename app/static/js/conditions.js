@@ -1,0 +1,72 @@
+/* Conditional questions and sections: shown or hidden as the answers they depend on change.
+   A hidden question's inputs are disabled so that its answers are not sent. Without this
+   script everything is shown, and the server discards answers to hidden questions. */
+(function () {
+  "use strict";
+
+  function chosenValues(form, question, row) {
+    var name = "q-" + question;
+    var selector = row
+      ? 'input[name="' + name + "-" + row + '"]'
+      : 'input[name="' + name + '"], input[name^="' + name + '-"]';
+    var values = [];
+    form.querySelectorAll(selector).forEach(function (input) {
+      var choice = input.type === "radio" || input.type === "checkbox";
+      if (choice && input.checked && !input.disabled) {
+        values.push(input.value);
+      }
+    });
+    return values;
+  }
+
+  function setShown(element, shown) {
+    element.hidden = !shown;
+    element.querySelectorAll("input, select, textarea").forEach(function (control) {
+      control.disabled = !shown;
+    });
+  }
+
+  function insideHidden(element) {
+    return element.parentElement !== null && element.parentElement.closest("[hidden]") !== null;
+  }
+
+  function conditionHolds(form, element) {
+    var wanted = JSON.parse(element.getAttribute("data-show-if-in") || "[]");
+    var chosen = chosenValues(
+      form,
+      element.getAttribute("data-show-if-question"),
+      element.getAttribute("data-show-if-row")
+    );
+    return chosen.some(function (value) { return wanted.indexOf(value) !== -1; });
+  }
+
+  // Elements are visited in document order, so a section is settled before its questions and
+  // a question before those that depend on it: hiding carries down a chain in one pass.
+  function apply(form) {
+    form.querySelectorAll("[data-show-if-question]").forEach(function (element) {
+      setShown(element, !insideHidden(element) && conditionHolds(form, element));
+    });
+    form.querySelectorAll("[data-other-for]").forEach(function (element) {
+      var option = document.getElementById(element.getAttribute("data-other-for"));
+      var invalid = element.querySelector('[aria-invalid="true"]') !== null;
+      var chosen = option !== null && option.checked && !option.disabled;
+      setShown(element, !insideHidden(element) && (chosen || invalid));
+    });
+  }
+
+  function init() {
+    document.querySelectorAll("form").forEach(function (form) {
+      if (form.querySelector("[data-show-if-question], [data-other-for]") === null) {
+        return;
+      }
+      apply(form);
+      form.addEventListener("change", function () { apply(form); });
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+}());

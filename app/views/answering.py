@@ -1,0 +1,297 @@
+"""The units' side of a review round: their rounds, the answering page, autosave and history.
+
+A POST of the answering page never loses what was typed: a stale CSRF token, an expired session,
+a conflicting save or a refused submission all show the posted answers again. That is why these
+POST routes check CSRF themselves (`csrf.exempt` + `csrf.protect()` inside the view) instead of
+letting the global check answer with an error page.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from app.extensions import csrf, db, login_manager
+from app.forms.answers import Answers
+from app.forms.builder import (
+    answers_from_formdata,
+    build_form,
+    field_labels,
+    missing_required,
+    validate_answers,
+)
+from app.i18n import current_language
+from app.models import Unit
+from app.services import transaction
+from app.services.rounds import assignments
+from app.services.submissions import (
+    Conflict,
+    Invalid,
+    Locked,
+    NotAllowed,
+    NotFound,
+    ResponseTarget,
+    accessible_unit_ids,
+    can_edit,
+    current_version,
+    find_target,
+    get_response,
+    history,
+    save,
+    submit,
+)
+
+bp = Blueprint("answering", __name__, url_prefix="/granskning")
+
+# Times are stored in UTC and shown in the city's time.
+LOCAL_ZONE = ZoneInfo("Europe/Stockholm")
+ACTION_LABELS = {"save": _l("Sparade"), "submit": _l("Skickade in"), "reopen": _l("Öppnade igen")}
+
+
+@bp.app_template_filter("local_time")
+def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    return value.replace(tzinfo=UTC).astimezone(LOCAL_ZONE).strftime(fmt)
+
+
+def _user() -> Any:
+    return current_user._get_current_object()
+
+
+def _check_unit_access(unit_key: str) -> None:
+    """403 for a unit the user may not read, whether or not it exists (ids reveal nothing)."""
+    allowed = accessible_unit_ids(db.session, _user())
+    if allowed is None:
+        return
+    unit_id = db.session.scalar(select(Unit.id).where(Unit.key == unit_key))
+    if unit_id is None or unit_id not in allowed:
+        abort(403)
+
+
+def _target(round_key: str, unit_key: str, questionnaire_key: str) -> ResponseTarget:
+    _check_unit_access(unit_key)
+    try:
+        target = find_target(db.session, round_key, unit_key, questionnaire_key)
+    except NotFound:
+        abort(404)
+    if target.version.questionnaire.kind != "unit_questionnaire":
+        # The risk register has its own pages on top of the same workflow.
+        abort(404)
+    if target.round.status == "draft" and current_user.role not in ("admin", "analyst"):
+        abort(404)  # units see a round once it is opened
+    return target
+
+
+def _csrf_ok() -> bool:
+    try:
+        csrf.protect()
+    except CSRFError:
+        return False
+    return True
+
+
+def _base_version() -> int:
+    try:
+        return max(0, int(request.form.get("base_version", "0")))
+    except ValueError:
+        return 0
+
+
+def _urls(target: ResponseTarget) -> dict[str, str]:
+    args = {"round_key": target.round.key, "unit_key": target.unit.key,
+            "questionnaire_key": target.questionnaire_key}
+    urls = {"page": url_for("answering.page", **args), "autosave": url_for("answering.autosave", **args),
+            "history": url_for("answering.history_page", **args)}
+    if "reports.unit_page" in current_app.view_functions:  # the unit report, when it is installed
+        urls["report"] = url_for("reports.unit_page", round_key=target.round.key, unit_key=target.unit.key)
+    return urls
+
+
+def _render_form(target: ResponseTarget, *, formdata: MultiDict | None = None, answers: Answers | None = None,
+                 base_version: int, errors: list | None = None, notice: str | None = None,
+                 status: int = 200, template: str = "answering/page.html", **extra: Any):  # type: ignore[no-untyped-def]
+    definition = target.definition
+    language = current_language()
+    form = build_form(definition, language=language, formdata=formdata, answers=answers)
+    shown = answers if formdata is None else answers_from_formdata(definition, formdata)
+    missing = missing_required(definition, validate_answers(definition, shown or {}, partial=True).answers)
+    by_field: dict[str, list[object]] = {}
+    for error in errors or []:
+        by_field.setdefault(error.field, []).append(error.message)
+    return render_template(
+        template, target=target, definition=definition, language=language, form=form,
+        base_version=base_version, errors=errors or [], errors_by_field=by_field, missing=missing,
+        labels=field_labels(definition, language), notice=notice, editable=True,
+        response=get_response(db.session, target), urls=_urls(target), **extra,
+    ), status
+
+
+def _render_read_only(target: ResponseTarget, *, attempted: Answers | None = None, notice: str | None = None,
+                      status: int = 200):  # type: ignore[no-untyped-def]
+    definition = target.definition
+    response = get_response(db.session, target)
+    return render_template(
+        "answering/page.html", target=target, definition=definition, language=current_language(),
+        response=response, answers=response.answers if response else {}, editable=False,
+        attempted=attempted, notice=notice, urls=_urls(target),
+    ), status
+
+
+@bp.route("/")
+def index():  # type: ignore[no-untyped-def]
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    allowed = accessible_unit_ids(db.session, _user())
+    rows = assignments(db.session, allowed) if allowed is not None else []
+    return render_template("answering/index.html", assignments=rows, staff=allowed is None)
+
+
+@bp.route("/<round_key>/<unit_key>/<questionnaire_key>", methods=["GET", "POST"])
+@csrf.exempt
+def page(round_key: str, unit_key: str, questionnaire_key: str):  # type: ignore[no-untyped-def]
+    if request.method == "GET":
+        return _show(round_key, unit_key, questionnaire_key)
+    return _post(round_key, unit_key, questionnaire_key)
+
+
+def _show(round_key: str, unit_key: str, questionnaire_key: str):  # type: ignore[no-untyped-def]
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    target = _target(round_key, unit_key, questionnaire_key)
+    response = get_response(db.session, target)
+    editable = (can_edit(db.session, _user(), target.unit) and target.round.status == "open"
+                and (response is None or response.status != "submitted"))
+    if not editable:
+        return _render_read_only(target)
+    return _render_form(target, answers=response.answers if response else {},
+                        base_version=current_version(response))
+
+
+def _post(round_key: str, unit_key: str, questionnaire_key: str):  # type: ignore[no-untyped-def]
+    if not current_user.is_authenticated:
+        return _logged_out(round_key, unit_key, questionnaire_key)
+    target = _target(round_key, unit_key, questionnaire_key)
+    if not can_edit(db.session, _user(), target.unit):
+        abort(403)
+    base_version = _base_version()
+    if not _csrf_ok():
+        return _render_form(target, formdata=request.form, base_version=base_version, status=400, notice=_(
+            "Sidan hade varit öppen länge, så svaren kunde inte sparas ännu. Allt du skrev finns kvar "
+            "nedan: klicka på knappen en gång till."))
+    answers = answers_from_formdata(target.definition, request.form)
+    action = submit if request.form.get("action") == "submit" else save
+    try:
+        with transaction() as session:
+            outcome = action(session, target, answers, base_version, _user())
+    except Conflict as conflict:
+        return _render_conflict(target, conflict)
+    except Locked as locked:
+        return _render_read_only(target, attempted=locked.attempted, notice=str(locked.problems[0].message),
+                                 status=409)
+    except Invalid as invalid:
+        return _render_form(target, formdata=request.form, base_version=base_version,
+                            errors=invalid.validated.errors, status=400)
+    except NotAllowed:
+        abort(403)
+    if action is submit:
+        flash(_("Svaren är inskickade. Tack!") if not outcome.repeated
+              else _("Svaren var redan inskickade; inget har ändrats."), "info")
+    else:
+        flash(_("Utkastet är sparat %(time)s.", time=local_time(outcome.response.updated_at, "%H:%M")), "info")
+    return redirect(_urls(target)["page"])
+
+
+def _render_conflict(target: ResponseTarget, conflict: Conflict):  # type: ignore[no-untyped-def]
+    definition = target.definition
+    mine = validate_answers(definition, conflict.attempted, partial=True).answers
+    theirs = conflict.current_answers
+    changed = [q for q in definition.questions() if mine.get(q.key) != theirs.get(q.key)]
+    return _render_form(target, formdata=request.form, base_version=conflict.current_version, status=409,
+                        template="answering/conflict.html", conflict=conflict, changed=changed,
+                        mine=mine, theirs=theirs)
+
+
+def _logged_out(round_key: str, unit_key: str, questionnaire_key: str):  # type: ignore[no-untyped-def]
+    """The session ended while the page was open: show the posted answers in the form again
+    (nothing from the database), with a link to log in in a new tab and a button to send again."""
+    try:
+        target = find_target(db.session, round_key, unit_key, questionnaire_key)
+    except NotFound:
+        return login_manager.unauthorized()  # tells a stranger nothing about what exists
+    definition = target.definition
+    language = current_language()
+    form = build_form(definition, language=language, formdata=request.form)
+    return render_template(
+        "answering/logged_out.html", target=target, definition=definition, language=language, form=form,
+        base_version=_base_version(), errors_by_field={}, urls=_urls(target),
+    ), 401
+
+
+@bp.route("/<round_key>/<unit_key>/<questionnaire_key>/autosave", methods=["POST"])
+@csrf.exempt
+def autosave(round_key: str, unit_key: str, questionnaire_key: str):  # type: ignore[no-untyped-def]
+    """Background save from static/js/autosave.js: JSON in, JSON out."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    target = _target(round_key, unit_key, questionnaire_key)
+    if not can_edit(db.session, _user(), target.unit):
+        abort(403)
+    if not _csrf_ok():
+        return jsonify(ok=False, error="csrf", message=_(
+            "Automatisk sparning är avbruten. Klicka på Spara utkast.")), 400
+    answers = answers_from_formdata(target.definition, request.form)
+    try:
+        with transaction() as session:
+            outcome = save(session, target, answers, _base_version(), _user())
+    except Conflict:
+        return jsonify(ok=False, error="conflict", message=_(
+            "Någon annan har sparat ändringar. Automatisk sparning är avbruten: klicka på Spara utkast "
+            "för att se skillnaderna.")), 409
+    except Locked as locked:
+        return jsonify(ok=False, error="locked", message=str(locked.problems[0].message)), 409
+    except Invalid as invalid:
+        return jsonify(ok=False, error="invalid", message=_(
+            "Kunde inte spara automatiskt: %(n)d fält har fel. Klicka på Spara utkast för att se dem.",
+            n=len(invalid.validated.errors)),
+            fields=[e.field for e in invalid.validated.errors]), 422
+    except NotAllowed:
+        abort(403)
+    saved = local_time(outcome.response.updated_at, "%H:%M")
+    return jsonify(ok=True, version=outcome.response.version, saved_at=saved,
+                   message=_("Sparat %(time)s", time=saved))
+
+
+@bp.route("/<round_key>/<unit_key>/<questionnaire_key>/historik")
+def history_page(round_key: str, unit_key: str, questionnaire_key: str):  # type: ignore[no-untyped-def]
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    # The unit's own users and the city office's admins; analysts read reports, not who typed what.
+    if current_user.role not in ("admin", "unit_editor", "unit_reader"):
+        abort(403)
+    target = _target(round_key, unit_key, questionnaire_key)
+    response = get_response(db.session, target)
+    events = list(reversed(history(db.session, response)))
+    questions = {q.key: q for q in target.definition.questions()}
+    return render_template("answering/history.html", target=target, definition=target.definition,
+                           language=current_language(), events=events, questions=questions,
+                           action_labels=ACTION_LABELS, urls=_urls(target), response=response)

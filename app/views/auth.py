@@ -1,0 +1,104 @@
+"""Logging in and out, and changing one's own password."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.security import check_password_hash
+
+from app.forms.admin import LoginForm, PasswordChangeForm
+from app.security import client_address
+from app.services import ServiceError, audit, transaction
+from app.services.users import authenticate, change_password
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: an attacker's link must not send a fresh login elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("main.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        with transaction() as db_session:
+            result = authenticate(
+                db_session,
+                current_app.config["SECRET_KEY"],
+                form.email.data or "",
+                form.password.data or "",
+                client_address(),
+                current_app.config["LOGIN_ATTEMPTS_PER_MINUTE"],
+            )
+        if result.user is not None:
+            # A new session at login: nothing from before the login survives (session fixation).
+            language = session.get("language")
+            session.clear()
+            if language:
+                session["language"] = language
+            login_user(result.user)
+            return redirect(_safe_next(request.args.get("next")))
+        if result.throttled:
+            flash(_("För många misslyckade inloggningar. Vänta en minut och försök igen."), "error")
+            status = 429
+        else:
+            flash(_("Fel e-postadress eller lösenord."), "error")
+            status = 401
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        with transaction() as db_session:
+            audit.record(db_session, "logout", actor=current_user._get_current_object())
+    logout_user()
+    language = session.get("language")
+    session.clear()
+    if language:
+        session["language"] = language
+    flash(_("Du är utloggad."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/konto/losenord", methods=["GET", "POST"])
+@login_required
+def change_own_password():  # type: ignore[no-untyped-def]
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if not check_password_hash(user.password_hash, form.current.data or ""):
+            form.current.errors = [_("Det nuvarande lösenordet stämmer inte.")]
+        else:
+            try:
+                with transaction() as db_session:
+                    change_password(db_session, user, form.new.data or "")
+            except ServiceError as error:
+                form.new.errors = [str(p.message) for p in error.problems]
+            else:
+                # Every other session has ended with the new token; this one continues.
+                login_user(user)
+                flash(_("Lösenordet är bytt. Du är utloggad på alla andra enheter."), "info")
+                return redirect(url_for("main.index"))
+    return render_template("auth/password.html", form=form)

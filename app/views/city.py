@@ -1,0 +1,117 @@
+"""The city-wide picture (lägesbild) for the city office: the self-assessment comparison, the
+change over the years, the survey side with the board/staff gap, the report and its exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.extensions import db
+from app.i18n import current_language
+from app.models import Round, Unit
+from app.reports import city_report, city_survey, comparison
+from app.reports.city_export import FORMATS, WHATS, ExportNotAvailable, export
+from app.reports.city_report import build_city_report, render_city_pdf
+from app.reports.comparison import KIND_FILTERS, SORTS, Filters
+from app.reports.unit_report import ReportNotFound
+from app.security import roles_required
+from app.services import audit, transaction
+
+bp = Blueprint("city", __name__, url_prefix="/lagesbild")
+
+STAFF = ("admin", "analyst")
+
+
+def _round(round_key: str) -> Round:
+    found = db.session.scalar(select(Round).where(Round.key == round_key))
+    if found is None:
+        abort(404)
+    return found
+
+
+def _filters() -> Filters:
+    kind = request.args.get("kind") or None
+    part = request.args.get("part") or None
+    sort = request.args.get("sort") or "name"
+    return Filters(kind if kind in KIND_FILTERS else None, part, sort if sort in SORTS else "name")
+
+
+@bp.route("/<round_key>")
+@roles_required(*STAFF)
+def comparison_page(round_key: str):  # type: ignore[no-untyped-def]
+    _round(round_key)
+    try:
+        found = comparison.build_comparison(db.session, round_key, _filters(), current_language())
+    except ReportNotFound:
+        abort(404)
+    units = db.session.execute(select(Unit.key, Unit.name).order_by(Unit.name)).all()
+    return render_template("city/comparison.html", c=found, m=comparison, units=units,
+                           kinds=KIND_FILTERS, chart=comparison.comparison_chart(found))
+
+
+@bp.route("/<round_key>/over-tid")
+@roles_required(*STAFF)
+def history_page(round_key: str):  # type: ignore[no-untyped-def]
+    _round(round_key)
+    try:
+        found = comparison.build_comparison(db.session, round_key, Filters(), current_language())
+    except ReportNotFound:
+        abort(404)
+    history = comparison.build_history(db.session, round_key, current_language())
+    return render_template("city/history.html", c=found, m=comparison, history=history)
+
+
+@bp.route("/<round_key>/enkat")
+@roles_required(*STAFF)
+def survey_page(round_key: str):  # type: ignore[no-untyped-def]
+    report = _report(round_key)
+    return render_template("city/survey.html", report=report, s=city_survey, gap_rule=city_report.gap_rule())
+
+
+def _report(round_key: str) -> Any:
+    _round(round_key)
+    try:
+        return build_city_report(db.session, round_key, current_language())
+    except ReportNotFound:
+        abort(404)
+
+
+@bp.route("/<round_key>/rapport")
+@roles_required(*STAFF)
+def report_page(round_key: str):  # type: ignore[no-untyped-def]
+    report = _report(round_key)
+    return render_template("city/report.html", report=report, m=comparison, s=city_survey,
+                           gap_rule=city_report.gap_rule(), title=city_report.report_title(report),
+                           figures=city_report.key_figures(report))
+
+
+@bp.route("/<round_key>/rapport.pdf")
+@roles_required(*STAFF)
+def report_pdf(round_key: str):  # type: ignore[no-untyped-def]
+    report = _report(round_key)
+    response = Response(render_city_pdf(report), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="lagesbild-{report.round_key}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/<round_key>/export/<what>.<fmt>")
+@roles_required(*STAFF)
+def export_file(round_key: str, what: str, fmt: str):  # type: ignore[no-untyped-def]
+    _round(round_key)
+    if what not in WHATS or fmt not in FORMATS:
+        abort(404)
+    try:
+        found = export(db.session, round_key, what, fmt)
+    except ExportNotAvailable:
+        abort(404)
+    with transaction() as session:
+        audit.record(session, "export", actor=current_user._get_current_object(),
+                     target=f"lagesbild:{round_key}:{what}", format=fmt)
+    response = Response(found.data, mimetype=found.mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{found.filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,375 @@
+"""The risk register pages: a unit's register, matrix and risk form (plain server-rendered forms
+that work without JavaScript), and the city office's overview and exports of a round's registers.
+
+Every change goes through `app.services.risks`, which saves through the one submission workflow:
+a save based on an older version of the register shows the conflict with both texts, and a
+submitted register is read-only until the city office reopens it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from app.extensions import db
+from app.i18n import current_language
+from app.models import Round, Unit
+from app.reports import charts, tabular
+from app.reports.risk_report import matrix_grid
+from app.security import roles_required
+from app.services import ServiceError, audit, transaction
+from app.services import risks as service
+from app.services.rounds import assignments
+from app.services.submissions import (
+    Conflict,
+    Invalid,
+    Locked,
+    NotAllowed,
+    NotFound,
+    ResponseTarget,
+    accessible_unit_ids,
+    can_edit,
+    can_read,
+    current_version,
+    get_response,
+    history,
+)
+
+bp = Blueprint("risks", __name__, url_prefix="/risker")
+
+READERS = ("admin", "analyst", "unit_editor", "unit_reader")
+STAFF = ("admin", "analyst")
+EMPTY_MEASURE_ROWS = 2
+
+
+def _user() -> Any:
+    return current_user._get_current_object()
+
+
+def _round_or_404(round_key: str) -> Round:
+    found = db.session.scalar(select(Round).where(Round.key == round_key))
+    if found is None or found.version_of_kind("risk_template") is None:
+        abort(404)
+    return found
+
+
+def _target(round_key: str, unit_key: str) -> ResponseTarget:
+    """403 for a unit the user may not read (whether or not it exists), 404 for a round without
+    a register for the unit; units see a round once it is opened."""
+    user = _user()
+    unit = db.session.scalar(select(Unit).where(Unit.key == unit_key))
+    if unit is None:
+        abort(404 if user.role in STAFF else 403)
+    if not can_read(db.session, user, unit):
+        abort(403)
+    round_ = _round_or_404(round_key)
+    if round_.status == "draft" and user.role not in STAFF:
+        abort(404)
+    try:
+        return service.register_target(db.session, round_, unit)
+    except NotFound:
+        abort(404)
+
+
+def _editable(target: ResponseTarget) -> bool:
+    response = get_response(db.session, target)
+    return (can_edit(db.session, _user(), target.unit) and target.round.status == "open"
+            and (response is None or response.status != "submitted"))
+
+
+def _require_editor(target: ResponseTarget) -> None:
+    if not can_edit(db.session, _user(), target.unit):
+        abort(403)
+
+
+def _base_version() -> int:
+    try:
+        return max(0, int(request.form.get("base_version", "0")))
+    except ValueError:
+        return 0
+
+
+def _register_url(target: ResponseTarget) -> str:
+    return url_for("risks.register", round_key=target.round.key, unit_key=target.unit.key)
+
+
+def _render_register(target: ResponseTarget, *, notice: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    language = current_language()
+    template = service.template_of(target)
+    response = get_response(db.session, target)
+    risks = service.sorted_register(template, service.risks_of(response.answers if response else {}))
+    own = service.self_assessment_answers(db.session, target.round, target.unit)
+    coverage = service.statement_coverage(own[0], own[1], risks, language) if own else []
+    grid = matrix_grid(template, risks, language)
+    previous = service.previous_register(db.session, target.round, target.unit)
+    return render_template(
+        "risks/register.html", target=target, template=template, language=language, response=response,
+        risks=risks, levels={r.key: service.level_of(template, r) for r in risks}, coverage=coverage,
+        grid=grid, chart=charts.heat_grid(grid), grid_table=charts.heat_grid_table(grid),
+        editable=_editable(target), base_version=current_version(response), notice=notice,
+        previous=previous, form_labels={f.key: f.label.get(language) for f in template.forms},
+        status_labels=service.MEASURE_STATUS_LABELS, today=date.today(),
+    ), status
+
+
+@bp.route("/")
+@roles_required(*READERS)
+def index():  # type: ignore[no-untyped-def]
+    user = _user()
+    allowed = accessible_unit_ids(db.session, user)
+    if allowed is None:
+        rounds = [r for r in db.session.scalars(select(Round).order_by(Round.year.desc(), Round.name))
+                  if r.version_of_kind("risk_template") is not None]
+        return render_template("risks/index.html", rounds=rounds, registers=[], staff=True)
+    registers = [a for a in assignments(db.session, allowed) if a.version.questionnaire.kind == "risk_template"]
+    return render_template("risks/index.html", rounds=[], registers=registers, staff=False)
+
+
+@bp.route("/<round_key>/<unit_key>")
+@roles_required(*READERS)
+def register(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
+    return _render_register(_target(round_key, unit_key))
+
+
+# --- the risk form ----------------------------------------------------------------------------
+
+def risk_from_form(form: MultiDict, key: str) -> dict[str, Any]:
+    """The posted risk form as a register entry (the service validates it)."""
+    measures = []
+    for index in range(service.MAX_MEASURES + EMPTY_MEASURE_ROWS):
+        prefix = f"measure-{index}-"
+        if f"{prefix}action" not in form:
+            break
+        values = {name: form.get(prefix + name, "").strip() for name in ("action", "owner", "due_on", "status")}
+        if form.get(prefix + "remove") or not any(values[n] for n in ("action", "owner", "due_on")):
+            continue
+        measures.append({**values, "due_on": values["due_on"] or None})
+    return {
+        "key": key, "activity": form.get("activity", ""), "forms": form.getlist("forms"),
+        "description": form.get("description", ""), "controls": form.get("controls", ""),
+        "likelihood": form.get("likelihood") or None, "consequence": form.get("consequence") or None,
+        "measures": measures, "follow_up": form.get("follow_up", ""),
+        "catalogue_key": form.get("catalogue_key") or None, "statement_key": form.get("statement_key") or None,
+    }
+
+
+def _render_form(target: ResponseTarget, risk: dict[str, Any], *, base_version: int, errors: list | None = None,
+                 conflict: Conflict | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    language = current_language()
+    by_field: dict[str, list[object]] = {}
+    for error in errors or []:
+        by_field.setdefault(error.field.removeprefix(f"{risk['key']}-"), []).append(error.message)
+    theirs = None
+    if conflict is not None:
+        stored = conflict.current_answers.get(risk["key"])
+        theirs = service.risk_from_answer(risk["key"], stored) if isinstance(stored, dict) else None
+    measures = list(risk.get("measures") or []) + [{} for _ in range(EMPTY_MEASURE_ROWS)]
+    return render_template(
+        "risks/form.html", target=target, template=service.template_of(target), language=language, risk=risk,
+        measures=measures, base_version=base_version, errors=by_field, conflict=conflict, theirs=theirs,
+        status_labels=service.MEASURE_STATUS_LABELS, is_new=risk["key"] not in service.current_answers(
+            db.session, target),
+    ), status
+
+
+def _save_posted(target: ResponseTarget, key: str):  # type: ignore[no-untyped-def]
+    _require_editor(target)
+    posted = risk_from_form(request.form, key)
+    base_version = _base_version()
+    try:
+        with transaction() as session:
+            service.put_risk(session, target, posted, base_version, _user())
+    except Conflict as conflict:
+        return _render_form(target, posted, base_version=conflict.current_version, conflict=conflict, status=409)
+    except Invalid as invalid:
+        return _render_form(target, posted, base_version=base_version, errors=invalid.validated.errors, status=400)
+    except Locked as locked:
+        return _render_register(target, notice=str(locked.problems[0].message), status=409)
+    except NotAllowed:
+        abort(403)
+    flash(_("Risken är sparad i utkastet."), "info")
+    return redirect(_register_url(target))
+
+
+@bp.route("/<round_key>/<unit_key>/ny", methods=["GET", "POST"])
+@roles_required(*READERS)
+def new(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
+    target = _target(round_key, unit_key)
+    _require_editor(target)
+    if request.method == "POST":
+        return _save_posted(target, request.form.get("risk_key") or service.new_risk_key())
+    catalogue_key = request.args.get("katalog")
+    try:
+        start = (service.risk_from_catalogue(service.template_of(target), catalogue_key, current_language())
+                 if catalogue_key else service.Risk(key=service.new_risk_key(), activity=""))
+    except ServiceError:
+        abort(404)
+    entry = {"key": start.key, **service.risk_to_answer(start)}
+    return _render_form(target, entry, base_version=current_version(get_response(db.session, target)))
+
+
+@bp.route("/<round_key>/<unit_key>/risk/<risk_key>", methods=["GET", "POST"])
+@roles_required(*READERS)
+def edit(round_key: str, unit_key: str, risk_key: str):  # type: ignore[no-untyped-def]
+    target = _target(round_key, unit_key)
+    _require_editor(target)
+    stored = service.current_answers(db.session, target).get(risk_key)
+    if not isinstance(stored, dict):
+        abort(404)
+    if request.method == "POST":
+        return _save_posted(target, risk_key)
+    return _render_form(target, {"key": risk_key, **stored},
+                        base_version=current_version(get_response(db.session, target)))
+
+
+def _write(target: ResponseTarget, operation: Any, done: str):  # type: ignore[no-untyped-def]
+    """Run a register-wide change (delete, carry forward, submit) and go back to the register."""
+    _require_editor(target)
+    try:
+        with transaction() as session:
+            operation(session)
+    except Conflict:
+        return _render_register(target, status=409, notice=_(
+            "Någon annan har ändrat registret sedan sidan öppnades. Se registret nedan och försök igen."))
+    except Invalid as invalid:
+        return _render_register(target, status=400, notice=_(
+            "Registret kan inte skickas in ännu: %(n)d uppgifter saknas eller är fel. Varje risk behöver "
+            "minst en form av påverkan, sannolikhet och konsekvens, och varje åtgärd en ansvarig och ett "
+            "datum.", n=len(invalid.validated.errors)))
+    except Locked as locked:
+        return _render_register(target, notice=str(locked.problems[0].message), status=409)
+    except NotAllowed:
+        abort(403)
+    except ServiceError as error:
+        return _render_register(target, notice=str(error.problems[0].message), status=400)
+    flash(done, "info")
+    return redirect(_register_url(target))
+
+
+@bp.route("/<round_key>/<unit_key>/risk/<risk_key>/ta-bort", methods=["POST"])
+@roles_required(*READERS)
+def delete(round_key: str, unit_key: str, risk_key: str):  # type: ignore[no-untyped-def]
+    target = _target(round_key, unit_key)
+    return _write(target, lambda s: service.delete_risk(s, target, risk_key, _base_version(), _user()),
+                  _("Risken är borttagen."))
+
+
+@bp.route("/<round_key>/<unit_key>/for-vidare", methods=["POST"])
+@roles_required(*READERS)
+def carry_forward(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
+    target = _target(round_key, unit_key)
+    return _write(target, lambda s: service.carry_forward(s, target, _base_version(), _user()),
+                  _("Riskerna från förra omgången är kopierade till utkastet. Uppdatera dem."))
+
+
+@bp.route("/<round_key>/<unit_key>/skicka-in", methods=["POST"])
+@roles_required(*READERS)
+def submit(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
+    target = _target(round_key, unit_key)
+    return _write(target, lambda s: service.submit_register(s, target, _base_version(), _user()),
+                  _("Riskregistret är inskickat. Tack!"))
+
+
+@bp.route("/<round_key>/<unit_key>/pastaende/<statement_key>", methods=["POST"])
+@roles_required(*READERS)
+def from_statement(round_key: str, unit_key: str, statement_key: str):  # type: ignore[no-untyped-def]
+    """One click: a statement rated Delvis/Nej becomes a linked risk (or a risk with a measure)."""
+    target = _target(round_key, unit_key)
+    _require_editor(target)
+    own = service.self_assessment_answers(db.session, target.round, target.unit)
+    if own is None:
+        abort(404)
+    try:
+        item = service.risk_from_statement(own[0], own[1], statement_key, current_language(),
+                                           with_measure=request.form.get("kind") == "measure")
+    except ServiceError:
+        abort(404)
+    response = _write(target, lambda s: service.put_risk(s, target, item, _base_version(), _user()),
+                      _("Risken är skapad från påståendet. Komplettera den."))
+    if isinstance(response, Response) and response.status_code == 302:
+        return redirect(url_for("risks.edit", round_key=round_key, unit_key=unit_key, risk_key=item.key))
+    return response
+
+
+@bp.route("/<round_key>/<unit_key>/katalog")
+@roles_required(*READERS)
+def catalogue(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
+    target = _target(round_key, unit_key)
+    template = service.template_of(target)
+    language = current_language()
+    return render_template("risks/catalogue.html", target=target, template=template, language=language,
+                           editable=_editable(target),
+                           form_labels={f.key: f.label.get(language) for f in template.forms})
+
+
+HISTORY_ACTIONS = {"save": _l("Sparade"), "submit": _l("Skickade in"), "reopen": _l("Öppnade igen")}
+CHANGE_KINDS = {"added": _l("Ny risk"), "removed": _l("Borttagen"), "changed": _l("Ändrad")}
+FIELD_LABELS = {
+    "activity": _l("Verksamhet eller moment"), "forms": _l("Former av påverkan"), "description": _l("Beskrivning"),
+    "controls": _l("Befintliga kontroller"), "likelihood": _l("Sannolikhet"), "consequence": _l("Konsekvens"),
+    "measures": _l("Åtgärder"), "follow_up": _l("Uppföljning"), "catalogue_key": _l("Katalog"),
+    "statement_key": _l("Påstående"),
+}
+
+
+@bp.route("/<round_key>/<unit_key>/historik")
+@roles_required("admin", "unit_editor", "unit_reader")
+def history_page(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
+    """Every save, submission and reopening of the register, read per risk."""
+    target = _target(round_key, unit_key)
+    response = get_response(db.session, target)
+    events = [(event, service.risk_changes(event.changes or {}))
+              for event in reversed(history(db.session, response))]
+    return render_template("risks/history.html", target=target, response=response, events=events,
+                           actions=HISTORY_ACTIONS, kinds=CHANGE_KINDS, fields=FIELD_LABELS)
+
+
+# --- the city office ---------------------------------------------------------------------------
+
+@bp.route("/<round_key>")
+@roles_required(*STAFF)
+def city(round_key: str):  # type: ignore[no-untyped-def]
+    round_ = _round_or_404(round_key)
+    language = current_language()
+    overview = service.city_overview(db.session, round_, language, date.today())
+    grid = matrix_grid(overview.template, None, language, cells=overview.matrix)
+    return render_template(
+        "risks/city.html", overview=overview, round=round_, language=language, grid=grid,
+        chart=charts.heat_grid(grid), grid_table=charts.heat_grid_table(grid),
+        form_labels={f.key: f.label.get(language) for f in overview.template.forms},
+        status_labels=service.MEASURE_STATUS_LABELS,
+    )
+
+
+def _export_rows(round_: Round, kind: str) -> list[tuple[Any, ...]]:
+    with transaction() as session:
+        rows = service.export_rows(session, round_, current_language())
+        audit.record(session, "risks.export", actor=_user(), target=round_.key, format=kind, rows=len(rows))
+    return rows
+
+
+@bp.route("/<round_key>/export/riskregister.csv")
+@roles_required(*STAFF)
+def export_csv(round_key: str):  # type: ignore[no-untyped-def]
+    round_ = _round_or_404(round_key)
+    rows = _export_rows(round_, "csv")
+    return tabular.csv_response(f"riskregister-{round_.key}.csv", service.EXPORT_HEADER, rows)
+
+
+@bp.route("/<round_key>/export/riskregister.xlsx")
+@roles_required(*STAFF)
+def export_xlsx(round_key: str):  # type: ignore[no-untyped-def]
+    round_ = _round_or_404(round_key)
+    rows = _export_rows(round_, "xlsx")
+    response = Response(tabular.xlsx_bytes([("Riskregister", service.EXPORT_HEADER, rows)]),
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.headers["Content-Disposition"] = f'attachment; filename="riskregister-{round_.key}.xlsx"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

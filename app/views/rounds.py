@@ -1,0 +1,211 @@
+"""The city office's pages for review rounds: create, open, close, archive, follow up, reopen."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.extensions import db
+from app.forms.rounds import AddUnitsForm, ReopenForm, RoundForm
+from app.models import Questionnaire, QuestionnaireVersion, Round
+from app.models.base import utcnow
+from app.reports.tabular import csv_response
+from app.security import roles_required
+from app.services import ServiceError, audit, transaction
+from app.services.rounds import (
+    TRANSITIONS,
+    UNIT_SIDE_KINDS,
+    RoundSpec,
+    add_units,
+    change_status,
+    create_round,
+    list_rounds,
+    main_version,
+    round_status,
+    unit_side_versions,
+)
+from app.services.submissions import NotFound, find_target, get_response, reopen
+from app.services.units import unit_tree
+
+bp = Blueprint("rounds", __name__, url_prefix="/admin/omgangar")
+
+ROUND_STATUS_LABELS = {
+    "draft": _l("Utkast"),
+    "open": _l("Öppen"),
+    "closed": _l("Stängd"),
+    "archived": _l("Arkiverad"),
+}
+UNIT_STATUS_LABELS = {
+    "not_started": _l("Inte påbörjad"),
+    "draft": _l("Utkast"),
+    "submitted": _l("Inskickad"),
+    "reopened": _l("Öppnad igen"),
+}
+ACTION_LABELS = {"open": _l("Öppna omgången"), "close": _l("Stäng omgången"), "archive": _l("Arkivera omgången")}
+
+
+# Globals (not a context processor) so that imported macros see them too.
+bp.record_once(lambda state: state.app.jinja_env.globals.update(
+    round_status_labels=ROUND_STATUS_LABELS, unit_status_labels=UNIT_STATUS_LABELS))
+
+
+def _round_or_404(key: str) -> Round:
+    found = db.session.scalar(select(Round).where(Round.key == key))
+    if found is None:
+        abort(404)
+    return found
+
+
+def _tree_choices() -> list[tuple[str, str]]:
+    return [(n.unit.key, "\u2003" * n.depth + n.unit.name) for n in unit_tree(db.session, include_inactive=False)]
+
+
+def _questionnaire_choices() -> list[tuple[str, str]]:
+    rows = db.session.execute(
+        select(Questionnaire.key, Questionnaire.title_sv, Questionnaire.kind)
+        .where(Questionnaire.kind.in_(UNIT_SIDE_KINDS + ("survey",)))
+        .where(select(QuestionnaireVersion.id).where(
+            QuestionnaireVersion.questionnaire_id == Questionnaire.id).exists())
+        .order_by(Questionnaire.title_sv)
+    ).all()
+    return [(key, title) for key, title, _kind in rows]
+
+
+def _selected_version(round_: Round) -> QuestionnaireVersion | None:
+    wanted = request.args.get("formular")
+    for version in unit_side_versions(round_):
+        if version.questionnaire.key == wanted:
+            return version
+    return main_version(round_)
+
+
+@bp.route("")
+@roles_required("admin", "analyst")
+def index():  # type: ignore[no-untyped-def]
+    return render_template("rounds/index.html", rounds=list_rounds(db.session))
+
+
+@bp.route("/ny", methods=["GET", "POST"])
+@roles_required("admin")
+def new():  # type: ignore[no-untyped-def]
+    form = RoundForm()
+    form.questionnaires.choices = _questionnaire_choices()
+    form.units.choices = _tree_choices()
+    if not form.is_submitted():
+        form.year.data = utcnow().year
+    if form.validate_on_submit():
+        spec = RoundSpec(key=(form.key.data or "").strip(), name=form.name.data or "", year=form.year.data or 0,
+                         questionnaire_keys=tuple(form.questionnaires.data or ()),
+                         unit_keys=tuple(form.units.data or ()), opens_on=form.opens_on.data,
+                         due_on=form.due_on.data, instructions=form.instructions.data or "",
+                         retain_until=form.retain_until.data)
+        try:
+            with transaction() as session:
+                created = create_round(session, spec, current_user._get_current_object())
+        except ServiceError as error:
+            for problem in error.problems:
+                field = getattr(form, problem.field or "name", form.name)
+                field.errors = [*field.errors, str(problem.message)]
+        else:
+            flash(_("Omgången %(name)s är skapad. Öppna den när enheterna ska kunna svara.", name=created.name), "info")
+            return redirect(url_for("rounds.show", key=created.key))
+    status = 400 if form.errors else 200
+    return render_template("rounds/form.html", form=form), status
+
+
+@bp.route("/<key>")
+@roles_required("admin", "analyst")
+def show(key: str):  # type: ignore[no-untyped-def]
+    round_ = _round_or_404(key)
+    version = _selected_version(round_)
+    invited = {i.unit_id for i in round_.invitations}
+    add_form = AddUnitsForm()
+    add_form.units.choices = [(n.unit.key, "\u2003" * n.depth + n.unit.name)
+                              for n in unit_tree(db.session, include_inactive=False) if n.unit.id not in invited]
+    return render_template(
+        "rounds/show.html", round=round_, version=version, versions=unit_side_versions(round_),
+        status=round_status(db.session, round_, version), add_form=add_form,
+        actions=[a for a, (allowed, _to) in TRANSITIONS.items() if round_.status in allowed],
+        action_labels=ACTION_LABELS,
+    )
+
+
+@bp.route("/<key>/status", methods=["POST"])
+@roles_required("admin")
+def change(key: str):  # type: ignore[no-untyped-def]
+    round_ = _round_or_404(key)
+    action = request.form.get("action", "")
+    if action not in TRANSITIONS:
+        abort(400)
+    try:
+        with transaction() as session:
+            change_status(session, round_, action, current_user._get_current_object())
+    except ServiceError as error:
+        flash("; ".join(str(p.message) for p in error.problems), "error")
+    else:
+        flash(_("Omgången har nu status: %(status)s.", status=ROUND_STATUS_LABELS[round_.status]), "info")
+    return redirect(url_for("rounds.show", key=round_.key))
+
+
+@bp.route("/<key>/enheter", methods=["POST"])
+@roles_required("admin")
+def invite(key: str):  # type: ignore[no-untyped-def]
+    round_ = _round_or_404(key)
+    form = AddUnitsForm()
+    form.units.choices = _tree_choices()
+    if not form.validate_on_submit() or not form.units.data:
+        flash(_("Välj minst en enhet att bjuda in."), "error")
+        return redirect(url_for("rounds.show", key=round_.key))
+    try:
+        with transaction() as session:
+            added = add_units(session, round_, list(form.units.data), current_user._get_current_object())
+    except ServiceError as error:
+        flash("; ".join(str(p.message) for p in error.problems), "error")
+    else:
+        flash(_("%(n)d enheter är inbjudna.", n=len(added)), "info")
+    return redirect(url_for("rounds.show", key=round_.key))
+
+
+@bp.route("/<key>/ej-inskickade.csv")
+@roles_required("admin", "analyst")
+def not_submitted_csv(key: str) -> Response:
+    """The units that have not submitted, for reminders (the export is audited)."""
+    round_ = _round_or_404(key)
+    version = _selected_version(round_)
+    status = round_status(db.session, round_, version)
+    with transaction() as session:
+        audit.record(session, "export", actor=current_user._get_current_object(),
+                     target=f"{round_.key}/not_submitted",
+                     questionnaire=version.questionnaire.key if version else None)
+    rows = ([u.unit_key, u.unit_name, u.status,
+             u.last_change_at.isoformat(timespec="seconds") if u.last_change_at else "",
+             u.last_change_by or ""] for u in status.not_submitted)
+    return csv_response(f"{round_.key}-ej-inskickade.csv",
+                        ["enhet", "namn", "status", "senast_andrad", "senast_andrad_av"], rows)
+
+
+@bp.route("/<key>/<unit_key>/<questionnaire_key>/oppna-igen", methods=["GET", "POST"])
+@roles_required("admin")
+def reopen_response(key: str, unit_key: str, questionnaire_key: str):  # type: ignore[no-untyped-def]
+    try:
+        target = find_target(db.session, key, unit_key, questionnaire_key)
+    except NotFound:
+        abort(404)
+    response = get_response(db.session, target)
+    form = ReopenForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            with transaction() as session:
+                reopen(session, target, form.reason.data or "", current_user._get_current_object())
+        except ServiceError as error:
+            form.reason.errors = [*form.reason.errors, *(str(p.message) for p in error.problems)]
+        else:
+            flash(_("Svaren från %(unit)s är öppnade igen.", unit=target.unit.name), "info")
+            return redirect(url_for("rounds.show", key=key, formular=questionnaire_key))
+    if form.errors:
+        status = 400
+    return render_template("rounds/reopen.html", form=form, target=target, response=response), status

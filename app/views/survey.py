@@ -1,0 +1,229 @@
+"""The respondent's pages of the staff survey (public, no login): enter a code or follow an open
+link, one page per section, decline, receipt.
+
+The session holds only the draft's random id, never a code. Codes travel in POST bodies only
+(never in URLs, so never in access logs); nothing here logs a code or an answer.
+
+A POST of a survey page never loses the page's answers: a stale CSRF token shows the page again
+with what was posted, and an ended session asks for the code again with the posted answers
+carried along (hidden fields), saved once the code is accepted. So the page checks CSRF itself
+(`csrf.exempt` + `csrf.protect()`), as the answering views do.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.extensions import csrf, db
+from app.forms.builder import answers_from_formdata, build_form, field_labels
+from app.i18n import current_language
+from app.models.survey import SurveyDraft
+from app.security import client_address
+from app.services import ServiceError, transaction
+from app.services.survey import (
+    CodeRefused,
+    complete,
+    current_page,
+    decline,
+    draft_definition,
+    find_open_link,
+    get_draft,
+    save_page,
+    start_open_link,
+    start_with_code,
+)
+
+bp = Blueprint("survey", __name__, url_prefix="/enkat")
+
+SESSION_KEY = "survey_draft"
+# Posted fields that are not answers and are never carried into a form again.
+NOT_ANSWERS = frozenset({"csrf_token", "code", "action"})
+
+
+def _today() -> date:
+    return date.today()
+
+
+def _secret() -> str:
+    return str(current_app.config["SECRET_KEY"])
+
+
+@bp.route("", methods=["GET", "POST"])
+def enter():  # type: ignore[no-untyped-def]
+    """Enter an access code (or a resume code) to start or go on."""
+    if request.method == "GET":
+        return render_template("survey/enter.html")
+    try:
+        started = start_with_code(_secret(), request.form.get("code", ""), client_address(),
+                                  int(current_app.config["CODE_ATTEMPTS_PER_MINUTE"]), _today())
+    except CodeRefused as refused:
+        status = 429 if refused.reason == "throttled" else 400
+        return render_template("survey/enter.html", problems=refused.problems, carried=_carried()), status
+    session[SESSION_KEY] = started.draft_id
+    if request.form.get("section"):
+        # Answers carried from a page posted after the session ended: keep them now.
+        draft = get_draft(db.session, started.draft_id)
+        if draft is not None:
+            _save_posted(draft, draft_definition(db.session, draft), "stay")
+    return redirect(url_for("survey.page"))
+
+
+def _carried() -> list[tuple[str, str]]:
+    """The posted answers of a page, to send along again as hidden fields."""
+    return [(name, value) for name, value in request.form.items(multi=True) if name not in NOT_ANSWERS]
+
+
+def _csrf_ok() -> bool:
+    try:
+        csrf.protect()
+    except CSRFError:
+        return False
+    return True
+
+
+@bp.route("/l/<token>", methods=["GET", "POST"])
+def open_link(token: str):  # type: ignore[no-untyped-def]
+    """A unit's open link: an introduction, then a new anonymous respondent with a resume code."""
+    invitation = find_open_link(db.session, token)
+    if invitation is None:
+        abort(404)
+    definition = invitation.round.version_of_kind("survey").parsed()  # type: ignore[union-attr]
+    if request.method == "GET":
+        return render_template("survey/start.html", definition=definition, language=current_language(),
+                               unit=invitation.unit)
+    started = start_open_link(_secret(), token, _today())
+    session[SESSION_KEY] = started.draft_id
+    # The resume code is shown in this response only: it is in no session, log or URL.
+    return render_template("survey/resume_code.html", resume_code=started.resume_code)
+
+
+def _render_page(draft, definition, *, formdata=None, errors=None, notice=None, status=200):  # type: ignore[no-untyped-def]
+    language = current_language()
+    where = current_page(definition, draft)
+    form = build_form(definition, language=language, sections=[where.section.key],
+                      answers=draft.answers, formdata=formdata)
+    by_field: dict[str, list[object]] = {}
+    for error in errors or []:
+        by_field.setdefault(error.field, []).append(error.message)
+    return render_template(
+        "survey/page.html", definition=definition, language=language, form=form, page=where,
+        errors=errors or [], errors_by_field=by_field, labels=field_labels(definition, language), notice=notice,
+    ), status
+
+
+def _save_posted(draft, definition, direction: str) -> Response | None:  # type: ignore[no-untyped-def]
+    """Save the posted page's answers and move `direction`; a response when the page must be shown again."""
+    section_key = request.form.get("section", "")
+    posted = answers_from_formdata(definition, request.form, sections=[section_key]) if section_key in {
+        s.key for s in definition.sections} else {}
+    try:
+        with transaction() as db_session:
+            checked = save_page(db_session, draft, definition, section_key, posted, direction, _today())
+    except ServiceError:
+        abort(400)
+    if checked.errors:
+        return _render_page(draft, definition, errors=checked.errors, status=400)  # type: ignore[return-value]
+    return None
+
+
+@bp.route("/sida", methods=["GET", "POST"])
+@csrf.exempt
+def page():  # type: ignore[no-untyped-def]
+    action = request.form.get("action", "next")
+    session_draft = session.get(SESSION_KEY)
+    had_draft = bool(session_draft)
+    draft = get_draft(db.session, session_draft)
+    if draft is None:
+        session.pop(SESSION_KEY, None)
+        if request.method == "POST" and action == "complete" and had_draft and db.session.get(
+                SurveyDraft, session_draft) is None:
+            return redirect(url_for("survey.receipt"))  # a second click: the first one completed it
+        if request.method == "POST" and request.form.get("section"):
+            return _session_ended()
+        return redirect(url_for("survey.enter"))
+    definition = draft_definition(db.session, draft)
+    if request.method == "GET":
+        return _render_page(draft, definition)
+    if not _csrf_ok():
+        return _render_page(draft, definition, formdata=request.form, status=400, notice=_(
+            "Sidan hade varit öppen länge, så svaren kunde inte sparas ännu. Allt du svarat finns kvar "
+            "nedan: klicka på knappen en gång till."))
+    if action == "decline":
+        return redirect(url_for("survey.decline_page"))
+    direction = {"back": "back", "next": "next", "complete": "next"}.get(action, "stay")
+    shown_again = _save_posted(draft, definition, direction)
+    if shown_again is not None:
+        return shown_again
+    if action == "complete":
+        draft_id = draft.id
+        try:
+            errors = complete(_secret(), draft_id, _today())
+        except (ServiceError, StaleDataError):
+            # Completed meanwhile by the same respondent's other request (a double click).
+            session.pop(SESSION_KEY, None)
+            return redirect(url_for("survey.receipt"))
+        if errors:
+            return _render_missing(draft_id, definition, errors)
+        session.pop(SESSION_KEY, None)
+        return redirect(url_for("survey.receipt"))
+    return redirect(url_for("survey.page"))
+
+
+def _session_ended():  # type: ignore[no-untyped-def]
+    """The session ended while a page was open: ask for the code again and carry the page's
+    posted answers along, so that they are saved once the code is accepted."""
+    notice = _("Sidan hade varit öppen så länge att du behöver skriva in din kod igen. Svaren på sidan "
+               "du skickade finns kvar och sparas när du fortsätter.")
+    return render_template("survey/enter.html", notice=notice, carried=_carried()), 401
+
+
+def _render_missing(draft_id: str, definition, errors):  # type: ignore[no-untyped-def]
+    """Back to the first page with something missing, with the errors shown."""
+    draft = get_draft(db.session, draft_id)
+    if draft is None:
+        abort(400)
+    keys = [s.key for s in definition.sections]
+    wrong = {e.question for e in errors}
+    first = next((i for i, s in enumerate(definition.sections) if wrong & {q.key for q in s.questions}), None)
+    with transaction():
+        if first is not None:
+            draft.page = first
+    section_keys = {q.key for q in definition.sections[first].questions} if first is not None else set(keys)
+    return _render_page(draft, definition, errors=[e for e in errors if e.question in section_keys], status=400)
+
+
+@bp.route("/avboj", methods=["GET", "POST"])
+def decline_page():  # type: ignore[no-untyped-def]
+    """"Jag vill inte delta": confirm, then count it as declined and forget the draft."""
+    draft_id = session.get(SESSION_KEY)
+    if get_draft(db.session, draft_id) is None:
+        return redirect(url_for("survey.enter"))
+    if request.method == "GET":
+        return render_template("survey/decline.html")
+    try:
+        decline(draft_id)
+    except ServiceError:
+        pass  # declined meanwhile by the same respondent's other request (a double click)
+    session.pop(SESSION_KEY, None)
+    return render_template("survey/receipt.html", declined=True)
+
+
+@bp.route("/tack")
+def receipt():  # type: ignore[no-untyped-def]
+    return render_template("survey/receipt.html", declined=False)
+

@@ -1,0 +1,237 @@
+"""The admin's survey pages per round: head counts, access codes (CSV and printable slips), open
+links, the response-rate table, the free-text review queue and the results.
+
+Every result figure comes from services.survey_results, which applies services.anonymity.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.extensions import db
+from app.i18n import current_language
+from app.models import Round, RoundUnit, Unit
+from app.reports.charts import Bar, ChartTable, percentage_bars, percentage_bars_table, svg_data_uri
+from app.reports.tabular import csv_response, xlsx_bytes
+from app.security import roles_required
+from app.services import ServiceError, transaction
+from app.services.survey import (
+    format_percent,
+    generate_codes,
+    response_rates,
+    review_text,
+    set_head_counts,
+    set_open_link,
+    texts_to_review,
+)
+from app.services.survey_results import (
+    EXPORT_HEADER,
+    RowFigures,
+    SurveyResults,
+    export_rows,
+    readable_texts,
+    survey_results,
+)
+
+bp = Blueprint("survey_admin", __name__, url_prefix="/admin/enkat")
+
+STAFF = ("admin", "analyst")
+
+
+def _round(round_key: str) -> Round:
+    found = db.session.scalar(select(Round).where(Round.key == round_key))
+    if found is None or found.version_of_kind("survey") is None:
+        abort(404)
+    return found
+
+
+def _unit(round_: Round, unit_key: str) -> RoundUnit:
+    found = db.session.scalar(
+        select(RoundUnit).join(Unit).where(RoundUnit.round_id == round_.id, Unit.key == unit_key)
+    )
+    if found is None:
+        abort(404)
+    return found
+
+
+def _user() -> Any:
+    return current_user._get_current_object()
+
+
+@bp.route("/<round_key>")
+@roles_required(*STAFF)
+def index(round_key: str):  # type: ignore[no-untyped-def]
+    round_ = _round(round_key)
+    rows, total = response_rates(db.session, round_)
+    invitations = {i.unit_id: i for i in round_.invitations}
+    return render_template("survey_admin/index.html", round=round_, rows=rows, total=total,
+                           invitations=invitations, pct=format_percent)
+
+
+@bp.route("/<round_key>/antal", methods=["POST"])
+@roles_required("admin")
+def head_counts(round_key: str):  # type: ignore[no-untyped-def]
+    round_ = _round(round_key)
+    counts: dict[int, int | None] = {}
+    for invitation in round_.invitations:
+        raw = request.form.get(f"head-{invitation.unit.key}")
+        if raw is None:
+            continue
+        raw = raw.strip()
+        if raw and not raw.isdigit():
+            flash(_("Antalet för %(unit)s måste vara ett heltal.", unit=invitation.unit.name), "error")
+            return redirect(url_for("survey_admin.index", round_key=round_key))
+        counts[invitation.unit_id] = int(raw) if raw else None
+    try:
+        with transaction() as session:
+            set_head_counts(session, round_, counts, actor=_user())
+    except ServiceError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("Antalet inbjudna är sparat."), "success")
+    return redirect(url_for("survey_admin.index", round_key=round_key))
+
+
+@bp.route("/<round_key>/koder", methods=["POST"])
+@roles_required("admin")
+def codes(round_key: str):  # type: ignore[no-untyped-def]
+    """New codes for a unit, downloaded at once as CSV or as printable slips (PDF): the plain
+    codes exist only in this response."""
+    round_ = _round(round_key)
+    invitation = _unit(round_, request.form.get("unit", ""))
+    try:
+        count = int(request.form.get("count", "0"))
+    except ValueError:
+        count = 0
+    try:
+        with transaction() as session:
+            new = generate_codes(session, str(current_app.config["SECRET_KEY"]), round_, invitation.unit_id,
+                                 count, actor=_user())
+    except ServiceError as error:
+        flash(str(error), "error")
+        return redirect(url_for("survey_admin.index", round_key=round_key))
+    name = f"koder-{round_.key}-{invitation.unit.key}"
+    if request.form.get("format") == "pdf":
+        from app.reports.survey_pdf import code_slips_pdf
+
+        link = url_for("survey.enter", _external=True)
+        response = Response(code_slips_pdf(round_.name, invitation.unit.name, link, new), mimetype="application/pdf")
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    return csv_response(f"{name}.csv", ("enhet", "kod"), ((invitation.unit.name, code) for code in new))
+
+
+@bp.route("/<round_key>/lank", methods=["POST"])
+@roles_required("admin")
+def open_link(round_key: str):  # type: ignore[no-untyped-def]
+    round_ = _round(round_key)
+    invitation = _unit(round_, request.form.get("unit", ""))
+    with transaction() as session:
+        set_open_link(session, round_, invitation.unit_id, actor=_user())
+    flash(_("En ny öppen länk är skapad för %(unit)s. En tidigare länk fungerar inte längre.",
+            unit=invitation.unit.name), "success")
+    return redirect(url_for("survey_admin.index", round_key=round_key))
+
+
+@bp.route("/<round_key>/fritext")
+@roles_required("admin")
+def review(round_key: str):  # type: ignore[no-untyped-def]
+    round_ = _round(round_key)
+    texts = texts_to_review(db.session, round_, ("unread", "approved", "redacted", "hidden"))
+    units = {u.id: u.name for u in db.session.scalars(select(Unit))}
+    definition = round_.version_of_kind("survey").parsed()  # type: ignore[union-attr]
+    questions = {q.key: q.text.get(current_language()) for q in definition.questions()}
+    return render_template("survey_admin/review.html", round=round_, texts=texts, units=units, questions=questions)
+
+
+@bp.route("/<round_key>/fritext/<text_id>", methods=["POST"])
+@roles_required("admin")
+def review_one(round_key: str, text_id: str):  # type: ignore[no-untyped-def]
+    round_ = _round(round_key)
+    try:
+        with transaction() as session:
+            review_text(session, round_, text_id, request.form.get("action", ""), request.form.get("text"),
+                        actor=_user())
+    except ServiceError as error:
+        flash(str(error), "error")
+    return redirect(url_for("survey_admin.review", round_key=round_key) + f"#text-{text_id}")
+
+
+def _results(round_key: str) -> SurveyResults:
+    round_ = _round(round_key)
+    results = survey_results(db.session, round_, current_language())
+    if results is None:
+        abort(404)
+    return results
+
+
+@bp.route("/<round_key>/resultat")
+@roles_required(*STAFF)
+def results(round_key: str):  # type: ignore[no-untyped-def]
+    found = _results(round_key)
+    ref = request.args.get("cell", "total")
+    row = found.row(ref)
+    if row is None:
+        abort(404)
+    figures = found.figures(row.cell)
+    texts = readable_texts(db.session, found, row, current_user.role) if figures is not None else None
+    charts = {
+        (question.key, index): _chart(answered)
+        for question in figures or ()
+        for index, answered in enumerate(question.rows or ())
+    }
+    return render_template("survey_admin/results.html", results=found, row=row, figures=figures, texts=texts,
+                           charts=charts)
+
+
+def _chart(answered: RowFigures) -> tuple[str, ChartTable]:
+    """The row's bars drawn once by app.reports.charts (the same drawing as in the PDF)."""
+    bars = [Bar(o.label, o.percent, o.count, o.colour) for o in answered.options]
+    return svg_data_uri(percentage_bars(bars, n=answered.base)), percentage_bars_table(bars)
+
+
+@bp.route("/<round_key>/resultat.csv")
+@roles_required(*STAFF)
+def results_csv(round_key: str):  # type: ignore[no-untyped-def]
+    found = _results(round_key)
+    return csv_response(f"enkat-{found.round.key}.csv", EXPORT_HEADER, export_rows(found))
+
+
+@bp.route("/<round_key>/resultat.xlsx")
+@roles_required(*STAFF)
+def results_xlsx(round_key: str):  # type: ignore[no-untyped-def]
+    found = _results(round_key)
+    data = xlsx_bytes([(_("Resultat"), EXPORT_HEADER, export_rows(found))])
+    response = Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.headers["Content-Disposition"] = f'attachment; filename="enkat-{found.round.key}.xlsx"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/<round_key>/resultat.pdf")
+@roles_required(*STAFF)
+def results_pdf(round_key: str):  # type: ignore[no-untyped-def]
+    from app.reports.survey_pdf import results_pdf as build
+
+    found = _results(round_key)
+    response = Response(build(found), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="enkat-{found.round.key}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+

@@ -1,0 +1,86 @@
+"""Questionnaire forms in a real browser: conditions and exclusive options live, and WCAG 2.1 AA
+on the preview of every shipped questionnaire, with and without errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.extensions import db
+from app.services.questionnaires import load_folder
+from tests.browser.conftest import axe_violations, log_in
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+@pytest.fixture
+def preview(live_app, page):  # type: ignore[no-untyped-def]
+    """A logged-in admin's page; `preview('key')` opens that questionnaire's preview."""
+    with live_app.app_context():
+        report = load_folder([ROOT / "questionnaires", ROOT / "tests" / "data" / "valid" / "all_types.yaml"])
+        assert report.ok, report.errors
+        db.session.remove()
+    log_in(page, "admin@test.se")
+
+    def _open(key: str):  # type: ignore[no-untyped-def]
+        page.goto(f"/admin/formular/{key}/1")
+        return page
+
+    return _open
+
+
+@pytest.mark.parametrize("key", ["all_types", "sjalvskattning", "medarbetarenkat", "riskanalys"])
+def test_previews_have_no_wcag_violations(preview, key):
+    assert axe_violations(preview(key)) == []
+
+
+def test_a_refused_test_post_has_no_wcag_violations_and_links_to_the_fields(preview):
+    page = preview("all_types")
+    page.get_by_role("button", name="Testa formuläret").first.click()
+    page.wait_for_load_state()
+    summary = page.locator("#error-summary")
+    assert summary.get_attribute("role") == "alert"
+    summary.get_by_role("link").first.click()
+    assert page.evaluate("document.activeElement.id") == "q-kon"
+    assert axe_violations(page) == []
+
+
+def test_a_conditional_section_appears_with_its_answer_and_its_inputs_are_sent_only_then(preview):
+    page = preview("all_types")
+    section = page.locator("#section-uppfoljning")
+    motivation = page.locator("#q-chefen_stod-motivation")
+    assert section.is_hidden() and motivation.is_disabled()
+    page.get_by_label("Delvis, förbättringsområde").first.check()
+    assert section.is_visible() and motivation.is_enabled()
+    page.get_by_label("Nej, behöver ses över omgående").first.check()
+    assert section.is_hidden() and motivation.is_disabled()
+
+
+def test_a_matrix_row_condition_shows_its_question(preview):
+    page = preview("all_types")
+    question = page.locator("#question-beskrivning")
+    assert question.is_hidden()
+    page.locator("#q-risk_per_kategori-hot_vald").get_by_label("Hög risk").check()
+    assert question.is_visible()
+    page.locator("#q-risk_per_kategori-trakasserier").get_by_label("Hög risk").check()
+    page.locator("#q-risk_per_kategori-hot_vald").get_by_label("Låg risk").check()
+    assert question.is_hidden()
+
+
+def test_an_exclusive_option_unticks_the_others_and_the_other_text_follows_its_option(preview):
+    page = preview("all_types")
+    page.get_by_label("Ja, tillfredsställande").first.check()
+    other_text = page.locator("#q-typ_av_paverkan-other")
+    assert other_text.is_hidden()
+    page.get_by_label("Obehagliga samtal").check()
+    page.get_by_label("Annat, nämligen", exact=True).check()
+    assert other_text.is_visible()
+    page.get_by_label("Nej, inte alls").check()
+    assert not page.get_by_label("Obehagliga samtal").is_checked()
+    assert not page.get_by_label("Annat, nämligen", exact=True).is_checked()
+    assert other_text.is_hidden()
+    page.get_by_label("Obehagliga samtal").check()
+    assert not page.get_by_label("Nej, inte alls").is_checked()

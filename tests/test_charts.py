@@ -1,0 +1,169 @@
+"""Charts: one drawing per chart, rendered to SVG for pages and placed in PDFs, each with the
+same figures as a table; labels are text in both, never markup."""
+
+from __future__ import annotations
+
+import base64
+import io
+import xml.etree.ElementTree as ET
+
+import pytest
+from flask import render_template_string
+from pypdf import PdfReader
+
+from app.reports.charts import (
+    Bar,
+    ChartTable,
+    HeatCell,
+    HeatGrid,
+    Segment,
+    StackedRow,
+    TrendPoint,
+    format_percent,
+    heat_grid,
+    heat_grid_table,
+    percentage_bars,
+    percentage_bars_table,
+    register_chart_helpers,
+    stacked_bars,
+    stacked_bars_table,
+    svg_data_uri,
+    to_svg,
+    trend,
+    trend_table,
+)
+from app.reports.pdf import ReportMeta, build_pdf
+
+SVG = "{http://www.w3.org/2000/svg}"
+MARKUP = "<b>x</b> & <i>"
+
+BARS = [Bar("Ja, i hög grad", 52.5, 166), Bar("Nej, inte alls", 47.5, 150), Bar(MARKUP, 0, 0)]
+ROWS = [
+    StackedRow("Kännedom om otillåten påverkan", (
+        Segment("Ja, tillfredsställande", 3, "green"),
+        Segment("Delvis, förbättringsområde", 1, "amber"),
+        Segment("Nej, behöver ses över omgående", 0, "red"),
+    )),
+    StackedRow(MARKUP, (
+        Segment("Ja, tillfredsställande", 1, "green"),
+        Segment("Delvis, förbättringsområde", 1, "amber"),
+        Segment("Nej, behöver ses över omgående", 2, "red"),
+    )),
+]
+POINTS = [TrendPoint("2024", 61.0), TrendPoint("2025", None), TrendPoint(MARKUP, 74.0)]
+GRID = HeatGrid(
+    row_labels=("Socialnämnden", MARKUP),
+    column_labels=("1", "2", "3"),
+    cells=(
+        (HeatCell("Ja", "green"), HeatCell("Delvis", "amber"), HeatCell("Nej", "red")),
+        (HeatCell("Nej", "red"), HeatCell("–"), HeatCell(MARKUP, "amber")),
+    ),
+    row_title="Enhet",
+    column_title="Påstående",
+)
+
+CHARTS = {
+    "percentage_bars": lambda: percentage_bars(BARS, n=316, decimals=1),
+    "stacked_bars": lambda: stacked_bars(ROWS),
+    "trend": lambda: trend(POINTS),
+    "heat_grid": lambda: heat_grid(GRID),
+}
+
+
+def svg_texts(svg: str) -> list[str]:
+    root = ET.fromstring(svg.encode("utf-8"))  # noqa: S314  (our own output)
+    return [element.text or "" for element in root.iter(f"{SVG}text")]
+
+
+def pdf_text(data: bytes) -> str:
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("name", CHARTS)
+def test_each_chart_renders_to_svg_with_its_label_as_text(name):
+    svg = to_svg(CHARTS[name]())
+    # Long labels wrap onto several lines: rejoined, they are the label as text.
+    assert MARKUP in " ".join(svg_texts(svg))
+    assert "<b>" not in svg and "<i>" not in svg
+    assert "&lt;b&gt;x&lt;/b&gt; &amp;" in svg
+
+
+@pytest.mark.parametrize("name", CHARTS)
+def test_each_chart_renders_inside_a_pdf_with_its_label_as_text(name):
+    data = build_pdf(ReportMeta("Diagram"), [CHARTS[name]()])
+    assert MARKUP in pdf_text(data)
+
+
+def test_percentage_bars_show_share_count_and_n():
+    texts = svg_texts(to_svg(CHARTS["percentage_bars"]()))
+    assert "52,5 % (166)" in texts
+    assert "47,5 % (150)" in texts
+    assert "n = 316" in texts
+
+
+def test_percentage_bars_table_equals_the_input():
+    table = percentage_bars_table(BARS, decimals=1)
+    assert table == ChartTable(
+        ("Svarsalternativ", "Andel", "Antal"),
+        (("Ja, i hög grad", "52,5 %", "166"), ("Nej, inte alls", "47,5 %", "150"),
+         (MARKUP, "0,0 %", "0")),
+    )
+
+
+def test_stacked_bars_write_each_count_and_the_total():
+    texts = svg_texts(to_svg(CHARTS["stacked_bars"]()))
+    assert texts.count("n = 4") == 2
+    # Counts in the segments, the level labels in the legend: colour is not alone.
+    assert {"3", "1", "2"} <= set(texts)
+    assert {"Ja, tillfredsställande", "Delvis, förbättringsområde",
+            "Nej, behöver ses över omgående"} <= set(texts)
+
+
+def test_stacked_bars_table_equals_the_input():
+    table = stacked_bars_table(ROWS, label_header="Påstående")
+    assert table.header == ("Påstående", "Ja, tillfredsställande", "Delvis, förbättringsområde",
+                            "Nej, behöver ses över omgående", "Totalt")
+    assert table.rows == (
+        ("Kännedom om otillåten påverkan", "3 (75 %)", "1 (25 %)", "0 (0 %)", "4"),
+        (MARKUP, "1 (25 %)", "1 (25 %)", "2 (50 %)", "4"),
+    )
+
+
+def test_trend_writes_each_value_and_a_dash_for_a_missing_one():
+    texts = svg_texts(to_svg(CHARTS["trend"]()))
+    assert {"61", "74", "–", "2024", "2025"} <= set(texts)
+    assert trend_table(POINTS).rows == (("2024", "61"), ("2025", "–"), (MARKUP, "74"))
+
+
+def test_heat_grid_writes_every_cell_and_its_table_equals_the_input():
+    texts = svg_texts(to_svg(CHARTS["heat_grid"]()))
+    assert {"Ja", "Delvis", "Nej", "Socialnämnden", "Påstående", "Enhet"} <= set(texts)
+    table = heat_grid_table(GRID)
+    assert table.header == ("Enhet", "1", "2", "3")
+    assert table.rows == (("Socialnämnden", "Ja", "Delvis", "Nej"),
+                          (MARKUP, "Nej", "–", MARKUP))
+
+
+def test_format_percent_is_swedish():
+    assert format_percent(52.46, 1) == "52,5 %"
+    assert format_percent(7.0) == "7 %"
+
+
+def test_chart_macro_shows_the_svg_as_an_image_and_the_figures_as_a_table(app):
+    register_chart_helpers(app)
+    drawing = CHARTS["percentage_bars"]()
+    with app.test_request_context():
+        html = render_template_string(
+            '{% from "_macros/charts.html" import chart %}'
+            '{{ chart(drawing|svg_data_uri, alt, table, caption) }}',
+            drawing=drawing, alt="Andel per svar <x>", caption="Fråga 1",
+            table=percentage_bars_table(BARS, decimals=1),
+        )
+    assert f'src="{svg_data_uri(drawing)}"' in html
+    assert 'alt="Andel per svar &lt;x&gt;"' in html
+    assert "<td>52,5 %</td>" in html
+    assert "&lt;b&gt;x&lt;/b&gt; &amp; &lt;i&gt;" in html
+    assert "<b>x" not in html
+    encoded = svg_data_uri(drawing).split(",", 1)[1]
+    assert base64.b64decode(encoded).decode("utf-8") == to_svg(drawing)

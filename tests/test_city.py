@@ -1,0 +1,254 @@
+"""The city-wide picture (issue 7): the self-assessment comparison, changes over the years, the
+survey heatmap and indexes, the board/staff gap, exports and the city PDF, with figures worked
+out by hand; a unit below the anonymity threshold shows no survey figure anywhere."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from app.config import PROJECT_ROOT
+from app.definitions.schema import Definition
+from app.extensions import db
+from app.models import Round
+from app.models.survey import SurveyDraft
+from app.services import transaction
+from app.services.questionnaires import load_folder
+from app.services.rounds import RoundSpec, change_status, create_round, get_round
+from app.services.survey import complete, save_page, set_open_link, start_open_link
+from tests.conftest import make_user
+from tests.test_unit_report import NORR_2025, NORR_2026, answer
+
+SURVEY = PROJECT_ROOT / "questionnaires" / "medarbetarenkat.yaml"
+SELF = PROJECT_ROOT / "questionnaires" / "sjalvskattning.yaml"
+UNITS = ("soc", "sdn-norr", "sdn-syd", "bolag")
+BASE = "/lagesbild/granskning-2026"
+
+# Staff answers to "stod" (got the support they needed) per unit: ja / nej.
+# Socialnämnden 7: 2 ja, 5 nej -> 29 % favourable, index 29 (board says "ja": flagged).
+# Norra 6: 5 ja, 1 nej -> 83 %, index 83 (board says "delvis" on stod: not flagged).
+# Södra 5: 4 ja, 1 nej (complementary suppression hides it: 21 − 7 − 6 = 8 would be shown
+#   otherwise, but 8 − Södra 5 = bolag 3).
+# Bolag 3: below the threshold of 5 — hidden everywhere.
+# City: 2 + 5 + 4 + 3 = 14 ja of 21 -> index round(100 * 14 / 21) = 67.
+STOD = {"soc": (2, 5), "sdn-norr": (5, 1), "sdn-syd": (4, 1), "bolag": (3, 0)}
+
+
+def survey_answers(stod: str, kon: str = "kvinna") -> dict[str, dict[str, object]]:
+    """One respondent's answers by section, in the stored format."""
+    return {
+        "bakgrund": {"kon": {"value": kon}, "stadsdel": {"value": "skarholmen"},
+                     "verksamhetsomrade": {"value": "ekonomiskt_bistand"}},
+        "risk_och_arbetssatt": {
+            "risk": {"rows": {"trakasserier": "hog", "hot_vald": "lag", "skadegorelse": "inte_alls",
+                              "mutor": "inte_alls"}},
+            "utbildning": {"value": "ja_senaste_aret"}, "riktlinjer_gavor": {"value": "nej"},
+            "pratar": {"values": ["hot_vald"]}, "arbetssatt": {"value": "nej"},
+            "rutiner_hot_vald": {"value": "vet_ej"},
+            "rapportera": {"rows": {"trakasserier": "ja", "hot_vald": "ja", "skadegorelse": "nej",
+                                    "mutor": "nej"}},
+        },
+        "utsatthet": {"utsatt": {"value": "ja"}},
+        "senaste_handelsen": {"typ": {"values": ["hot_vald"]}, "av_vem": {"values": ["kund_brukare"]},
+                              "anmaldes": {"rows": {"chef": "ja", "polis": "nej", "ia": "ja"}},
+                              "stod": {"value": stod}},
+        "avslutning": {},
+    }
+
+
+def respond(app, round_key: str, unit: str, stod: str, kon: str = "kvinna") -> None:
+    with transaction() as session:
+        round_ = get_round(session, round_key)
+        invitation = next(i for i in round_.invitations if i.unit.key == unit)
+        token = invitation.open_link_token or set_open_link(session, round_, invitation.unit_id)
+    secret = str(app.config["SECRET_KEY"])
+    started = start_open_link(secret, token, date.today())
+    with transaction() as session:
+        draft = session.get(SurveyDraft, started.draft_id)
+        definition = Definition.model_validate(get_round(session, round_key).version_of_kind("survey").definition)
+        for section, posted in survey_answers(stod, kon).items():
+            result = save_page(session, draft, definition, section, posted, "next", date.today())
+            assert not result.errors, result.errors
+    assert complete(secret, started.draft_id, date.today()) == []
+
+
+def open_round(key: str, year: int, keys: tuple[str, ...]) -> None:
+    with transaction() as session:
+        new = create_round(session, RoundSpec(key, f"Gemensam granskning {year}", year, keys, UNITS))
+        change_status(session, new, "open")
+
+
+@pytest.fixture
+def city_rounds(city):
+    """2025 (self-assessment) and 2026 (self-assessment and staff survey) with known answers."""
+    with city.app_context():
+        assert load_folder([SELF, SURVEY]).ok
+        make_user("stad-editor@test.se", "unit_editor", ("stad",))
+        open_round("granskning-2025", 2025, ("sjalvskattning",))
+        answer("granskning-2025", "sdn-norr", "editor@test.se", NORR_2025, 2025)
+        answer("granskning-2025", "soc", "stad-editor@test.se", ("nej",) * 9, 2025)
+        with transaction() as session:
+            change_status(session, get_round(session, "granskning-2025"), "close")
+        open_round("granskning-2026", 2026, ("sjalvskattning", "medarbetarenkat"))
+        answer("granskning-2026", "sdn-norr", "editor@test.se", NORR_2026, 2026)
+        answer("granskning-2026", "sdn-syd", "other@test.se", ("delvis",) * 9, 2026)
+        answer("granskning-2026", "soc", "stad-editor@test.se", ("ja",) * 9, 2026)
+        answer("granskning-2026", "bolag", "stad-editor@test.se", ("nej",) * 9, 2026, draft=True)
+        for unit, (yes, no) in STOD.items():
+            for _ in range(yes):
+                respond(city, "granskning-2026", unit, "ja")
+            for _ in range(no):
+                # Socialnämnden's five "nej" are the five men of the survey.
+                respond(city, "granskning-2026", unit, "nej", "man" if unit == "soc" else "kvinna")
+        db.session.remove()
+    return city
+
+
+def build(app, what):  # type: ignore[no-untyped-def]
+    with app.test_request_context():
+        return what()
+
+
+def test_comparison_counts_levels_per_statement_and_orders_the_weakest_first(city_rounds):
+    from app.reports.comparison import Filters, build_comparison
+
+    c = build(city_rounds, lambda: build_comparison(db.session, "granskning-2026", Filters()))
+    # Submitted: norr NORR_2026, syd all delvis, soc all ja (bolag is a draft, not counted).
+    # undersoka: norr nej, syd delvis, soc ja -> weak 2; kannedom: norr ja -> weak 1.
+    by_key = {s.key: s for s in c.statements}
+    assert [i.count for i in by_key["undersoka"].distribution] == [1, 1, 1]
+    assert [i.count for i in by_key["kannedom"].distribution] == [2, 1, 0]
+    assert c.invited == 4 and c.submitted == 3
+    weak = [s.weak for s in c.statements]
+    assert weak == sorted(weak, reverse=True)
+    # 2 units below "ja": kultur, undersoka, hantera, folja_upp, stod, chefer_agera (statement order).
+    assert [s.key for s in c.statements[:6]] == ["kultur", "undersoka", "hantera", "folja_upp", "stod",
+                                                  "chefer_agera"]
+
+
+def test_comparison_filters_by_kind_and_tree_and_sorts_by_weak_statements(city_rounds):
+    from app.reports.comparison import Filters, build_comparison
+
+    c = build(city_rounds, lambda: build_comparison(db.session, "granskning-2026",
+                                                    Filters(kind="district_board", sort="weak")))
+    # Södra: 9 at delvis; Norra: kultur, undersoka, hantera, folja_upp, stod, chefer_agera = 6.
+    assert [(u.key, u.weak) for u in c.units] == [("sdn-syd", 9), ("sdn-norr", 6)]
+    part = build(city_rounds, lambda: build_comparison(db.session, "granskning-2026", Filters(part="soc")))
+    assert [u.key for u in part.units] == ["soc"]
+
+
+def test_year_over_year_changes_per_unit_and_statement(city_rounds):
+    from app.reports.comparison import Filters, build_comparison, build_history
+
+    c = build(city_rounds, lambda: build_comparison(db.session, "granskning-2026", Filters()))
+    norr = next(u for u in c.units if u.key == "sdn-norr")
+    changes = {cell.statement_key: cell.change for cell in norr.cells}
+    # 2025 -> 2026: nej->ja better, delvis->delvis same, delvis->nej worse, ja->ja same, ...
+    assert changes == {"kannedom": "better", "kultur": "same", "undersoka": "worse", "forebygga": "same",
+                       "hantera": "better", "folja_upp": "same", "stod": "worse", "tjanstefel": "better",
+                       "chefer_agera": "same"}
+    soc = next(u for u in c.units if u.key == "soc")
+    assert {cell.change for cell in soc.cells} == {"better"}  # nej -> ja throughout
+    syd = next(u for u in c.units if u.key == "sdn-syd")
+    assert {cell.change for cell in syd.cells} == {None}  # nothing submitted in 2025
+    history = build(city_rounds, lambda: build_history(db.session, "granskning-2026"))
+    kannedom = history[0]
+    # 2025: norr nej, soc nej -> (0, 0, 2); 2026: (2, 1, 0).
+    assert [[i.count for i in r.distribution] for r in kannedom.rounds] == [[0, 0, 2], [2, 1, 0]]
+
+
+def test_survey_indexes_and_the_gap_flag_follow_the_threshold(city_rounds):
+    from app.reports.city_report import build_city_report
+
+    report = build(city_rounds, lambda: build_city_report(db.session, "granskning-2026"))
+    heat = report.survey.heatmap
+    stod = [i.key for i in heat.indicators].index("stod")
+    rows = {r.cell: r for r in heat.rows}
+    assert rows[("group", "soc")].values[stod] == 29  # 2 of 7
+    assert rows[("group", "sdn-norr")].values[stod] == 83  # 5 of 6
+    assert rows[("group", "bolag")].n is None and set(rows[("group", "bolag")].values) == {None}
+    assert rows[("group", "sdn-syd")].n is None  # complementary suppression
+    assert heat.total.values[stod] == 67 and heat.total.n == 21
+    kon = next(t for t in report.survey.breakdowns if t.question_key == "kon")
+    by_value = {row.value: row for row in kon.rows}
+    # Men: 5, all "nej" -> index 0. Women: 16, of whom 2 + 5 + 4 + 3 = 14 "ja" and 2 "nej" -> 88.
+    assert (by_value["man"].n, by_value["man"].values[stod]) == (5, 0)
+    assert (by_value["kvinna"].n, by_value["kvinna"].values[stod]) == (16, 88)
+    assert by_value["vill_ej_ange"].n is None  # nobody: not shown
+    gap = {(g.unit_key, g.statement_key): g for g in report.survey.gap}
+    soc = gap[("soc", "stod")]
+    assert round(soc.favourable, 1) == 28.6 and soc.n == 7 and soc.flagged
+    assert not gap[("sdn-norr", "stod")].flagged  # board says delvis
+    assert gap[("bolag", "stod")].favourable is None and not gap[("bolag", "stod")].flagged
+
+
+def test_pages_show_the_comparison_and_link_to_the_motivation(city_rounds, as_role):
+    client = as_role("analyst")
+    page = client.get(BASE + "?kind=district_board").get_data(as_text=True)
+    assert "Norra stadsdelsnämnden" in page and "Socialnämnden" not in page.split("<table")[1]
+    assert "/rapporter/granskning-2026/enheter/sdn-norr#pastaende-kannedom" in page
+    history = client.get(BASE + "/over-tid").get_data(as_text=True)
+    assert "Bättre" in history
+    survey = client.get(BASE + "/enkat").get_data(as_text=True)
+    assert "29 (-38)" in survey and "28,6 %" not in survey.split("gap")[0]
+    assert "29 %" in survey  # the gap share, rounded for the page
+
+
+def pdf_text(data: bytes) -> str:
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).split())
+
+
+def test_city_pdf_from_the_command_line_names_units_statements_and_figures(city_rounds, tmp_path):
+    output = tmp_path / "stad.pdf"
+    result = city_rounds.test_cli_runner().invoke(args=["report", "granskning-2026", "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    text = pdf_text(output.read_bytes())
+    for name in ("Socialnämnden", "Norra stadsdelsnämnden", "Södra stadsdelsnämnden", "Stadens Bostäder AB"):
+        assert name in text
+    assert "Berörda medarbetare får tillräckligt stöd" in text
+    assert "Lägesbild 2026 – otillåten påverkan" in text
+    assert "29 % (n = 7)" in text
+
+
+def test_a_unit_below_the_threshold_contributes_no_survey_figure_anywhere(city_rounds, as_role, tmp_path):
+    client = as_role("admin")
+    rows = json.loads(client.get(BASE + "/export/survey.json").get_data(as_text=True))
+    units = {row["unit_key"] for row in rows}
+    assert "bolag" not in units and "sdn-syd" not in units and {"soc", "sdn-norr", "total"} <= units
+    index = {(r["unit_key"], r["indicator_key"]): r["value"] for r in rows}
+    assert index[("soc", "medarbetarenkat.stod.index")] == 29
+    assert index[("total", "medarbetarenkat.stod.index")] == 67
+    csv_text = client.get(BASE + "/export/survey.csv").get_data(as_text=True)
+    assert "bolag" not in csv_text and "sdn-syd" not in csv_text
+    book = load_workbook(io.BytesIO(client.get(BASE + "/export/survey.xlsx").data))
+    cells = {str(c.value) for row in book.active.iter_rows() for c in row}
+    assert "bolag" not in cells and "sdn-syd" not in cells
+    survey = client.get(BASE + "/enkat").get_data(as_text=True)
+    bolag_row = survey.split("Stadens Bostäder AB")[1].split("</tr>")[0]
+    assert "(n =" not in bolag_row and "%" not in bolag_row
+    pdf = pdf_text(client.get(BASE + "/rapport.pdf").data)
+    assert "Stadens Bostäder AB" in pdf and "(n = 3)" not in pdf
+
+
+def test_export_command_writes_the_long_table_and_explains_a_round_without_risks(city_rounds, tmp_path):
+    output = tmp_path / "sa.csv"
+    runner = city_rounds.test_cli_runner()
+    result = runner.invoke(args=["export", "granskning-2026", "--what", "selfassessment",
+                                             "--format", "csv", "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    text = output.read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0] == "round;year;unit_key;unit_kind;indicator_key;breakdown;value;n"
+    assert "granskning-2026;2026;soc;board;sjalvskattning.kannedom;;100.0;1" in text
+    assert "granskning-2026;2026;total;total;sjalvskattning.kannedom;level:ja;2;3" in text
+    risks = runner.invoke(args=["export", "granskning-2026", "--what", "risks"])
+    assert risks.exit_code == 1 and "omgången har ingen mall för riskanalys" in risks.output
+    unknown = runner.invoke(args=["export", "finns-inte", "--what", "survey"])
+    assert unknown.exit_code == 1 and "okänd omgång 'finns-inte'" in unknown.output
+    with city_rounds.app_context():
+        assert db.session.scalar(select(Round).where(Round.key == "granskning-2026")) is not None
