@@ -1,4 +1,4 @@
-"""`lagesbild export`: the city-wide long-format table (docs/bi-export.md) for scheduled jobs."""
+"""`lagesbild export`: the city-wide exports (docs/bi-export.md) for scheduled jobs."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ from app.services import ServiceError, audit, transaction
               help="The file to write (default: standard output).")
 @with_appcontext
 def export_command(round_key: str, what: str, fmt: str, output: Path | None) -> None:
-    """Export ROUND's self-assessments, survey results or risks for BI tools; survey figures
-    honour the round's anonymity threshold."""
+    """Export ROUND's self-assessments, survey results, risks or the units' raw answers for BI
+    tools; survey figures honour the round's anonymity threshold."""
     try:
         found = export(db.session, round_key, what, fmt)
     except (ReportNotFound, ServiceError) as error:

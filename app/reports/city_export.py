@@ -1,8 +1,10 @@
-"""The city-wide exports: one long-format table for BI tools (docs/bi-export.md), written as
-CSV or XLSX through `tabular` (formulas neutralised) or as JSON.
+"""The city-wide exports (docs/bi-export.md): one long-format table of figures for BI tools,
+the risk registers, and the units' raw answers, written as CSV or XLSX through `tabular`
+(formulas neutralised) or as JSON.
 
 Survey rows come only from cells `anonymity.suppress` shows (via `survey_results`); a hidden
-unit contributes no row at all.
+unit contributes no row at all. The raw answers are the units' own (boards answer in their own
+name, not anonymously); the anonymous survey is never among them.
 """
 
 from __future__ import annotations
@@ -10,23 +12,38 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from app.models import Round, Unit
+from app.definitions.schema import (
+    Definition,
+    MatrixQuestion,
+    MultipleChoiceQuestion,
+    NumberQuestion,
+    Question,
+    RatingQuestion,
+    SingleChoiceQuestion,
+)
+from app.models import Round, Unit, UnitResponse
 from app.reports.comparison import Filters, build_comparison
 from app.reports.tabular import csv_lines, xlsx_bytes
-from app.reports.unit_report import ReportNotFound
+from app.reports.unit_report import ReportNotFound, _local_date, _person, answer_text
 from app.services import Problem, ServiceError
 from app.services.anonymity import TOTAL
 from app.services.survey_results import survey_results
 
-WHATS: tuple[str, ...] = ("selfassessment", "survey", "risks")
+WHATS: tuple[str, ...] = ("selfassessment", "survey", "risks", "answers")
 FORMATS: tuple[str, ...] = ("csv", "xlsx", "json")
 BI_HEADER: tuple[str, ...] = ("round", "year", "unit_key", "unit_kind", "indicator_key", "breakdown",
                               "value", "n")
+ANSWERS_HEADER: tuple[str, ...] = (
+    "round", "year", "unit_key", "unit_name", "unit_kind", "questionnaire", "version", "section_key",
+    "question_key", "row_key", "question_text", "row_text", "answer_value", "answer_text", "motivation",
+    "status", "updated_at", "submitted_at", "submitted_by",
+)
 MIMETYPES = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -105,12 +122,73 @@ def survey_rows(session: Session, round_: Round) -> Iterator[tuple[object, ...]]
                            answered.index, answered.base)
 
 
+def answer_rows(session: Session, round_: Round) -> Iterator[tuple[object, ...]]:
+    """One row per unit response x question of the round's unit questionnaire (a matrix: one per
+    row), drafts and reopened answers too, with their status; texts in Swedish. Units that have
+    not started have no response and so no rows."""
+    version = round_.version_of_kind("unit_questionnaire")
+    if version is None:
+        raise ExportNotAvailable(Problem(_l("omgången '%(key)s' har ingen självskattning", key=round_.key),
+                                         "round"))
+    definition = version.parsed()
+    responses = session.execute(
+        select(UnitResponse, Unit)
+        .join(Unit, Unit.id == UnitResponse.unit_id)
+        .where(UnitResponse.round_id == round_.id, UnitResponse.questionnaire_version_id == version.id)
+        .options(selectinload(UnitResponse.submitted_by))
+        .order_by(Unit.name, Unit.key)
+    ).all()
+    for response, unit in responses:
+        submitted = response.status == "submitted"
+        submitted_on = _local_date(response.submitted_at) if submitted else None
+        updated_on = _local_date(response.updated_at)
+        about = (round_.key, round_.year, unit.key, unit.name, unit.kind, definition.key, version.number)
+        by_whom = (response.status, updated_on.isoformat() if updated_on else "",
+                   submitted_on.isoformat() if submitted_on else "",
+                   _person(response.submitted_by) if submitted else "")
+        answers = response.answers or {}
+        for section in definition.sections:
+            for question in section.questions:
+                for answered in _answer_cells(definition, question, answers.get(question.key)):
+                    yield (*about, section.key, *answered, *by_whom)
+
+
+def _answer_cells(definition: Definition, question: Question, value: Any
+                  ) -> Iterator[tuple[object, ...]]:
+    """(question_key, row_key, question_text, row_text, answer_value, answer_text, motivation)
+    for one question: one tuple, or one per matrix row. Unanswered questions give empty cells."""
+    text = question.text.get("sv")
+    labels = {option.value: option.label.get("sv") for option in definition.options_of(question)}
+    answer = value if isinstance(value, dict) else {}
+    if isinstance(question, MatrixQuestion):
+        rows = answer.get("rows") or {}
+        for row in question.rows:
+            chosen = rows.get(row.key) or ""
+            yield (question.key, row.key, text, row.label.get("sv"), chosen, labels.get(chosen, chosen), "")
+        return
+    if isinstance(question, RatingQuestion):
+        chosen = answer.get("value") or ""
+        yield (question.key, "", text, "", chosen, labels.get(chosen, chosen), answer.get("motivation") or "")
+        return
+    if isinstance(question, SingleChoiceQuestion):
+        stored: object = answer.get("value") or ""
+    elif isinstance(question, MultipleChoiceQuestion):
+        stored = "; ".join(answer.get("values") or ())
+    elif isinstance(question, NumberQuestion):
+        stored = value if isinstance(value, (int, float)) else ""
+    else:
+        stored = ""  # free text: the text itself is the answer_text
+    yield (question.key, "", text, "", stored, answer_text(definition, question, value, "sv"), "")
+
+
 def bi_rows(session: Session, round_key: str, what: str) -> list[tuple[object, ...]]:
     round_ = _round(session, round_key)
     if what == "selfassessment":
         return list(selfassessment_rows(session, round_))
     if what == "survey":
         return list(survey_rows(session, round_))
+    if what == "answers":
+        return list(answer_rows(session, round_))
     if what == "risks":
         from app.services import risks
 
@@ -122,7 +200,10 @@ def bi_rows(session: Session, round_key: str, what: str) -> list[tuple[object, .
 
 
 def _header(what: str) -> tuple[str, ...]:
-    """The long BI format for figures; the risk register keeps its own columns (one row per measure)."""
+    """The long BI format for figures; the risk register (one row per measure) and the raw
+    answers (one row per unit and question) keep their own columns."""
+    if what == "answers":
+        return ANSWERS_HEADER
     if what == "risks":
         from app.services.risks import EXPORT_HEADER
 
