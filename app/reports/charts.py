@@ -453,5 +453,9 @@ def svg_data_uri(drawing: Drawing) -> str:
 
 
 def register_chart_helpers(app: Flask) -> None:
-    """Make `drawing|svg_data_uri` available in every template."""
+    """Make `drawing|svg_data_uri` and the survey's question charts (`survey_figures`)
+    available in every template."""
+    from app.reports import survey_figures  # it draws with this module
+
     app.jinja_env.filters["svg_data_uri"] = svg_data_uri
+    app.jinja_env.globals["survey_figures"] = survey_figures

@@ -17,14 +17,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Round
-from app.reports import city_survey, comparison
+from app.reports import city_survey, comparison, survey_figures
 from app.reports.charts import format_percent, share
 from app.reports.comparison import Comparison, Filters, StatementHistory
+from app.reports.levels import short_label
 from app.reports.pdf import CONTENT_WIDTH, ReportMeta, build_pdf, data_table, para, styles
 from app.reports.risk_report import city_risk_flowables
-from app.reports.unit_report import LOCAL_TIME, ReportNotFound, short_label
+from app.reports.unit_report import LOCAL_TIME, ReportNotFound
+from app.services.anonymity import TOTAL
 from app.services.risks import CityOverview, city_overview
 from app.services.survey import ResponseRate, response_rates
+from app.services.survey_results import QuestionFigures
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class SurveyPart:
     total_rate: ResponseRate
     gap: tuple[city_survey.GapRow, ...]
     breakdowns: tuple[city_survey.BreakdownTable, ...]
+    figures: tuple[QuestionFigures, ...] | None  # the whole city's answers per question; None when hidden
 
 
 @dataclass(frozen=True)
@@ -75,10 +79,15 @@ def build_city_report(session: Session, round_key: str, language: str = "sv") ->
             rates=tuple(rows), total_rate=total,
             gap=city_survey.build_gap(session, round_, results, language),
             breakdowns=city_survey.build_breakdowns(session, results, language),
+            figures=_tuple_or_none(results.figures(TOTAL)),
         )
     made_on = datetime.now(LOCAL_TIME).date()
     risks = city_overview(session, round_, language, made_on) if round_.version_of_kind("risk_template") else None
     return CityReport(round_.key, round_.name, round_.year, found, history, survey, made_on, language, risks)
+
+
+def _tuple_or_none(figures: list[QuestionFigures] | None) -> tuple[QuestionFigures, ...] | None:
+    return tuple(figures) if figures is not None else None
 
 
 # --- wording shared by the page and the PDF --------------------------------------------------
@@ -189,6 +198,9 @@ def _survey_story(survey: SurveyPart) -> list[Flowable]:
             [_("Svar"), _("Antal"), *(str(n) for n in range(1, len(survey.heatmap.indicators) + 1))],
             [[row.label, row.n if row.n is not None else "–",
               *(city_survey.index_text(v) for v in row.values)] for row in table.rows]))
+    if survey.figures is not None:
+        story.append(para(_("Hela stadens svar per fråga"), s.h2))
+        story += survey_figures.figures_flowables(survey.figures)
     story.append(para(_("Svarsfrekvens"), s.h2))
     rates = [*survey.rates, survey.total_rate]
     story.append(data_table(

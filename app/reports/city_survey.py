@@ -31,8 +31,8 @@ from app.reports.charts import (
     trend,
     trend_table,
 )
+from app.reports.levels import Level, level_of, levels_of
 from app.reports.pdf import CONTENT_WIDTH
-from app.reports.unit_report import Level, _level_of, _levels
 from app.services.anonymity import (
     TOTAL,
     Breakdown,
@@ -49,8 +49,8 @@ from app.services.rounds import main_version
 from app.services.survey_results import (
     QuestionFigures,
     SurveyResults,
-    _question_figures,
     counted_questions,
+    question_figures,
     survey_results,
 )
 
@@ -240,7 +240,7 @@ class GapRow:
                 and self.favourable < GAP_THRESHOLD_PERCENT)
 
 
-def _unit_cell(results: SurveyResults, key: str) -> CellKey:
+def unit_cell(results: SurveyResults, key: str) -> CellKey:
     """A unit's staff: its roll-up when units below it answer too, else its own respondents."""
     cell = subtotal_cell(key)
     return cell if cell in results.decision.layout.cells else group_cell(key)
@@ -269,12 +269,12 @@ def build_gap(session: Session, round_: Round, results: SurveyResults, language:
     survey_definition = results.definition
     rows: list[GapRow] = []
     for uid, key, name in units:
-        figures = results.figures(_unit_cell(results, key))
+        figures = results.figures(unit_cell(results, key))
         for number, question in linked:
             view = question.staff_view
             assert view is not None
             value = ((answers.get(uid) or {}).get(question.key) or {}).get("value")
-            level = _level_of(_levels(definition, question, language), value)
+            level = level_of(levels_of(definition, question, language), value)
             share, n = _favourable(figures, survey_definition, view.question, view.row, view.favourable)
             label = view.label.get(language) if view.label else survey_definition.question(view.question).text.get(language)
             rows.append(GapRow(key, name, number, question.key, question.text.get(language), label,
@@ -407,7 +407,7 @@ def build_breakdowns(session: Session, results: SurveyResults, language: str) ->
             shown = decision.shown(cell)
             rows.append(BreakdownRow(
                 option.value, option.label.get(language), decision.n[cell] if shown else None,
-                tuple(_index([_question_figures(definition, definition.question(i.question_key),
+                tuple(_index([question_figures(definition, definition.question(i.question_key),
                                                 protected[i.question_key], cell, language)], i)
                       if shown else None for i in found)))
         tables.append(BreakdownTable(asked.key, asked.text.get(language), tuple(rows)))

@@ -4,7 +4,7 @@ and the city's distribution per statement round by round.
 
 `build_comparison` and `build_history` compute the content once (one query per table, never one
 per unit); the pages (views/city.py), the city PDF and the exports show the same dataclasses.
-The change since the previous round is the unit report's own comparison (`unit_report._change`).
+The change since the previous round is the unit report's own comparison (`levels.change`).
 """
 
 from __future__ import annotations
@@ -33,16 +33,9 @@ from app.reports.charts import (
     stacked_bars,
     stacked_bars_table,
 )
+from app.reports.levels import Level, LevelCount, change, level_of, levels_of, short_label
 from app.reports.pdf import CONTENT_WIDTH
-from app.reports.unit_report import (
-    Level,
-    LevelCount,
-    ReportNotFound,
-    _change,
-    _level_of,
-    _levels,
-    short_label,
-)
+from app.reports.unit_report import ReportNotFound
 from app.services import Problem
 from app.services.rounds import main_version
 
@@ -68,7 +61,7 @@ class Cell:
     statement_key: str
     level: Level | None  # None: not submitted or not rated
     previous: Level | None
-    change: str | None  # one of unit_report.CHANGES; None without two ratings
+    change: str | None  # one of levels.CHANGES; None without two ratings
 
 
 @dataclass(frozen=True)
@@ -154,7 +147,7 @@ def build_comparison(session: Session, round_key: str, filters: Filters = Filter
         raise ReportNotFound(Problem(_l("omgången '%(key)s' har ingen självskattning", key=round_key), "round"))
     definition = version.parsed()
     questions = _rating_questions(version)
-    levels = tuple(_levels(definition, questions[0], language)) if questions else ()
+    levels = tuple(levels_of(definition, questions[0], language)) if questions else ()
     all_units = session.execute(select(Unit.id, Unit.key, Unit.parent_id)).all()
     allowed = descendants(all_units, filters.part) if filters.part else None
 
@@ -178,11 +171,11 @@ def build_comparison(session: Session, round_key: str, filters: Filters = Filter
         before = previous.get(uid)
         cells = []
         for question in questions:
-            level = _level_of(levels, _value(submitted, question.key))
+            level = level_of(levels, _value(submitted, question.key))
             then = None
             if before is not None:
                 then = _previous_level(before[1], question.key, language)
-            cells.append(Cell(question.key, level, then, _change(then, level, levels)))
+            cells.append(Cell(question.key, level, then, change(then, level, levels)))
         rows.append(UnitRow(key, name, kind, status, before[0].year if before else None, tuple(cells)))
 
     columns = []
@@ -226,7 +219,7 @@ def _previous_level(response: UnitResponse, key: str, language: str) -> Level | 
         return None
     if not isinstance(question, RatingQuestion):
         return None
-    return _level_of(_levels(definition, question, language), _value(response.answers, key))
+    return level_of(levels_of(definition, question, language), _value(response.answers, key))
 
 
 def _earlier(round_: Round) -> Any:
@@ -281,7 +274,7 @@ def build_history(session: Session, round_key: str, language: str = "sv") -> tup
         return ()
     definition = version.parsed()
     questions = _rating_questions(version)
-    levels = tuple(_levels(definition, questions[0], language)) if questions else ()
+    levels = tuple(levels_of(definition, questions[0], language)) if questions else ()
     counts: dict[int, Counter[tuple[str, str]]] = {}
     rounds: dict[int, Round] = {}
     for earlier, answers in session.execute(

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 
 from flask_babel import gettext as _
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Table, TableStyle
 
-from app.reports.charts import Bar, percentage_bars
 from app.reports.pdf import LINE, ReportMeta, build_pdf, para, styles
+from app.reports.survey_figures import figures_flowables
 from app.services.survey_results import SurveyResults
 
 SLIPS_PER_ROW = 2
@@ -58,17 +58,5 @@ def results_pdf(results: SurveyResults) -> bytes:
             story.append(para(_("För få svar för att visa resultat"), s.body))
             continue
         story.append(para(_("Antal svarande: %(n)s", n=row.n), s.small))
-        for question in figures:
-            block: list[Flowable] = [para(question.text, s.h2)]
-            if question.rows is None:
-                block.append(para(_("För få svar på frågan för att visa resultat"), s.small))
-            for answered in question.rows or ():
-                if answered.label:
-                    block.append(para(answered.label, s.body))
-                bars = [Bar(o.label, o.percent, o.count, o.colour) for o in answered.options]
-                block.append(percentage_bars(bars, n=answered.base))
-                if answered.index is not None:
-                    block.append(para(_("Index %(index)s av 100", index=answered.index), s.small))
-            story.append(KeepTogether(block))
-            story.append(Spacer(1, 4))
+        story += figures_flowables(figures)
     return build_pdf(ReportMeta(title=_("Resultat – %(round)s", round=results.round.name)), story)

@@ -32,6 +32,7 @@ from app.definitions.schema import (
 )
 from app.models import Questionnaire, QuestionnaireVersion, Round, RoundUnit, Unit, UnitResponse
 from app.reports.charts import ChartTable, Segment, StackedRow, stacked_bars, stacked_bars_table
+from app.reports.levels import Level, LevelCount, change, level_of, levels_of, short_label
 from app.reports.pdf import (
     CONTENT_WIDTH,
     ReportMeta,
@@ -43,12 +44,11 @@ from app.reports.pdf import (
     styles,
 )
 from app.reports.risk_report import RiskSection, build_risk_section, risk_flowables
+from app.reports.unit_survey import UnitSurveySection, build_unit_survey, survey_flowables
 from app.services import Problem, ServiceError
 from app.services.rounds import main_version
 
 LOCAL_TIME = ZoneInfo("Europe/Stockholm")
-# Change since the previous round, by score (higher is better) or else by the scale's order.
-CHANGES: tuple[str, ...] = ("better", "same", "worse", "not_comparable")
 
 
 class ReportNotFound(ServiceError):
@@ -59,30 +59,12 @@ class ReportNotFound(ServiceError):
 
 
 @dataclass(frozen=True)
-class Level:
-    """An option of a rating scale: its stored value, label, colour, score and place on the
-    scale (0 is the first, best option)."""
-
-    value: str
-    label: str
-    colour: str | None
-    score: float | None
-    rank: int
-
-
-@dataclass(frozen=True)
 class PreviousRating:
     round_key: str
     round_name: str
     year: int
     level: Level | None  # None: the statement was not rated then
     change: str | None  # one of CHANGES; None when either rating is missing
-
-
-@dataclass(frozen=True)
-class LevelCount:
-    level: Level
-    count: int
 
 
 @dataclass(frozen=True)
@@ -133,6 +115,7 @@ class UnitReport:
     language: str
     made_on: date
     risks: RiskSection | None = None  # the risk register's section (app.reports.risk_report)
+    survey: UnitSurveySection | None = None  # the staff survey's section (app.reports.unit_survey)
 
 
 def build_unit_report(session: Session, round_key: str, unit_key: str,
@@ -164,9 +147,9 @@ def build_unit_report(session: Session, round_key: str, unit_key: str,
     statements = []
     ratings = [q for q in definition.questions() if isinstance(q, RatingQuestion)]
     for number, question in enumerate(ratings, start=1):
-        levels = _levels(definition, question, language)
+        levels = levels_of(definition, question, language)
         answer = answers.get(question.key) or {}
-        rating = _level_of(levels, answer.get("value"))
+        rating = level_of(levels, answer.get("value"))
         statements.append(StatementResult(
             number=number,
             key=question.key,
@@ -198,16 +181,8 @@ def build_unit_report(session: Session, round_key: str, unit_key: str,
         language=language,
         made_on=datetime.now(LOCAL_TIME).date(),
         risks=build_risk_section(session, round_, unit, language),
+        survey=build_unit_survey(session, round_, unit, language),
     )
-
-
-def _levels(definition: Definition, question: RatingQuestion, language: str) -> list[Level]:
-    return [Level(option.value, option.label.get(language), option.colour, option.score, rank)
-            for rank, option in enumerate(definition.options_of(question))]
-
-
-def _level_of(levels: Sequence[Level], value: object) -> Level | None:
-    return next((level for level in levels if level.value == value), None)
 
 
 def _round_counts(session: Session, round_: Round, version: QuestionnaireVersion
@@ -266,22 +241,8 @@ def _previous_rating(previous: tuple[Round, UnitResponse] | None, key: str,
         question = None
     if isinstance(question, RatingQuestion):
         value = ((response.answers or {}).get(key) or {}).get("value")
-        then = _level_of(_levels(definition, question, language), value)
-    return PreviousRating(round_.key, round_.name, round_.year, then, _change(then, now, levels))
-
-
-def _change(then: Level | None, now: Level | None, levels: Sequence[Level]) -> str | None:
-    if then is None or now is None:
-        return None
-    if then.score is not None and now.score is not None:
-        difference = now.score - then.score
-    else:
-        # Without scores, compare places on today's scale (the first option is the best).
-        same_then = _level_of(levels, then.value)
-        if same_then is None:
-            return "not_comparable"
-        difference = same_then.rank - now.rank
-    return "better" if difference > 0 else "worse" if difference < 0 else "same"
+        then = level_of(levels_of(definition, question, language), value)
+    return PreviousRating(round_.key, round_.name, round_.year, then, change(then, now, levels))
 
 
 def _descriptions(definition: Definition, answers: dict[str, Any], language: str
@@ -379,11 +340,6 @@ def summary_sentence(report: UnitReport) -> str:
              n=len(report.statements), parts="; ".join(parts))
 
 
-def short_label(level: Level) -> str:
-    """The level's label up to its first comma ('Ja', 'Delvis', 'Nej'), for tight columns."""
-    return level.label.split(",")[0].strip() or level.label
-
-
 def distribution_text(statement: StatementResult) -> str:
     return ", ".join(f"{short_label(item.level)} {item.count}" for item in statement.distribution)
 
@@ -447,6 +403,8 @@ def render_unit_pdf(report: UnitReport) -> bytes:
             story.append(para(item.question, s.h2))
             story.append(para(item.answer or _("(inget svar)"),
                               s.body if item.answer else s.small))
+    if report.survey is not None:
+        story += survey_flowables(report.survey)
     story += risk_flowables(report.risks)
     meta = ReportMeta(title=report_title(report), subject=report.round_name,
                       made_on=report.made_on, language=report.language)

@@ -98,10 +98,10 @@ class SurveyResults:
         """Every question's figures for a shown cell; None for a hidden one."""
         if not self.decision.shown(cell):
             return None
-        return [_question_figures(self.definition, q, counts, cell, self.language) for q, counts in self.questions]
+        return [question_figures(self.definition, q, counts, cell, self.language) for q, counts in self.questions]
 
 
-def _question_figures(definition: Definition, question: Question, counts: ProtectedCounts,
+def question_figures(definition: Definition, question: Question, counts: ProtectedCounts,
                       cell: CellKey, language: str) -> QuestionFigures:
     found = counts.get(cell)
     kind = question.type

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.i18n import current_language
 from app.models import Unit
-from app.reports import unit_report
+from app.reports import city_report, city_survey, unit_report, unit_survey
 from app.reports.charts import register_chart_helpers
 from app.reports.unit_report import ReportNotFound, UnitReport, build_unit_report, render_unit_pdf
 from app.security import roles_required
@@ -41,7 +41,8 @@ def _readable_report(round_key: str, unit_key: str) -> UnitReport:
 @roles_required(*READERS)
 def unit_page(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
     report = _readable_report(round_key, unit_key)
-    return render_template("reports/unit.html", report=report, r=unit_report,
+    return render_template("reports/unit.html", report=report, r=unit_report, us=unit_survey,
+                           cs=city_survey, gap_rule=city_report.gap_rule(),
                            chart=unit_report.distribution_chart(report))
 
 

@@ -26,7 +26,6 @@ from sqlalchemy import select
 from app.extensions import db
 from app.i18n import current_language
 from app.models import Round, RoundUnit, Unit
-from app.reports.charts import Bar, ChartTable, percentage_bars, percentage_bars_table, svg_data_uri
 from app.reports.tabular import csv_response, xlsx_bytes
 from app.security import roles_required
 from app.services import ServiceError, transaction
@@ -41,7 +40,6 @@ from app.services.survey import (
 )
 from app.services.survey_results import (
     EXPORT_HEADER,
-    RowFigures,
     SurveyResults,
     export_rows,
     readable_texts,
@@ -191,19 +189,7 @@ def results(round_key: str):  # type: ignore[no-untyped-def]
         abort(404)
     figures = found.figures(row.cell)
     texts = readable_texts(db.session, found, row, current_user.role) if figures is not None else None
-    charts = {
-        (question.key, index): _chart(answered)
-        for question in figures or ()
-        for index, answered in enumerate(question.rows or ())
-    }
-    return render_template("survey_admin/results.html", results=found, row=row, figures=figures, texts=texts,
-                           charts=charts)
-
-
-def _chart(answered: RowFigures) -> tuple[str, ChartTable]:
-    """The row's bars drawn once by app.reports.charts (the same drawing as in the PDF)."""
-    bars = [Bar(o.label, o.percent, o.count, o.colour) for o in answered.options]
-    return svg_data_uri(percentage_bars(bars, n=answered.base)), percentage_bars_table(bars)
+    return render_template("survey_admin/results.html", results=found, row=row, figures=figures, texts=texts)
 
 
 @bp.route("/<round_key>/resultat.csv")

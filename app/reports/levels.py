@@ -1,0 +1,62 @@
+"""The levels of a rating scale (the self-assessment's "Ja, tillfredsställande" / "Delvis" /
+"Nej"), shared by the unit report, the comparison and the board/staff gap: a submitted value's
+level, and the change between two rounds' levels."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.definitions.schema import Definition, RatingQuestion
+
+# Change since the previous round, by score (higher is better) or else by the scale's order.
+CHANGES: tuple[str, ...] = ("better", "same", "worse", "not_comparable")
+
+
+@dataclass(frozen=True)
+class Level:
+    """An option of a rating scale: its stored value, label, colour, score and place on the
+    scale (0 is the first, best option)."""
+
+    value: str
+    label: str
+    colour: str | None
+    score: float | None
+    rank: int
+
+
+@dataclass(frozen=True)
+class LevelCount:
+    level: Level
+    count: int
+
+
+def levels_of(definition: Definition, question: RatingQuestion, language: str) -> list[Level]:
+    """The question's scale in `language`, best first."""
+    return [Level(option.value, option.label.get(language), option.colour, option.score, rank)
+            for rank, option in enumerate(definition.options_of(question))]
+
+
+def level_of(levels: Sequence[Level], value: object) -> Level | None:
+    """The level a stored value stands for; None when unrated or not on the scale."""
+    return next((level for level in levels if level.value == value), None)
+
+
+def change(then: Level | None, now: Level | None, levels: Sequence[Level]) -> str | None:
+    """One of CHANGES between two ratings; None when either is missing."""
+    if then is None or now is None:
+        return None
+    if then.score is not None and now.score is not None:
+        difference = now.score - then.score
+    else:
+        # Without scores, compare places on today's scale (the first option is the best).
+        same_then = level_of(levels, then.value)
+        if same_then is None:
+            return "not_comparable"
+        difference = same_then.rank - now.rank
+    return "better" if difference > 0 else "worse" if difference < 0 else "same"
+
+
+def short_label(level: Level) -> str:
+    """The level's label up to its first comma ('Ja', 'Delvis', 'Nej'), for tight columns."""
+    return level.label.split(",")[0].strip() or level.label
