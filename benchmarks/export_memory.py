@@ -25,7 +25,6 @@ def main() -> None:
     url, instance, round_key = sys.argv[1:4]
     app = make_app(url, Path(instance))
     client = logged_in(app)
-    client.get("/lagesbild/")  # warm up: templates, translations, the first queries
     before = peak_mb()
     response = client.get(f"/lagesbild/{round_key}/export/survey.csv")
     size = len(response.get_data())

@@ -12,4 +12,6 @@ from app import create_app
 
 _instance = os.environ.get("LAGESBILD_BENCH_INSTANCE")
 app = create_app({"INSTANCE_PATH": _instance} if _instance else None)
+if _instance:
+    app.instance_path = _instance
 app.add_url_rule("/_benchmark/empty", "benchmark_empty", lambda: "")
