@@ -167,3 +167,19 @@ def test_chart_macro_shows_the_svg_as_an_image_and_the_figures_as_a_table(app):
     assert "<b>x" not in html
     encoded = svg_data_uri(drawing).split(",", 1)[1]
     assert base64.b64decode(encoded).decode("utf-8") == to_svg(drawing)
+
+
+def test_a_tall_heat_grid_is_split_over_pages_keeping_every_row_and_the_header():
+    from app.reports.charts import PAGE_CHART_HEIGHT, heat_grid_pages
+
+    rows = tuple(f"Enhet {n:03d}" for n in range(200))
+    grid = HeatGrid(rows, ("Påstående 1", "Påstående 2"),
+                    tuple((HeatCell("Ja", "green"), HeatCell("Nej", "red")) for _ in rows),
+                    row_title="Enhet", column_title="Påstående")
+    parts = heat_grid_pages(grid)
+    # 200 rows of 18 pt under a header cannot fit one 640 pt drawing: at least 200 * 18 / 640 = 5.6.
+    assert len(parts) >= 6
+    assert all(part.height <= PAGE_CHART_HEIGHT for part in parts)
+    text = pdf_text(build_pdf(ReportMeta(title="Jämförelse"), parts))
+    assert all(label in text for label in rows)  # every unit, once the drawings are on pages
+    assert text.count("Påstående 2") == len(parts)  # the column labels on every part

@@ -252,3 +252,22 @@ def test_export_command_writes_the_long_table_and_explains_a_round_without_risks
     assert unknown.exit_code == 1 and "okänd omgång 'finns-inte'" in unknown.output
     with city_rounds.app_context():
         assert db.session.scalar(select(Round).where(Round.key == "granskning-2026")) is not None
+
+
+def test_the_city_pdf_of_a_city_with_many_units_spreads_the_matrix_over_pages(city, as_role):
+    """A matrix of 150 units is taller than a page: the PDF splits it instead of failing."""
+    from app.services.units import UnitRow, import_units
+
+    keys = tuple(f"namnd-{n:03d}" for n in range(150))
+    with city.app_context():
+        assert load_folder([SELF]).ok
+        with transaction() as session:
+            import_units(session, [UnitRow(key, f"Nämnd nummer {key[-3:]}", "board", "stad") for key in keys])
+        with transaction() as session:
+            new = create_round(session, RoundSpec("stor-2026", "Stor granskning 2026", 2026, ("sjalvskattning",), keys))
+            change_status(session, new, "open")
+        db.session.remove()
+    response = as_role("analyst").get("/lagesbild/stor-2026/rapport.pdf")
+    assert response.status_code == 200
+    text = pdf_text(response.data)
+    assert "Nämnd nummer 000" in text and "Nämnd nummer 149" in text

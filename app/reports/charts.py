@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import Flask
 from reportlab.graphics import renderSVG
@@ -374,9 +374,23 @@ def trend_table(points: Sequence[TrendPoint], *, label_header: str = "Omgång",
 # --- (d) heat grid ----------------------------------------------------------------------------
 
 
-def heat_grid(grid: HeatGrid, *, width: float = CONTENT_WIDTH,
-              row_label_width: float | None = None) -> Drawing:
-    """Coloured cells with their text, row labels on the left and column labels on top."""
+# A drawing taller than this is split over pages (an A4 frame less a heading's room).
+PAGE_CHART_HEIGHT = 640.0
+
+
+@dataclass(frozen=True)
+class _HeatLayout:
+    row_label_width: float
+    cell_width: float
+    header_lines: list[list[str]]
+    header_height: float
+    title_height: float
+    row_lines: list[list[str]]
+    cell_lines: list[list[list[str]]]
+    row_heights: list[float]
+
+
+def _heat_layout(grid: HeatGrid, width: float, row_label_width: float | None) -> _HeatLayout:
     row_label_width = row_label_width if row_label_width is not None else width * 0.3
     columns = max(len(grid.column_labels), 1)
     cell_width = (width - row_label_width) / columns
@@ -393,23 +407,32 @@ def heat_grid(grid: HeatGrid, *, width: float = CONTENT_WIDTH,
             *(len(lines) * LEADING + 6 for lines in cells))
         for labels, cells in zip(row_lines, cell_lines, strict=True)
     ]
-    height = title_height + header_height + sum(row_heights)
+    return _HeatLayout(row_label_width, cell_width, header_lines, header_height, title_height,
+                       row_lines, cell_lines, row_heights)
+
+
+def heat_grid(grid: HeatGrid, *, width: float = CONTENT_WIDTH,
+              row_label_width: float | None = None) -> Drawing:
+    """Coloured cells with their text, row labels on the left and column labels on top."""
+    layout = _heat_layout(grid, width, row_label_width)
+    row_label_width, cell_width = layout.row_label_width, layout.cell_width
+    height = layout.title_height + layout.header_height + sum(layout.row_heights)
     drawing = _new_drawing(width, height)
 
     top = height
     if grid.column_title:
         drawing.add(_text(row_label_width + (width - row_label_width) / 2, top - LEADING,
                           grid.column_title, font=FONT_BOLD, anchor="middle"))
-        top -= title_height
+        top -= layout.title_height
     if grid.row_title:
         _lines(drawing, 0, top, wrap(grid.row_title, row_label_width - 6, max_lines=2),
                font=FONT_BOLD)
-    for index, lines in enumerate(header_lines):
+    for index, lines in enumerate(layout.header_lines):
         centre = row_label_width + cell_width * (index + 0.5)
         _lines(drawing, centre, top, lines, anchor="middle", font=FONT_BOLD)
-    top -= header_height
-    for labels, cells, row, row_height in zip(row_lines, cell_lines, grid.cells, row_heights,
-                                              strict=True):
+    top -= layout.header_height
+    for labels, cells, row, row_height in zip(layout.row_lines, layout.cell_lines, grid.cells,
+                                              layout.row_heights, strict=True):
         middle = top - row_height / 2
         _lines(drawing, 0, middle + len(labels) * LEADING / 2, labels)
         for index, (cell, lines) in enumerate(zip(row, cells, strict=True)):
@@ -421,6 +444,27 @@ def heat_grid(grid: HeatGrid, *, width: float = CONTENT_WIDTH,
                    anchor="middle", font=FONT_BOLD, colour=level.strong)
         top -= row_height
     return drawing
+
+
+def heat_grid_pages(grid: HeatGrid, *, width: float = CONTENT_WIDTH, row_label_width: float | None = None,
+                    max_height: float = PAGE_CHART_HEIGHT) -> list[Drawing]:
+    """The same grid for a PDF: split into drawings of at most `max_height`, each with the
+    column labels, so that a city of hundreds of units fits on pages."""
+    layout = _heat_layout(grid, width, row_label_width)
+    head = layout.title_height + layout.header_height
+    parts: list[tuple[int, int]] = []
+    start, used = 0, head
+    for index, height in enumerate(layout.row_heights):
+        if index > start and used + height > max_height:
+            parts.append((start, index))
+            start, used = index, head
+        used += height
+    parts.append((start, len(layout.row_heights)))
+    return [
+        heat_grid(replace(grid, row_labels=grid.row_labels[a:b], cells=grid.cells[a:b]), width=width,
+                  row_label_width=layout.row_label_width)
+        for a, b in parts
+    ]
 
 
 def heat_grid_table(grid: HeatGrid) -> ChartTable:

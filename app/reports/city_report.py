@@ -147,7 +147,7 @@ def render_city_pdf(report: CityReport) -> bytes:
     story += [
         para(_("Jämförelse mellan enheterna"), s.h1),
         para(", ".join(f"{st.number}. {st.text}" for st in c.statements), s.small),
-        comparison.comparison_chart(c),
+        *comparison.comparison_chart_pages(c),
         para(_("Fördelning per påstående"), s.h1),
         comparison.distribution_chart(c),
         para(_("Utveckling över tid"), s.h1),
@@ -187,7 +187,7 @@ def _survey_story(survey: SurveyPart) -> list[Flowable]:
                "Grupper med färre än %(n)d svarande visas inte.", n=survey.heatmap.threshold), s.small),
         para("; ".join(f"{number}. {i.label}" for number, i in enumerate(survey.heatmap.indicators, start=1)),
              s.small),
-        city_survey.heatmap_chart(survey.heatmap),
+        *city_survey.heatmap_chart_pages(survey.heatmap),
         para(_("Index över tid"), s.h2),
     ]
     for item in survey.trends:

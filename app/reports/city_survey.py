@@ -27,6 +27,7 @@ from app.reports.charts import (
     format_number,
     format_percent,
     heat_grid,
+    heat_grid_pages,
     heat_grid_table,
     trend,
     trend_table,
@@ -164,6 +165,11 @@ def heatmap_grid(heatmap: SurveyHeatmap) -> HeatGrid:
 
 def heatmap_chart(heatmap: SurveyHeatmap, width: float = CONTENT_WIDTH) -> Drawing:
     return heat_grid(heatmap_grid(heatmap), width=width, row_label_width=width * 0.25)
+
+
+def heatmap_chart_pages(heatmap: SurveyHeatmap, width: float = CONTENT_WIDTH) -> list[Drawing]:
+    """The heatmap for a PDF, split over pages when the city has many units."""
+    return heat_grid_pages(heatmap_grid(heatmap), width=width, row_label_width=width * 0.25)
 
 
 def heatmap_table(heatmap: SurveyHeatmap) -> ChartTable:

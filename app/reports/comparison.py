@@ -29,6 +29,7 @@ from app.reports.charts import (
     Segment,
     StackedRow,
     heat_grid,
+    heat_grid_pages,
     heat_grid_table,
     stacked_bars,
     stacked_bars_table,
@@ -338,6 +339,11 @@ def comparison_grid(comparison: Comparison) -> HeatGrid:
 
 def comparison_chart(comparison: Comparison, width: float = CONTENT_WIDTH) -> Drawing:
     return heat_grid(comparison_grid(comparison), width=width)
+
+
+def comparison_chart_pages(comparison: Comparison, width: float = CONTENT_WIDTH) -> list[Drawing]:
+    """The matrix for a PDF, split over pages when the city has many units."""
+    return heat_grid_pages(comparison_grid(comparison), width=width)
 
 
 def comparison_table(comparison: Comparison) -> ChartTable:
