@@ -183,3 +183,15 @@ def test_a_tall_heat_grid_is_split_over_pages_keeping_every_row_and_the_header()
     text = pdf_text(build_pdf(ReportMeta(title="Jämförelse"), parts))
     assert all(label in text for label in rows)  # every unit, once the drawings are on pages
     assert text.count("Påstående 2") == len(parts)  # the column labels on every part
+
+
+def test_a_heat_grid_image_is_drawn_once_per_content_and_anew_when_a_cell_changes():
+    from app.reports.charts import heat_grid_uri
+
+    first = heat_grid_uri(GRID)
+    assert heat_grid_uri(GRID) is first  # the same content: the drawing is not made again
+    changed = HeatGrid(GRID.row_labels, GRID.column_labels,
+                       ((HeatCell("Ändrad", "red"), *GRID.cells[0][1:]), *GRID.cells[1:]),
+                       GRID.row_title, GRID.column_title)
+    svg = base64.b64decode(heat_grid_uri(changed).split(",", 1)[1]).decode("utf-8")
+    assert "Ändrad" in svg_texts(svg)

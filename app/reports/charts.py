@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from flask import Flask
 from reportlab.graphics import renderSVG
@@ -465,6 +466,14 @@ def heat_grid_pages(grid: HeatGrid, *, width: float = CONTENT_WIDTH, row_label_w
                   row_label_width=layout.row_label_width)
         for a, b in parts
     ]
+
+
+@lru_cache(maxsize=32)
+def heat_grid_uri(grid: HeatGrid, width: float = CONTENT_WIDTH, row_label_width: float | None = None) -> str:
+    """The grid as an SVG data URI for a page, drawn once per content: a city's matrix of
+    hundreds of units takes a second to draw, and every visitor asks for the same picture
+    until an answer changes it (the grid is the key, so a change draws anew)."""
+    return svg_data_uri(heat_grid(grid, width=width, row_label_width=row_label_width))
 
 
 def heat_grid_table(grid: HeatGrid) -> ChartTable:

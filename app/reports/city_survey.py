@@ -26,9 +26,9 @@ from app.reports.charts import (
     TrendPoint,
     format_number,
     format_percent,
-    heat_grid,
     heat_grid_pages,
     heat_grid_table,
+    heat_grid_uri,
     trend,
     trend_table,
 )
@@ -163,8 +163,9 @@ def heatmap_grid(heatmap: SurveyHeatmap) -> HeatGrid:
     )
 
 
-def heatmap_chart(heatmap: SurveyHeatmap, width: float = CONTENT_WIDTH) -> Drawing:
-    return heat_grid(heatmap_grid(heatmap), width=width, row_label_width=width * 0.25)
+def heatmap_chart_uri(heatmap: SurveyHeatmap, width: float = CONTENT_WIDTH) -> str:
+    """The heatmap as a page's image (drawn once per content)."""
+    return heat_grid_uri(heatmap_grid(heatmap), width, width * 0.25)
 
 
 def heatmap_chart_pages(heatmap: SurveyHeatmap, width: float = CONTENT_WIDTH) -> list[Drawing]:

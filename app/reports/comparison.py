@@ -28,9 +28,9 @@ from app.reports.charts import (
     HeatGrid,
     Segment,
     StackedRow,
-    heat_grid,
     heat_grid_pages,
     heat_grid_table,
+    heat_grid_uri,
     stacked_bars,
     stacked_bars_table,
 )
@@ -337,8 +337,9 @@ def comparison_grid(comparison: Comparison) -> HeatGrid:
     )
 
 
-def comparison_chart(comparison: Comparison, width: float = CONTENT_WIDTH) -> Drawing:
-    return heat_grid(comparison_grid(comparison), width=width)
+def comparison_chart_uri(comparison: Comparison, width: float = CONTENT_WIDTH) -> str:
+    """The matrix as a page's image (drawn once per content)."""
+    return heat_grid_uri(comparison_grid(comparison), width)
 
 
 def comparison_chart_pages(comparison: Comparison, width: float = CONTENT_WIDTH) -> list[Drawing]:

@@ -49,7 +49,7 @@ def comparison_page(round_key: str):  # type: ignore[no-untyped-def]
         abort(404)
     units = db.session.execute(select(Unit.key, Unit.name).order_by(Unit.name)).all()
     return render_template("city/comparison.html", c=found, m=comparison, units=units,
-                           kinds=KIND_FILTERS, chart=comparison.comparison_chart(found))
+                           kinds=KIND_FILTERS, chart_uri=comparison.comparison_chart_uri(found))
 
 
 @bp.route("/<round_key>/over-tid")
