@@ -210,8 +210,8 @@ def export_memory(url: str, instance: Path, round_key: str) -> dict[str, float]:
         print(f"  CSV export memory: failed\n{found.stderr[-2000:]}", flush=True)
         return {}
     figures = json.loads(found.stdout.splitlines()[-1])
-    print(f"  CSV export memory: peak {figures['peak_mb']:.0f} MB "
-          f"(+{figures['peak_mb'] - figures['before_mb']:.0f} MB for the request)", flush=True)
+    print(f"  CSV export memory: process peak {figures['peak_mb']:.0f} MB, resident set "
+          f"{figures['rss_before_mb']:.0f} -> {figures['rss_after_mb']:.0f} MB over the request", flush=True)
     return figures
 
 
