@@ -27,7 +27,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
 from app.extensions import csrf, db
 from app.forms.builder import answers_from_formdata, build_form, field_labels
@@ -131,11 +131,22 @@ def _save_posted(draft, definition, direction: str) -> Response | None:  # type:
     section_key = request.form.get("section", "")
     posted = answers_from_formdata(definition, request.form, sections=[section_key]) if section_key in {
         s.key for s in definition.sections} else {}
+    draft_id = draft.id
     try:
         with transaction() as db_session:
             checked = save_page(db_session, draft, definition, section_key, posted, direction, _today())
     except ServiceError:
         abort(400)
+    except (StaleDataError, ObjectDeletedError):
+        # The same respondent's other request (a double click) changed or completed the draft
+        # between our read and our write; nothing of ours was written.
+        current = get_draft(db.session, draft_id)
+        if current is None:
+            session.pop(SESSION_KEY, None)
+            return redirect(url_for("survey.receipt" if request.form.get("action") == "complete" else "survey.enter"))
+        return _render_page(current, definition, formdata=request.form, status=409, notice=_(  # type: ignore[return-value]
+            "Svaren sparades samtidigt från ett annat fönster. Det du skrev finns kvar nedan: klicka på "
+            "knappen en gång till."))
     if checked.errors:
         return _render_page(draft, definition, errors=checked.errors, status=400)  # type: ignore[return-value]
     return None
@@ -166,11 +177,11 @@ def page():  # type: ignore[no-untyped-def]
     if action == "decline":
         return redirect(url_for("survey.decline_page"))
     direction = {"back": "back", "next": "next", "complete": "next"}.get(action, "stay")
+    draft_id = draft.id  # read now: after the save commits, the other click may have deleted the row
     shown_again = _save_posted(draft, definition, direction)
     if shown_again is not None:
         return shown_again
     if action == "complete":
-        draft_id = draft.id
         try:
             errors = complete(_secret(), draft_id, _today())
         except (ServiceError, StaleDataError):
