@@ -5,6 +5,7 @@ validate its answer (the shapes of `answers.py`), and what conditions and free-t
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,26 +108,26 @@ def _check_other(question: SingleChoiceQuestion | MultipleChoiceQuestion, option
     return ("", [too_long]) if too_long else (text, [])
 
 
-class QuestionType:
+class QuestionType(ABC):
     """What every question type provides; the registry maps type names to one instance each."""
 
+    @abstractmethod
     def fields(self, question: Any, definition: Definition, language: str) -> dict[str, UnboundField]:
         """The WTForms fields of `question` by field name, labelled in `language`."""
-        raise NotImplementedError
 
+    @abstractmethod
     def read(self, question: Any, formdata: FormData) -> Any | None:
         """The answer as posted, invalid values kept so that a refused save can show them again;
         None when nothing was filled in."""
-        raise NotImplementedError
 
+    @abstractmethod
     def to_formdata(self, question: Any, answer: Any) -> list[tuple[str, str]]:
         """The form fields (name, value) that show `answer` again."""
-        raise NotImplementedError
 
+    @abstractmethod
     def validate(self, question: Any, answer: Any | None, definition: Definition,
                  partial: bool = False) -> Checked:
         """Check `answer` (None: unanswered); `partial` skips what only a finished answer needs."""
-        raise NotImplementedError
 
     def condition_values(self, question: Any, answer: Any, row: str | None = None) -> set[str]:
         """The values a condition on this question tests."""
