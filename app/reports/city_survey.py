@@ -253,9 +253,11 @@ def unit_cell(results: SurveyResults, key: str) -> CellKey:
     return cell if cell in results.decision.layout.cells else group_cell(key)
 
 
-def build_gap(session: Session, round_: Round, results: SurveyResults, language: str) -> tuple[GapRow, ...]:
-    """Per invited unit and statement with a `staff_view` in the questionnaire: the board's
-    rating beside its staff's share of favourable answers (hidden below the threshold)."""
+def build_gap(session: Session, round_: Round, results: SurveyResults, language: str,
+              unit_key: str | None = None) -> tuple[GapRow, ...]:
+    """Per invited unit (or only `unit_key`) and statement with a `staff_view` in the
+    questionnaire: the board's rating beside its staff's share of favourable answers (hidden
+    below the threshold)."""
     version = main_version(round_)
     survey = round_.version_of_kind("survey")
     if version is None or survey is None:
@@ -266,9 +268,11 @@ def build_gap(session: Session, round_: Round, results: SurveyResults, language:
               if q.staff_view is not None and q.staff_view.survey == survey.questionnaire.key]
     if not linked:
         return ()
-    units = session.execute(
-        select(Unit.id, Unit.key, Unit.name).join(RoundUnit, RoundUnit.unit_id == Unit.id)
-        .where(RoundUnit.round_id == round_.id).order_by(Unit.name)).all()
+    invited = (select(Unit.id, Unit.key, Unit.name).join(RoundUnit, RoundUnit.unit_id == Unit.id)
+               .where(RoundUnit.round_id == round_.id).order_by(Unit.name))
+    if unit_key is not None:
+        invited = invited.where(Unit.key == unit_key)
+    units = session.execute(invited).all()
     answers = dict(session.execute(
         select(UnitResponse.unit_id, UnitResponse.answers).where(
             UnitResponse.round_id == round_.id, UnitResponse.questionnaire_version_id == version.id,

@@ -32,7 +32,7 @@ def answer_table(answered: RowFigures) -> ChartTable:
     return percentage_bars_table(bars(answered))
 
 
-def answer_caption(question: QuestionFigures, answered: RowFigures) -> str:
+def answer_caption(answered: RowFigures) -> str:
     return answered.label or _("Andel av de svarande, n = %(n)s", n=answered.base)
 
 

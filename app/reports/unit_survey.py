@@ -45,9 +45,9 @@ def build_unit_survey(session: Session, round_: Round, unit: Unit, language: str
         return None
     cell, label = _cell_and_label(results, unit)
     figures = results.figures(cell) if cell is not None else None
-    status = _status(results, unit, cell, figures)
+    status = _status(results, cell, figures)
     rows, _total = response_rates(session, round_)
-    gap = tuple(row for row in city_survey.build_gap(session, round_, results, language) if row.unit_key == unit.key)
+    gap = city_survey.build_gap(session, round_, results, language, unit_key=unit.key)
     return UnitSurveySection(
         title=results.definition.title.get(language),
         threshold=results.decision.threshold,
@@ -67,15 +67,16 @@ def _cell_and_label(results: SurveyResults, unit: Unit) -> tuple[CellKey | None,
     if cell not in results.decision.layout.cells:
         return None, unit.name
     if results.decision.status.get(cell) == "pooled":
-        for pool, row in ((p, results.row(f"pool:{p.parent}")) for p in results.decision.pools):
-            if unit.key in pool.members and row is not None:
-                return pool.cell, row.label
+        pool = next((p for p in results.decision.pools if unit.key in p.members), None)
+        row = results.row(f"pool:{pool.parent}") if pool is not None else None
+        if pool is not None and row is not None:
+            return pool.cell, row.label
     if cell[0] == "subtotal":
         return cell, _("%(unit)s med underliggande enheter", unit=unit.name)
     return cell, unit.name
 
 
-def _status(results: SurveyResults, unit: Unit, cell: CellKey | None, figures: object) -> str:
+def _status(results: SurveyResults, cell: CellKey | None, figures: object) -> str:
     if cell is None or not results.decision.n.get(cell):
         return "none"
     if figures is None:
