@@ -55,3 +55,41 @@ def test_migrations_build_the_schema_from_empty_without_drift(empty_database, tm
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         db.engine.dispose()
+
+
+def test_the_counts_migration_computes_the_counts_of_responses_already_stored(empty_database, tmp_path):
+    """Migration 0003 fills `survey_counts` from the answers of a database that had none: the
+    synthetic city's two rounds are built at head, the counts table is dropped by going down to
+    0002 and rebuilt by going up again; what it holds equals what was kept as answers were
+    stored, and the GROUP BY of the answers."""
+    from app.models.survey import SurveyCount
+    from app.services.survey import counts_from_answers
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database,
+                      "INSTANCE_PATH": str(tmp_path / "instance"),
+                      "ENVIRON": {"SECRET_KEY": "x", "LAGESBILD_SECURE_COOKIES": "0"}})
+
+    def kept() -> dict[tuple[int, int, str, str, str], int]:
+        rows = db.session.execute(text(
+            "SELECT round_id, unit_id, question_key, row_key, value, respondents FROM survey_counts"))
+        return {tuple(row[:5]): row[5] for row in rows}
+
+    with app.app_context():
+        upgrade()
+        result = app.test_cli_runner().invoke(args=["demo", "--no-serve", "--units", "8", "--respondents", "40",
+                                                     "--rounds", "2", "--seed", "3"])
+        assert result.exit_code == 0, result.output
+        before = kept()
+        round_ids = sorted({key[0] for key in before})
+        assert len(round_ids) == 2 and sum(n for key, n in before.items() if key[3:] == ("", "")) > 0
+        expected = {(round_id, *key): n for round_id in round_ids
+                    for key, n in counts_from_answers(db.session, round_id).items()}
+        assert before == expected
+        db.session.remove()
+        downgrade(revision="0002")
+        assert SurveyCount.__tablename__ not in inspect(db.engine).get_table_names()
+        upgrade()
+        assert kept() == before
+        db.session.remove()
+        downgrade(revision="base")
+        db.engine.dispose()

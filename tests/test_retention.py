@@ -205,6 +205,7 @@ def test_purge_with_nothing_due_says_so(city):
 ORDERED_TABLES = {
     "survey_responses": "id",
     "survey_answers": "response_id, question_key, row_key, value",
+    "survey_counts": "round_id, unit_id, question_key, row_key, value",
     "survey_texts": "id",
     "survey_access_codes": "id",
 }

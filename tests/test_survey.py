@@ -14,11 +14,18 @@ from sqlalchemy import DateTime, select, text
 from app.config import PROJECT_ROOT
 from app.extensions import db
 from app.models import Round, RoundUnit, Unit
-from app.models.survey import SurveyAnswer, SurveyDraft, SurveyResponse, SurveyTally, SurveyText
+from app.models.survey import (
+    SurveyAnswer,
+    SurveyCount,
+    SurveyDraft,
+    SurveyResponse,
+    SurveyTally,
+    SurveyText,
+)
 from app.services import transaction
 from app.services.questionnaires import load_folder
 from app.services.rounds import RoundSpec, change_status, create_round
-from app.services.survey import code_hash, normalise_code
+from app.services.survey import code_hash, counts_from_answers, normalise_code
 from tests.conftest import login, post
 
 ROUND_KEY = "enkat-2026"
@@ -381,6 +388,35 @@ def test_free_texts_are_shown_only_reviewed_and_only_for_groups_of_the_free_text
     with survey.app_context(), transaction() as session:
         session.scalar(select(Round)).free_text_enabled = False
     assert "Bra enkät." not in admin.get(url).get_data(as_text=True)
+
+
+def test_counts_kept_per_cell_are_the_answers_grouped(survey):
+    """Each completion adds its answers to `survey_counts` in its own transaction; results read
+    those rows. Three sdn-norr staff answer: two women and a man, one of them exposed (which
+    shows the follow-up page, where q-typ is answered)."""
+    admin = admin_client(survey)
+    codes = new_codes(admin, "sdn-norr", 3)
+    respond_with_code(survey, codes[0])
+    respond_with_code(survey, codes[1], {"bakgrund": {"q-kon": "man"}})
+    respond_with_code(survey, codes[2], {"utsatthet": {"q-utsatt": "ja", "q-utsatt_hur": "Hot i receptionen."},
+                                         "senaste_handelsen": {"q-typ": ["hot_vald", "skadegorelse"]}})
+    with survey.app_context():
+        round_id = db.session.scalar(select(Round.id))
+        unit_id = db.session.scalar(select(Unit.id).where(Unit.key == "sdn-norr"))
+        kept = {(q, row, value): n for q, row, value, n in db.session.execute(
+            select(SurveyCount.question_key, SurveyCount.row_key, SurveyCount.value, SurveyCount.respondents)
+            .where(SurveyCount.round_id == round_id, SurveyCount.unit_id == unit_id))}
+        assert kept[("kon", "", "")] == 3  # the base: answered at all
+        assert (kept[("kon", "", "kvinna")], kept[("kon", "", "man")]) == (2, 1)
+        assert (kept[("pratar", "", "")], kept[("pratar", "", "hot_vald")], kept[("pratar", "", "mutor")]) == (3, 3, 3)
+        assert (kept[("rapportera", "", "")], kept[("rapportera", "trakasserier", "ja")],
+                kept[("rapportera", "mutor", "nej")]) == (3, 3, 3)
+        assert (kept[("utsatt", "", "ja")], kept[("utsatt", "", "nej")]) == (1, 2)
+        # Only the exposed respondent saw the follow-up; free texts are not counted.
+        assert (kept[("typ", "", "")], kept[("typ", "", "hot_vald")], kept[("typ", "", "skadegorelse")]) == (1, 1, 1)
+        assert not any(q == "utsatt_hur" for q, _row, _value in kept)
+        assert kept == {(q, row, value): n for (unit, q, row, value), n
+                        in counts_from_answers(db.session, round_id).items() if unit == unit_id}
 
 
 # --- response rates ------------------------------------------------------------------------------

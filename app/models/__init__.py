@@ -7,6 +7,7 @@ from app.models.submissions import RESPONSE_STATUSES, ResponseEvent, UnitRespons
 from app.models.survey import (
     AccessCode,
     SurveyAnswer,
+    SurveyCount,
     SurveyDraft,
     SurveyResponse,
     SurveyTally,
@@ -28,6 +29,7 @@ __all__ = [
     "ResponseEvent",
     "RoundUnit",
     "SurveyAnswer",
+    "SurveyCount",
     "SurveyDraft",
     "SurveyResponse",
     "SurveyTally",

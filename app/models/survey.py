@@ -59,6 +59,25 @@ class SurveyAnswer(db.Model):
     number: Mapped[float | None] = mapped_column(Float)
 
 
+class SurveyCount(db.Model):
+    """How many of a unit's completed responses in a round gave each answer, kept as each
+    response is stored (in the same transaction), so that results read a few rows per unit
+    instead of every answer. One row per (question, row, value) with `respondents` answers;
+    the row with an empty row key and value counts the responses that answered the question
+    at all (the base of its percentages). Always equal to what GROUP BY over `survey_answers`
+    gives (`services.survey.recount` rebuilds it from them)."""
+
+    __tablename__ = "survey_counts"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    question_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    row_key: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
+    value: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
+    respondents: Mapped[int] = mapped_column(default=0)
+
+
 class SurveyText(db.Model):
     """A free-text answer (a text question, or the 'other, specify' text of a choice), waiting
     for an admin to read it. Redacting replaces the text: the original is not kept."""
@@ -137,6 +156,7 @@ __all__ = [
     "AccessCode",
     "READABLE_TEXT_STATUSES",
     "SurveyAnswer",
+    "SurveyCount",
     "SurveyDraft",
     "SurveyResponse",
     "SurveyTally",

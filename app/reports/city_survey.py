@@ -50,6 +50,7 @@ from app.services.rounds import main_version
 from app.services.survey_results import (
     QuestionFigures,
     SurveyResults,
+    cell_counts,
     counted_questions,
     question_figures,
     survey_results,
@@ -356,23 +357,7 @@ def build_breakdowns(session: Session, results: SurveyResults, language: str) ->
     scored = sorted({i.question_key for i in found})
     groups = [Group(cell[1], results.decision.layout.atom_n[cell]) for cell in results.decision.layout.cells
               if cell[0] == "group"]
-    own_base: dict[str, dict[CellKey, int]] = {q: {} for q in scored}
-    own_counts: dict[str, dict[CellKey, dict[str, int]]] = {q: {} for q in scored}
-    for uid, question, row_key, value, n in session.execute(
-        select(SurveyResponse.unit_id, SurveyAnswer.question_key, SurveyAnswer.row_key, SurveyAnswer.value,
-               func.count())
-        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-        .where(SurveyResponse.round_id == round_.id, SurveyAnswer.question_key.in_(scored))
-        .group_by(SurveyResponse.unit_id, SurveyAnswer.question_key, SurveyAnswer.row_key, SurveyAnswer.value)
-    ):
-        own_counts[question].setdefault(group_cell(keys[uid]), {})[_atom(row_key, value)] = int(n)
-    for uid, question, n in session.execute(
-        select(SurveyResponse.unit_id, SurveyAnswer.question_key, func.count(func.distinct(SurveyAnswer.response_id)))
-        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-        .where(SurveyResponse.round_id == round_.id, SurveyAnswer.question_key.in_(scored))
-        .group_by(SurveyResponse.unit_id, SurveyAnswer.question_key)
-    ):
-        own_base[question][group_cell(keys[uid])] = int(n)
+    own_base, own_counts = cell_counts(session, round_.id, keys, scored)
 
     tables = []
     for asked in background:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -23,7 +24,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.definitions.schema import (
@@ -42,6 +45,7 @@ from app.models.survey import (
     TEXT_STATUSES,
     AccessCode,
     SurveyAnswer,
+    SurveyCount,
     SurveyDraft,
     SurveyResponse,
     SurveyTally,
@@ -326,24 +330,24 @@ def missing_before_completion(definition: Definition, draft: SurveyDraft) -> lis
     return validate_answers(definition, draft.answers or {}).errors
 
 
-def _answer_rows(definition: Definition, response_id: str, answers: Answers) -> list[SurveyAnswer]:
-    rows: list[SurveyAnswer] = []
+def _answer_rows(definition: Definition, response_id: str, answers: Answers) -> list[dict[str, Any]]:
+    def row(question_key: str, row_key: str = "", value: str = "", number: float | None = None) -> dict[str, Any]:
+        return {"response_id": response_id, "question_key": question_key, "row_key": row_key, "value": value,
+                "number": number}
+
+    rows: list[dict[str, Any]] = []
     for question in definition.questions():
         answer = answers.get(question.key)
         if answer is None:
             continue
         if isinstance(question, MatrixQuestion):
-            rows += [SurveyAnswer(response_id=response_id, question_key=question.key, row_key=row, value=value)
-                     for row, value in sorted(answer.get("rows", {}).items())]
+            rows += [row(question.key, key, value) for key, value in sorted(answer.get("rows", {}).items())]
         elif isinstance(question, MultipleChoiceQuestion):
-            rows += [SurveyAnswer(response_id=response_id, question_key=question.key, row_key="", value=value)
-                     for value in sorted(set(answer.get("values", [])))]
+            rows += [row(question.key, value=value) for value in sorted(set(answer.get("values", [])))]
         elif isinstance(question, NumberQuestion):
-            rows.append(SurveyAnswer(response_id=response_id, question_key=question.key, row_key="", value="",
-                                     number=float(answer)))
+            rows.append(row(question.key, number=float(answer)))
         elif isinstance(answer, dict) and answer.get("value"):
-            rows.append(SurveyAnswer(response_id=response_id, question_key=question.key, row_key="",
-                                     value=answer["value"]))
+            rows.append(row(question.key, value=answer["value"]))
     return rows
 
 
@@ -366,27 +370,82 @@ def complete(secret: str, draft_id: str, today: date) -> list[AnswerError]:
     return []
 
 
-def _response_rows(round_: Round, unit_id: int, definition: Definition, answers: Answers,
-                   today: date) -> tuple[SurveyResponse, list[SurveyAnswer | SurveyText]]:
-    """One validated response as rows: the response, then its answers and free texts (which
-    refer to it, so they are added after the response is flushed)."""
-    response = SurveyResponse(id=random_id(), round_id=round_.id, unit_id=unit_id,
-                              answered_on=today if round_.store_response_date else None)
+@dataclass(frozen=True)
+class _Stored:
+    """One validated response as the rows that store it."""
+
+    response: dict[str, Any]
+    answers: list[dict[str, Any]]
+    texts: list[dict[str, Any]]
+
+
+def _response_rows(round_: Round, unit_id: int, definition: Definition, answers: Answers, today: date) -> _Stored:
+    response_id = random_id()
     texts = [
-        SurveyText(round_id=round_.id, unit_id=unit_id, response_id=response.id,
-                   question_key=question.key, part="" if part == "text" else part, text=text)
+        {"id": random_id(), "round_id": round_.id, "unit_id": unit_id, "response_id": response_id,
+         "question_key": question.key, "part": "" if part == "text" else part, "text": text, "status": "unread"}
         for question in definition.questions()
         if question.key in answers
         for part, text in question_type(question).free_text_parts(question, answers[question.key]).items()
     ]
-    return response, [*_answer_rows(definition, response.id, answers), *texts]
+    response = {"id": response_id, "round_id": round_.id, "unit_id": unit_id,
+                "answered_on": today if round_.store_response_date else None}
+    return _Stored(response, _answer_rows(definition, response_id, answers), texts)
 
 
-def _store_responses(session: Session, rows: list[tuple[SurveyResponse, list[SurveyAnswer | SurveyText]]]) -> None:
-    session.add_all(response for response, _ in rows)
-    session.flush()
-    session.add_all(row for _, dependants in rows for row in dependants)
-    session.flush()
+def _store_responses(session: Session, stored: list[_Stored]) -> None:
+    """Write the responses, their answers and texts, and add them to the counts per cell, in the
+    caller's transaction (rows as plain values: one INSERT per table, not one object per row)."""
+    for model, rows in ((SurveyResponse, [s.response for s in stored]),
+                        (SurveyAnswer, [a for s in stored for a in s.answers]),
+                        (SurveyText, [t for s in stored for t in s.texts])):
+        if rows:
+            session.execute(insert(model), rows)
+    _add_counts(session, stored)
+
+
+def _add_counts(session: Session, stored: list[_Stored]) -> None:
+    """Add the responses to `survey_counts`: +1 per answer given and per question answered.
+    The rows go in key order, so concurrent completions lock shared rows in the same order."""
+    added: Counter[tuple[int, int, str, str, str]] = Counter()
+    for one in stored:
+        where = (one.response["round_id"], one.response["unit_id"])
+        for answer in one.answers:
+            if answer["value"]:
+                added[(*where, answer["question_key"], answer["row_key"], answer["value"])] += 1
+        for question_key in {answer["question_key"] for answer in one.answers}:
+            added[(*where, question_key, "", "")] += 1
+    if not added:
+        return
+    table = SurveyCount.__table__
+    upsert = (postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[c.name for c in table.primary_key.columns],
+        set_={"respondents": table.c.respondents + upsert.excluded.respondents},
+    )
+    keys = ("round_id", "unit_id", "question_key", "row_key", "value")
+    session.execute(upsert, [{**dict(zip(keys, key, strict=True)), "respondents": n}
+                             for key, n in sorted(added.items())])
+
+
+def counts_from_answers(session: Session, round_id: int) -> dict[tuple[int, str, str, str], int]:
+    """What `survey_counts` holds for a round, computed from every answer row by GROUP BY:
+    {(unit id, question, row, value): respondents}, ('', '') being the question's base. The
+    check that the kept counts are right, and the bare aggregate the benchmarks compare with."""
+    given = session.execute(
+        select(SurveyResponse.unit_id, SurveyAnswer.question_key, SurveyAnswer.row_key, SurveyAnswer.value,
+               func.count())
+        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+        .where(SurveyResponse.round_id == round_id, SurveyAnswer.value != "")
+        .group_by(SurveyResponse.unit_id, SurveyAnswer.question_key, SurveyAnswer.row_key, SurveyAnswer.value))
+    bases = session.execute(
+        select(SurveyResponse.unit_id, SurveyAnswer.question_key, func.count(func.distinct(SurveyAnswer.response_id)))
+        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+        .where(SurveyResponse.round_id == round_id)
+        .group_by(SurveyResponse.unit_id, SurveyAnswer.question_key))
+    counts = {(unit_id, question, row, value): int(n) for unit_id, question, row, value, n in given}
+    counts.update({(unit_id, question, "", ""): int(n) for unit_id, question, n in bases})
+    return counts
 
 
 def store_completed(round_key: str, unit_id: int, responses: Iterable[Answers], today: date,
@@ -406,7 +465,7 @@ def store_completed(round_key: str, unit_id: int, responses: Iterable[Answers], 
             _open_round(round_)
             _invitation(session, round_, unit_id)
             definition = _survey_definition(round_)
-            rows = []
+            rows: list[_Stored] = []
             for answers in batch:
                 checked = validate_answers(definition, answers)
                 if not checked.ok:

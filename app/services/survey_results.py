@@ -7,7 +7,7 @@ suppression mechanism allows: a hidden cell has a status and no figures.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -23,7 +23,7 @@ from app.definitions.schema import (
     SingleChoiceQuestion,
 )
 from app.models import Round, RoundUnit, Unit
-from app.models.survey import READABLE_TEXT_STATUSES, SurveyAnswer, SurveyResponse, SurveyText
+from app.models.survey import READABLE_TEXT_STATUSES, SurveyCount, SurveyResponse, SurveyText
 from app.services.anonymity import (
     TOTAL,
     CellKey,
@@ -160,31 +160,35 @@ def survey_results(session: Session, round_: Round, language: str, *,
     decision = suppress(groups, round_.anonymity_threshold, tree=tree, subtotals=subtotals)
     names = {key: name for key, name, _p in units.values()}
 
-    counts: dict[str, dict[CellKey, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    for unit_id, question_key, row_key, value, n in session.execute(
-        select(SurveyResponse.unit_id, SurveyAnswer.question_key, SurveyAnswer.row_key, SurveyAnswer.value, func.count())
-        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-        .where(SurveyResponse.round_id == round_.id)
-        .group_by(SurveyResponse.unit_id, SurveyAnswer.question_key, SurveyAnswer.row_key, SurveyAnswer.value)
-    ):
-        option = f"{row_key}:{value}" if row_key else value
-        counts[question_key][group_cell(units[unit_id][0])][option] = int(n)
-    bases: dict[str, dict[CellKey, int]] = defaultdict(dict)
-    for unit_id, question_key, n in session.execute(
-        select(SurveyResponse.unit_id, SurveyAnswer.question_key, func.count(func.distinct(SurveyAnswer.response_id)))
-        .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-        .where(SurveyResponse.round_id == round_.id)
-        .group_by(SurveyResponse.unit_id, SurveyAnswer.question_key)
-    ):
-        bases[question_key][group_cell(units[unit_id][0])] = int(n)
-
+    keys = {uid: key for uid, (key, _n, _p) in units.items()}
+    bases, counts = cell_counts(session, round_.id, keys)
     questions = tuple(
         (q, apply_to_counts(decision, QuestionCounts(q.key, bases.get(q.key, {}), counts.get(q.key, {}))))
         for q in counted_questions(definition)
     )
     rows = tuple(_result_rows(decision, names))
-    unit_ids = {key: uid for uid, (key, _n, _p) in units.items()}
+    unit_ids = {key: uid for uid, key in keys.items()}
     return SurveyResults(round_, definition, language, decision, rows, questions, unit_ids)
+
+
+def cell_counts(session: Session, round_id: int, keys: dict[int, str], questions: Collection[str] | None = None
+                ) -> tuple[dict[str, dict[CellKey, int]], dict[str, dict[CellKey, dict[str, int]]]]:
+    """The round's answers per unit as kept in `survey_counts` (one row per answer given, read
+    whole: no answer row is touched), optionally only for some questions: per question the base
+    of each unit's cell, and its counts per option ('row:value' for a matrix row)."""
+    query = select(SurveyCount.unit_id, SurveyCount.question_key, SurveyCount.row_key, SurveyCount.value,
+                   SurveyCount.respondents).where(SurveyCount.round_id == round_id)
+    if questions is not None:
+        query = query.where(SurveyCount.question_key.in_(sorted(questions)))
+    bases: dict[str, dict[CellKey, int]] = defaultdict(dict)
+    counts: dict[str, dict[CellKey, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for unit_id, question_key, row_key, value, n in session.execute(query):
+        cell = group_cell(keys[unit_id])
+        if not value:
+            bases[question_key][cell] = n
+        elif n:
+            counts[question_key][cell][f"{row_key}:{value}" if row_key else value] = n
+    return bases, counts
 
 
 def _result_rows(decision: Decision, names: dict[str, str]) -> Iterator[ResultRow]:

@@ -13,11 +13,11 @@ from __future__ import annotations
 from sqlalchemy import Table, TextClause, text
 from sqlalchemy.orm import Session
 
-from app.models.survey import AccessCode, SurveyAnswer, SurveyResponse, SurveyText
+from app.models.survey import AccessCode, SurveyAnswer, SurveyCount, SurveyResponse, SurveyText
 
 # The tables whose physical order could be matched against one another or against codes.
 ANONYMOUS_TABLES: tuple[Table, ...] = tuple(
-    model.__table__ for model in (SurveyResponse, SurveyAnswer, SurveyText, AccessCode)  # type: ignore[misc]
+    model.__table__ for model in (SurveyResponse, SurveyAnswer, SurveyCount, SurveyText, AccessCode)  # type: ignore[misc]
 )
 
 
