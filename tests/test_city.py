@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app.config import PROJECT_ROOT
 from app.definitions.schema import Definition
 from app.extensions import db
-from app.models import Round
+from app.models import AuditEvent, Round
 from app.models.survey import SurveyDraft
 from app.services import transaction
 from app.services.questionnaires import load_folder
@@ -234,6 +234,22 @@ def test_a_unit_below_the_threshold_contributes_no_survey_figure_anywhere(city_r
     assert "(n =" not in bolag_row and "%" not in bolag_row
     pdf = pdf_text(client.get(BASE + "/rapport.pdf").data)
     assert "Stadens Bostäder AB" in pdf and "(n = 3)" not in pdf
+
+
+def test_the_csv_export_is_streamed_with_the_same_rows_as_the_json(city_rounds, as_role):
+    client = as_role("admin")
+    rows = json.loads(client.get(BASE + "/export/survey.json").get_data(as_text=True))
+    response = client.get(BASE + "/export/survey.csv")
+    assert response.status_code == 200 and response.is_streamed
+    assert response.headers["Content-Disposition"] == 'attachment; filename="lagesbild-granskning-2026-survey.csv"'
+    lines = response.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0] == "round;year;unit_key;unit_kind;indicator_key;breakdown;value;n"
+    assert len(lines) == 1 + len(rows)
+    assert "granskning-2026;2026;soc;board;medarbetarenkat.stod.index;;29;7" in lines
+    assert client.get("/lagesbild/finns-inte/export/survey.csv").status_code == 404
+    with city_rounds.app_context():
+        audited = db.session.scalars(select(AuditEvent.target).where(AuditEvent.action == "export")).all()
+    assert audited.count("lagesbild:granskning-2026:survey") == 2  # the JSON and the CSV
 
 
 def test_export_command_writes_the_long_table_and_explains_a_round_without_risks(city_rounds, tmp_path):

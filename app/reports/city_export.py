@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -72,16 +73,17 @@ def _round(session: Session, round_key: str) -> Round:
 def selfassessment_rows(session: Session, round_: Round) -> Iterator[tuple[object, ...]]:
     """Per unit and statement the submitted level's score (n = 1), and per statement the number
     of units at each level (unit_key = the city's total, breakdown = the level)."""
-    comparison = build_comparison(session, round_.key, Filters())
+    round_key, year = round_.key, round_.year  # rows stream on after the request's session is closed
+    comparison = build_comparison(session, round_key, Filters())
     for row in comparison.units:
         for cell in row.cells:
             if cell.level is not None:
-                yield (round_.key, round_.year, row.key, row.kind,
+                yield (round_key, year, row.key, row.kind,
                        f"{comparison.questionnaire_key}.{cell.statement_key}", "",
                        cell.level.score if cell.level.score is not None else cell.level.value, 1)
     for statement in comparison.statements:
         for item in statement.distribution:
-            yield (round_.key, round_.year, "total", "total",
+            yield (round_key, year, "total", "total",
                    f"{comparison.questionnaire_key}.{statement.key}", f"level:{item.level.value}",
                    item.count, statement.counted)
 
@@ -93,6 +95,7 @@ def survey_rows(session: Session, round_: Round) -> Iterator[tuple[object, ...]]
         raise ExportNotAvailable(Problem(_l("omgången '%(key)s' har ingen enkät", key=round_.key), "round"))
     kinds = dict(session.execute(select(Unit.key, Unit.kind)).all())
     key = results.definition.key
+    round_key, year = round_.key, round_.year  # rows stream on after the request's session is closed
     for cell in results.decision.layout.rows:
         figures = results.figures(cell)
         if figures is None:
@@ -107,7 +110,7 @@ def survey_rows(session: Session, round_: Round) -> Iterator[tuple[object, ...]]
         else:
             unit_key, kind = cell[1], kinds.get(cell[1], "")
         scope = "subtree" if cell[0] == "subtotal" else ""
-        yield (round_.key, round_.year, unit_key, kind, f"{key}.respondents", scope, n_cell, n_cell)
+        yield (round_key, year, unit_key, kind, f"{key}.respondents", scope, n_cell, n_cell)
         for question in figures:
             for index, answered in enumerate(question.rows or ()):
                 indicator = f"{key}.{question.key}"
@@ -115,10 +118,10 @@ def survey_rows(session: Session, round_: Round) -> Iterator[tuple[object, ...]]
                     matrix = results.definition.question(question.key)
                     indicator += f".{matrix.rows[index].key}"  # type: ignore[attr-defined]
                 for option in answered.options:
-                    yield (round_.key, round_.year, unit_key, kind, f"{indicator}.{option.value}", scope,
+                    yield (round_key, year, unit_key, kind, f"{indicator}.{option.value}", scope,
                            round(option.percent, 1), answered.base)
                 if answered.index is not None:
-                    yield (round_.key, round_.year, unit_key, kind, f"{indicator}.index", scope,
+                    yield (round_key, year, unit_key, kind, f"{indicator}.index", scope,
                            answered.index, answered.base)
 
 
@@ -138,6 +141,8 @@ def answer_rows(session: Session, round_: Round) -> Iterator[tuple[object, ...]]
         .options(selectinload(UnitResponse.submitted_by))
         .order_by(Unit.name, Unit.key)
     ).all()
+    # Read into plain values first: the rows stream on after the request's session is closed.
+    read = []
     for response, unit in responses:
         submitted = response.status == "submitted"
         submitted_on = _local_date(response.submitted_at) if submitted else None
@@ -146,7 +151,8 @@ def answer_rows(session: Session, round_: Round) -> Iterator[tuple[object, ...]]
         by_whom = (response.status, updated_on.isoformat() if updated_on else "",
                    submitted_on.isoformat() if submitted_on else "",
                    _person(response.submitted_by) if submitted else "")
-        answers = response.answers or {}
+        read.append((about, by_whom, response.answers or {}))
+    for about, by_whom, answers in read:
         for section in definition.sections:
             for question in section.questions:
                 for answered in _answer_cells(definition, question, answers.get(question.key)):
@@ -181,25 +187,26 @@ def _answer_cells(definition: Definition, question: Question, value: Any
     yield (question.key, "", text, "", stored, answer_text(definition, question, value, "sv"), "")
 
 
-def bi_rows(session: Session, round_key: str, what: str) -> list[tuple[object, ...]]:
+def bi_rows(session: Session, round_key: str, what: str) -> Iterator[tuple[object, ...]]:
+    """The export's rows, produced as they are read. What cannot be exported (an unknown round,
+    a round without that questionnaire) raises here, before the first row."""
     round_ = _round(session, round_key)
-    if what == "selfassessment":
-        return list(selfassessment_rows(session, round_))
-    if what == "survey":
-        return list(survey_rows(session, round_))
-    if what == "answers":
-        return list(answer_rows(session, round_))
     if what == "risks":
         from app.services import risks
 
         try:
-            return risks.export_rows(session, round_, "sv")
+            return iter(risks.export_rows(session, round_, "sv"))
         except risks.NotFound as error:
             raise ExportNotAvailable(error.problems) from None
-    raise ExportNotAvailable(Problem(_l("okänt innehåll '%(what)s'", what=what), "what"))
+    makers = {"selfassessment": selfassessment_rows, "survey": survey_rows, "answers": answer_rows}
+    if what not in makers:
+        raise ExportNotAvailable(Problem(_l("okänt innehåll '%(what)s'", what=what), "what"))
+    rows = makers[what](session, round_)
+    first = next(rows, None)  # runs the generator to its first row: its checks raise now
+    return rows if first is None else chain((first,), rows)
 
 
-def _header(what: str) -> tuple[str, ...]:
+def export_header(what: str) -> tuple[str, ...]:
     """The long BI format for figures; the risk register (one row per measure) and the raw
     answers (one row per unit and question) keep their own columns."""
     if what == "answers":
@@ -211,13 +218,18 @@ def _header(what: str) -> tuple[str, ...]:
     return BI_HEADER
 
 
+def export_filename(round_key: str, what: str, fmt: str) -> str:
+    return f"lagesbild-{round_key}-{what}.{fmt}"
+
+
 def export(session: Session, round_key: str, what: str, fmt: str) -> Export:
-    """The export as bytes in `fmt` (csv | xlsx | json)."""
+    """The export as bytes in `fmt` (csv | xlsx | json); the web streams CSV instead, from
+    `bi_rows` and `export_header`."""
     if fmt not in FORMATS:
         raise ExportNotAvailable(Problem(_l("okänt format '%(format)s'", format=fmt), "format"))
     rows = bi_rows(session, round_key, what)
-    header = _header(what)
-    filename = f"lagesbild-{round_key}-{what}.{fmt}"
+    header = export_header(what)
+    filename = export_filename(round_key, what, fmt)
     if fmt == "csv":
         data = "".join(csv_lines(header, rows)).encode("utf-8")
     elif fmt == "xlsx":

@@ -13,9 +13,18 @@ from app.extensions import db
 from app.i18n import current_language
 from app.models import Round, Unit
 from app.reports import city_report, city_survey, comparison
-from app.reports.city_export import FORMATS, WHATS, ExportNotAvailable, export
+from app.reports.city_export import (
+    FORMATS,
+    WHATS,
+    ExportNotAvailable,
+    bi_rows,
+    export,
+    export_filename,
+    export_header,
+)
 from app.reports.city_report import build_city_report, render_city_pdf
 from app.reports.comparison import KIND_FILTERS, SORTS, Filters
+from app.reports.tabular import csv_response
 from app.reports.unit_report import ReportNotFound
 from app.security import roles_required
 from app.services import audit, transaction
@@ -105,12 +114,16 @@ def export_file(round_key: str, what: str, fmt: str):  # type: ignore[no-untyped
     if what not in WHATS or fmt not in FORMATS:
         abort(404)
     try:
-        found = export(db.session, round_key, what, fmt)
+        # CSV is streamed row by row as it is made; XLSX and JSON are whole documents.
+        rows = bi_rows(db.session, round_key, what) if fmt == "csv" else None
+        found = export(db.session, round_key, what, fmt) if rows is None else None
     except ExportNotAvailable:
         abort(404)
     with transaction() as session:
         audit.record(session, "export", actor=current_user._get_current_object(),
                      target=f"lagesbild:{round_key}:{what}", format=fmt)
+    if found is None:
+        return csv_response(export_filename(round_key, what, fmt), export_header(what), rows)
     response = Response(found.data, mimetype=found.mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{found.filename}"'
     response.headers["Cache-Control"] = "no-store"
