@@ -32,10 +32,13 @@ def main() -> None:
     app = make_app(url, Path(instance))
     client = logged_in(app)
     before, rss_before = memory_mb("VmHWM"), memory_mb("VmRSS")
-    response = client.get(f"/lagesbild/{round_key}/export/survey.csv")
-    size = len(response.get_data())
+    # Read as a browser downloads it: chunk by chunk, none of them kept.
+    response = client.get(f"/lagesbild/{round_key}/export/survey.csv", buffered=False)
+    streamed = response.is_streamed
+    size = sum(len(chunk) for chunk in response.response)
+    response.close()
     # Logging in (the password hash) can set the peak; the export's own share is the RSS growth.
-    print(json.dumps({"status": response.status_code, "bytes": size, "before_mb": before, "peak_mb": memory_mb("VmHWM"),
+    print(json.dumps({"status": response.status_code, "streamed": streamed, "bytes": size, "before_mb": before, "peak_mb": memory_mb("VmHWM"),
                       "rss_before_mb": rss_before, "rss_after_mb": memory_mb("VmRSS")}))
 
 
