@@ -49,17 +49,19 @@ class QuestionnaireVersion(db.Model):
     number: Mapped[int] = mapped_column()
     # SHA-256 of the canonical JSON of `definition`: the same content is the same version.
     content_hash: Mapped[str] = mapped_column(String(64))
-    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
-    source: Mapped[str] = mapped_column(Text)
+    # Deferred: read only when asked for (the parsed definition is shared per process, so a
+    # survey page loading the round's versions need not decode every definition again).
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
+    source: Mapped[str] = mapped_column(Text, deferred=True)
     source_name: Mapped[str] = mapped_column(String(255))
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    questionnaire: Mapped[Questionnaire] = relationship(back_populates="versions")
+    questionnaire: Mapped[Questionnaire] = relationship(back_populates="versions", lazy="joined")
 
     def parsed(self) -> Definition:
         """The stored definition as a model, parsed once per content in the process: a version
         never changes, and validating it again on every survey page cost a fifth of the page."""
-        cached = self.__dict__.get("_parsed_definition")
+        cached = self.__dict__.get("_parsed_definition") or _PARSED.get(self.content_hash)
         if cached is None:
             cached = _parse(self.content_hash, self.definition)
             self.__dict__["_parsed_definition"] = cached
