@@ -430,8 +430,8 @@ def _add_counts(session: Session, stored: list[_Stored]) -> None:
 
 def counts_from_answers(session: Session, round_id: int) -> dict[tuple[int, str, str, str], int]:
     """What `survey_counts` holds for a round, computed from every answer row by GROUP BY:
-    {(unit id, question, row, value): respondents}, ('', '') being the question's base. The
-    check that the kept counts are right, and the bare aggregate the benchmarks compare with."""
+    {(unit id, question, row, value): respondents}, ('', '') being the question's base: what the
+    tests check the kept counts against (migration 0003 computes the same in SQL)."""
     given = session.execute(
         select(SurveyResponse.unit_id, SurveyAnswer.question_key, SurveyAnswer.row_key, SurveyAnswer.value,
                func.count())
