@@ -138,3 +138,21 @@ def test_posted_key_cannot_change_a_units_key(as_role, city):
     post(client, "/admin/enheter/soc", {"key": "hacked", "name": "Socialnämnden", "kind": "board", "parent": "stad", "active": "y"})
     with city.app_context():
         assert db.session.scalar(select(func.count()).select_from(Unit).where(Unit.key == "hacked")) == 0
+
+
+def test_units_are_listed_in_swedish_order_with_numbers_by_value(as_role, city):
+    """å, ä, ö after z (in that order), case ignored, 'Avdelning 2' before 'Avdelning 10': the
+    same on SQLite and PostgreSQL, whatever the server's collation."""
+    names = ["Östermalms stadsdelsnämnd", "Avdelning 10", "Älvsjö stadsdelsnämnd", "avdelning 2",
+             "Årsta bolag", "Zonnämnden", "Avdelning 1"]
+    rows = "".join(f"u{i},{name},board,stad\n" for i, name in enumerate(names))
+    client = as_role("admin")
+    data = {"csrf_token": csrf_token(client),
+            "file": (io.BytesIO(f"key,name,kind,parent\n{rows}".encode()), "u.csv")}
+    assert client.post("/admin/enheter/import", data=data, content_type="multipart/form-data").status_code == 302
+    expected = ["Avdelning 1", "avdelning 2", "Avdelning 10", "Zonnämnden", "Årsta bolag",
+                "Älvsjö stadsdelsnämnd", "Östermalms stadsdelsnämnd"]
+    page = client.get("/admin/enheter").get_data(as_text=True)
+    assert sorted(expected, key=page.index) == expected
+    listed = [unit["name"] for unit in json.loads(run(city, "units", "list", "--json").output)]
+    assert [name for name in listed if name in expected] == expected

@@ -35,6 +35,7 @@ from app.reports.unit_report import ReportNotFound, _local_date, _person, answer
 from app.services import Problem, ServiceError
 from app.services.anonymity import TOTAL
 from app.services.survey_results import survey_results
+from app.sorting import name_key
 
 WHATS: tuple[str, ...] = ("selfassessment", "survey", "risks", "answers")
 FORMATS: tuple[str, ...] = ("csv", "xlsx", "json")
@@ -139,8 +140,8 @@ def answer_rows(session: Session, round_: Round) -> Iterator[tuple[object, ...]]
         .join(Unit, Unit.id == UnitResponse.unit_id)
         .where(UnitResponse.round_id == round_.id, UnitResponse.questionnaire_version_id == version.id)
         .options(selectinload(UnitResponse.submitted_by))
-        .order_by(Unit.name, Unit.key)
     ).all()
+    responses.sort(key=lambda row: (name_key(row[1].name), row[1].key))
     # Read into plain values first: the rows stream on after the request's session is closed.
     read = []
     for response, unit in responses:

@@ -55,6 +55,7 @@ from app.services.survey_results import (
     question_figures,
     survey_results,
 )
+from app.sorting import name_key
 
 # The gap rule: a board that rates a statement at the top level ("Ja, tillfredsställande")
 # while less than this share of its staff answer favourably on the matching theme is flagged.
@@ -270,10 +271,10 @@ def build_gap(session: Session, round_: Round, results: SurveyResults, language:
     if not linked:
         return ()
     invited = (select(Unit.id, Unit.key, Unit.name).join(RoundUnit, RoundUnit.unit_id == Unit.id)
-               .where(RoundUnit.round_id == round_.id).order_by(Unit.name))
+               .where(RoundUnit.round_id == round_.id))
     if unit_key is not None:
         invited = invited.where(Unit.key == unit_key)
-    units = session.execute(invited).all()
+    units = sorted(session.execute(invited).all(), key=lambda u: (name_key(u.name), u.key))
     answers = dict(session.execute(
         select(UnitResponse.unit_id, UnitResponse.answers).where(
             UnitResponse.round_id == round_.id, UnitResponse.questionnaire_version_id == version.id,

@@ -39,6 +39,7 @@ from app.reports.pdf import CONTENT_WIDTH
 from app.reports.unit_report import ReportNotFound
 from app.services import Problem
 from app.services.rounds import main_version
+from app.sorting import name_key
 
 # The unit kinds the comparison can be filtered by (the kinds that answer the self-assessment).
 KIND_FILTERS: tuple[str, ...] = ("board", "district_board", "company")
@@ -195,9 +196,9 @@ def build_comparison(session: Session, round_key: str, filters: Filters = Filter
         for r in rows
     )
     if filters.sort == "weak":
-        ordered_rows = tuple(sorted(ordered_rows, key=lambda r: (-r.weak, r.name.casefold())))
+        ordered_rows = tuple(sorted(ordered_rows, key=lambda r: (-r.weak, name_key(r.name))))
     else:
-        ordered_rows = tuple(sorted(ordered_rows, key=lambda r: r.name.casefold()))
+        ordered_rows = tuple(sorted(ordered_rows, key=lambda r: name_key(r.name)))
     return Comparison(
         round_key=round_.key, round_name=round_.name, year=round_.year,
         questionnaire_key=version.questionnaire.key,

@@ -39,6 +39,7 @@ from app.services.submissions import (
     save,
     submit,
 )
+from app.sorting import name_key
 
 RISK_PREFIX = "risk_"
 MEASURE_STATUSES: tuple[str, ...] = ("planned", "in_progress", "done")
@@ -486,8 +487,8 @@ def submitted_registers(session: Session, round_: Round) -> list[tuple[Unit, lis
                    & (UnitResponse.questionnaire_version_id == (version.id if version else -1))
                    & (UnitResponse.status == "submitted"))
         .where(RoundUnit.round_id == round_.id)
-        .order_by(Unit.name)
     ).all()
+    rows.sort(key=lambda row: (name_key(row[0].name), row[0].key))
     return [(unit, risks_of(response.answers) if response is not None else []) for unit, response in rows]
 
 
@@ -517,10 +518,10 @@ def city_overview(session: Session, round_: Round, language: str, today: date) -
             label, units, n = by_form.get(form_key, (form_labels.get(form_key, form_key), set(), 0))
             by_form[form_key] = (label, units | {unit.name}, n + 1)
     rated = [(u, r) for u, r in all_risks if r.value is not None]
-    highest = sorted(rated, key=lambda pair: (-(pair[1].value or 0), pair[0].name, pair[1].activity))
+    highest = sorted(rated, key=lambda pair: (-(pair[1].value or 0), name_key(pair[0].name), pair[1].activity))
     overdue = [OverdueMeasure(unit.key, unit.name, item, measure)
                for unit, item in all_risks for measure in item.measures if measure.is_overdue(today)]
-    overdue.sort(key=lambda o: (o.measure.due_on or today, o.unit_name))
+    overdue.sort(key=lambda o: (o.measure.due_on or today, name_key(o.unit_name)))
     overview = CityOverview(
         round_key=round_.key, round_name=round_.name, template=template, invited=len(registers),
         submitted=_count_submitted(session, round_, version.id),
@@ -609,8 +610,8 @@ def export_rows(session: Session, round_: Round, language: str) -> list[tuple[An
         select(Unit, UnitResponse)
         .join(UnitResponse, UnitResponse.unit_id == Unit.id)
         .where(UnitResponse.round_id == round_.id, UnitResponse.questionnaire_version_id == version.id)
-        .order_by(Unit.name)
     ).all()
+    rows.sort(key=lambda row: (name_key(row[0].name), row[0].key))
     out: list[tuple[Any, ...]] = []
     for unit, response in rows:
         for item in sorted_register(template, risks_of(response.answers)):

@@ -23,6 +23,7 @@ from app.models import (
 from app.models.submissions import NOT_STARTED
 from app.services import Problem, ServiceError, audit
 from app.services.survey_storage import reorder_survey_tables
+from app.sorting import name_key
 
 ROUND_KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 UNIT_STATUSES: tuple[str, ...] = (NOT_STARTED, "draft", "submitted", "reopened")
@@ -217,8 +218,8 @@ def round_status(session: Session, round_: Round,
                                       UnitResponse.questionnaire_version_id == version_id))
         .outerjoin(editor, editor.id == UnitResponse.updated_by_id)
         .where(RoundUnit.round_id == round_.id)
-        .order_by(Unit.name, Unit.key)
     ).all()
+    rows.sort(key=lambda row: (name_key(row[2]), row[1]))
     units = [UnitStatus(uid, key, name, status or NOT_STARTED, changed_at, changed_by, submitted_at)
              for uid, key, name, status, changed_at, changed_by, submitted_at in rows]
     counts = dict.fromkeys(UNIT_STATUSES, 0)

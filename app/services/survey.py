@@ -54,6 +54,7 @@ from app.models.survey import (
 from app.services import Problem, ServiceError, audit, transaction
 from app.services.rounds import get_round
 from app.services.throttle import is_throttled, record_failure
+from app.sorting import name_key
 
 # 32 symbols without I, L, O and U (Crockford's base 32): 16 of them are 80 bits.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -564,8 +565,8 @@ def response_rates(session: Session, round_: Round) -> tuple[list[ResponseRate],
         select(RoundUnit.unit_id, RoundUnit.head_count, Unit.key, Unit.name)
         .join(Unit, Unit.id == RoundUnit.unit_id)
         .where(RoundUnit.round_id == round_.id)
-        .order_by(Unit.name)
     ).all()
+    invitations.sort(key=lambda row: (name_key(row[3]), row[2]))
     rows = []
     for unit_id, head_count, key, name in invitations:
         if head_count is not None:

@@ -35,6 +35,7 @@ from app.services.anonymity import (
     group_cell,
     suppress,
 )
+from app.sorting import name_key
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,7 @@ def _result_rows(decision: Decision, names: dict[str, str]) -> Iterator[ResultRo
         status = decision.status[cell]
         return ResultRow(cell, label, status, decision.n[cell] if status == "shown" else None)
 
-    groups = sorted((c for c in decision.layout.rows if c[0] == "group"), key=lambda c: names.get(c[1], c[1]))
+    groups = sorted((c for c in decision.layout.rows if c[0] == "group"), key=lambda c: (name_key(names.get(c[1], c[1])), c[1]))
     for cell in groups:
         yield row(cell, names.get(cell[1], cell[1]))
     for pool in decision.pools:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.models import UNIT_KINDS, Unit, User
 from app.services import Problem, ServiceError, audit
+from app.sorting import name_key
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 CSV_COLUMNS = ("key", "name", "kind", "parent")
@@ -34,10 +35,10 @@ class TreeNode:
 
 
 def all_units(session: Session, include_inactive: bool = True) -> list[Unit]:
-    query = select(Unit).order_by(Unit.name)
+    query = select(Unit)
     if not include_inactive:
         query = query.where(Unit.active.is_(True))
-    return list(session.scalars(query))
+    return sorted(session.scalars(query), key=lambda unit: (name_key(unit.name), unit.key))
 
 
 def unit_tree(session: Session, include_inactive: bool = True) -> list[TreeNode]:

@@ -28,6 +28,7 @@ from app.reports.tabular import csv_response
 from app.reports.unit_report import ReportNotFound
 from app.security import roles_required
 from app.services import audit, transaction
+from app.sorting import name_key
 
 bp = Blueprint("city", __name__, url_prefix="/lagesbild")
 
@@ -56,7 +57,7 @@ def comparison_page(round_key: str):  # type: ignore[no-untyped-def]
         found = comparison.build_comparison(db.session, round_key, _filters(), current_language())
     except ReportNotFound:
         abort(404)
-    units = db.session.execute(select(Unit.key, Unit.name).order_by(Unit.name)).all()
+    units = sorted(db.session.execute(select(Unit.key, Unit.name)).all(), key=lambda u: (name_key(u.name), u.key))
     return render_template("city/comparison.html", c=found, m=comparison, units=units,
                            kinds=KIND_FILTERS, chart_uri=comparison.comparison_chart_uri(found))
 
