@@ -52,6 +52,7 @@ from app.services.survey_results import (
     SurveyResults,
     cell_counts,
     counted_questions,
+    option_key,
     question_figures,
     survey_results,
 )
@@ -340,10 +341,6 @@ class BreakdownTable:
     rows: tuple[BreakdownRow, ...]
 
 
-def _atom(row_key: str, value: str) -> str:
-    return f"{row_key}:{value}" if row_key else value
-
-
 def build_breakdowns(session: Session, results: SurveyResults, language: str) -> tuple[BreakdownTable, ...]:
     """The whole city's index per indicator split by each background question (`breakdown:
     true`), every cell decided by `suppress(..., breakdowns=...)` and `apply_to_counts` (so a
@@ -384,7 +381,7 @@ def build_breakdowns(session: Session, results: SurveyResults, language: str) ->
                       SurveyAnswer.value)
         ):
             atom = breakdown_cell(asked.key, value, group_cell(keys[uid]))
-            counts[question].setdefault(atom, {})[_atom(row_key, option)] = int(n)
+            counts[question].setdefault(atom, {})[option_key(row_key, option)] = int(n)
         answered: dict[tuple[str, str], int] = {}
         for uid, value, question, n in session.execute(
             split.add_columns(func.count(func.distinct(SurveyAnswer.response_id)))

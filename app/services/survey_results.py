@@ -112,7 +112,7 @@ def question_figures(definition: Definition, question: Question, counts: Protect
     if isinstance(question, MatrixQuestion):
         rows = []
         for row in question.rows:
-            per = {o.value: found.counts.get(f"{row.key}:{o.value}", 0) for o in options}
+            per = {o.value: found.counts.get(option_key(row.key, o.value), 0) for o in options}
             rows.append(_row(row.label.get(language), sum(per.values()), options, per, language))
         return QuestionFigures(question.key, question.text.get(language), kind, tuple(rows))
     per = {o.value: found.counts.get(o.value, 0) for o in options}
@@ -188,8 +188,13 @@ def cell_counts(session: Session, round_id: int, keys: dict[int, str], questions
         if not value:
             bases[question_key][cell] = n
         elif n:
-            counts[question_key][cell][f"{row_key}:{value}" if row_key else value] = n
+            counts[question_key][cell][option_key(row_key, value)] = n
     return bases, counts
+
+
+def option_key(row_key: str, value: str) -> str:
+    """How counts name an answer: the option's value, or 'row:value' for a matrix row."""
+    return f"{row_key}:{value}" if row_key else value
 
 
 def _result_rows(decision: Decision, names: dict[str, str]) -> Iterator[ResultRow]:
