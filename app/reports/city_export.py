@@ -224,13 +224,16 @@ def export_filename(round_key: str, what: str, fmt: str) -> str:
 
 
 def export(session: Session, round_key: str, what: str, fmt: str) -> Export:
-    """The export as bytes in `fmt` (csv | xlsx | json); the web streams CSV instead, from
-    `bi_rows` and `export_header`."""
+    """The export as one document in `fmt` (csv | xlsx | json). The web streams its CSV instead,
+    from `bi_rows` and `export_header`."""
     if fmt not in FORMATS:
         raise ExportNotAvailable(Problem(_l("okänt format '%(format)s'", format=fmt), "format"))
-    rows = bi_rows(session, round_key, what)
+    return document(bi_rows(session, round_key, what), round_key, what, fmt)
+
+
+def document(rows: Iterator[tuple[object, ...]], round_key: str, what: str, fmt: str) -> Export:
+    """The rows of `bi_rows` written as one CSV, XLSX or JSON document."""
     header = export_header(what)
-    filename = export_filename(round_key, what, fmt)
     if fmt == "csv":
         data = "".join(csv_lines(header, rows)).encode("utf-8")
     elif fmt == "xlsx":
@@ -238,4 +241,4 @@ def export(session: Session, round_key: str, what: str, fmt: str) -> Export:
     else:
         data = json.dumps([dict(zip(header, row, strict=True)) for row in rows],
                           ensure_ascii=False, indent=1).encode("utf-8")
-    return Export(filename, MIMETYPES[fmt], data)
+    return Export(export_filename(round_key, what, fmt), MIMETYPES[fmt], data)

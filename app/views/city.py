@@ -18,7 +18,7 @@ from app.reports.city_export import (
     WHATS,
     ExportNotAvailable,
     bi_rows,
-    export,
+    document,
     export_filename,
     export_header,
 )
@@ -115,16 +115,15 @@ def export_file(round_key: str, what: str, fmt: str):  # type: ignore[no-untyped
     if what not in WHATS or fmt not in FORMATS:
         abort(404)
     try:
-        # CSV is streamed row by row as it is made; XLSX and JSON are whole documents.
-        rows = bi_rows(db.session, round_key, what) if fmt == "csv" else None
-        found = export(db.session, round_key, what, fmt) if rows is None else None
+        rows = bi_rows(db.session, round_key, what)
     except ExportNotAvailable:
         abort(404)
     with transaction() as session:
         audit.record(session, "export", actor=current_user._get_current_object(),
                      target=f"lagesbild:{round_key}:{what}", format=fmt)
-    if found is None:
+    if fmt == "csv":  # streamed row by row as it is made
         return csv_response(export_filename(round_key, what, fmt), export_header(what), rows)
+    found = document(rows, round_key, what, fmt)  # XLSX and JSON are whole documents
     response = Response(found.data, mimetype=found.mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{found.filename}"'
     response.headers["Cache-Control"] = "no-store"
