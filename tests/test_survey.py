@@ -13,7 +13,7 @@ from sqlalchemy import DateTime, select, text
 
 from app.config import PROJECT_ROOT
 from app.extensions import db
-from app.models import Round, RoundUnit, Unit
+from app.models import AuditEvent, Round, RoundUnit, Unit
 from app.models.survey import (
     SurveyAnswer,
     SurveyCount,
@@ -456,3 +456,35 @@ def test_without_a_head_count_the_codes_generated_are_the_invited(survey):
     row = re.search(r"Stadens Bostäder AB</th>(.*?)</tr>", html, re.S).group(1)
     assert re.findall(r"<td>([^<]*)", row)[0].strip() == "8"
 
+
+
+def test_recount_finds_counts_that_differ_from_the_answers_and_rewrites_them(survey):
+    codes = new_codes(admin_client(survey), "sdn-norr", 2)
+    respond_with_code(survey, codes[0])
+    respond_with_code(survey, codes[1], {"bakgrund": {"q-kon": "man"}})
+    runner = survey.test_cli_runner()
+    checked = runner.invoke(args=["survey", "recount"])
+    assert checked.exit_code == 0 and f"{ROUND_KEY}: the counts equal the answers" in checked.output
+    with survey.app_context(), transaction() as session:
+        # A hand edit (or a partial restore): one count too high, one missing.
+        session.execute(text("UPDATE survey_counts SET respondents = respondents + 1 "
+                             "WHERE question_key = 'kon' AND value = 'kvinna'"))
+        session.execute(text("DELETE FROM survey_counts WHERE question_key = 'kon' AND value = 'man'"))
+    checked = runner.invoke(args=["survey", "recount", ROUND_KEY])
+    assert checked.exit_code == 1
+    assert f"{ROUND_KEY}: 2 counts differ from the answers" in checked.output
+    repaired = runner.invoke(args=["survey", "recount", "--repair"])
+    assert repaired.exit_code == 0 and "2 counts differ from the answers; rewritten" in repaired.output
+    with survey.app_context():
+        round_id = db.session.scalar(select(Round.id))
+        kept = {(u, q, r, v): n for u, q, r, v, n in db.session.execute(
+            select(SurveyCount.unit_id, SurveyCount.question_key, SurveyCount.row_key, SurveyCount.value,
+                   SurveyCount.respondents))}
+        assert kept == counts_from_answers(db.session, round_id)
+        assert {(q, v): n for (_u, q, _r, v), n in kept.items() if q == "kon"} == {
+            ("kon", ""): 2, ("kon", "kvinna"): 1, ("kon", "man"): 1}
+        assert db.session.scalar(select(AuditEvent.detail).where(AuditEvent.action == "survey.recount")) == {
+            "differing": 2}
+    assert runner.invoke(args=["survey", "recount"]).exit_code == 0
+    missing = runner.invoke(args=["survey", "recount", "finns-inte"])
+    assert missing.exit_code == 1 and "no survey round 'finns-inte'" in missing.output

@@ -431,8 +431,8 @@ def _add_counts(session: Session, stored: list[_Stored]) -> None:
 
 def counts_from_answers(session: Session, round_id: int) -> dict[tuple[int, str, str, str], int]:
     """What `survey_counts` holds for a round, computed from every answer row by GROUP BY:
-    {(unit id, question, row, value): respondents}, ('', '') being the question's base: what the
-    tests check the kept counts against (migration 0003 computes the same in SQL)."""
+    {(unit id, question, row, value): respondents}, ('', '') being the question's base: what
+    `recount` checks the kept counts against (migration 0003 computes the same in SQL)."""
     given = session.execute(
         select(SurveyResponse.unit_id, SurveyAnswer.question_key, SurveyAnswer.row_key, SurveyAnswer.value,
                func.count())
@@ -447,6 +447,25 @@ def counts_from_answers(session: Session, round_id: int) -> dict[tuple[int, str,
     counts = {(unit_id, question, row, value): int(n) for unit_id, question, row, value, n in given}
     counts.update({(unit_id, question, "", ""): int(n) for unit_id, question, n in bases})
     return counts
+
+
+def recount(session: Session, round_: Round, *, repair: bool = False) -> int:
+    """How many of the round's kept counts differ from the GROUP BY of its answers (a count
+    missing on either side differs too); with `repair`, the kept counts are then rewritten from
+    the answers in the caller's transaction. For an operator after a restore or a hand edit."""
+    kept = {(unit_id, question, row, value): n for unit_id, question, row, value, n in session.execute(
+        select(SurveyCount.unit_id, SurveyCount.question_key, SurveyCount.row_key, SurveyCount.value,
+               SurveyCount.respondents).where(SurveyCount.round_id == round_.id))}
+    found = counts_from_answers(session, round_.id)
+    differing = sum(1 for key in kept.keys() | found.keys() if kept.get(key) != found.get(key))
+    if repair and differing:
+        session.execute(delete(SurveyCount).where(SurveyCount.round_id == round_.id))
+        keys = ("unit_id", "question_key", "row_key", "value")
+        session.execute(insert(SurveyCount), [{"round_id": round_.id, **dict(zip(keys, key, strict=True)),
+                                               "respondents": n} for key, n in sorted(found.items())])
+        audit.record(session, "survey.recount", actor_label="lagesbild survey recount", target=round_.key,
+                     differing=differing)
+    return differing
 
 
 def store_completed(round_key: str, unit_id: int, responses: Iterable[Answers], today: date,
