@@ -60,28 +60,21 @@ class QuestionnaireVersion(db.Model):
 
     def parsed(self) -> Definition:
         """The stored definition as a model, parsed once per content in the process: a version
-        never changes, and validating it again on every survey page cost a fifth of the page."""
-        cached = self.__dict__.get("_parsed_definition") or _PARSED.get(self.content_hash)
-        if cached is None:
-            cached = _parse(self.content_hash, self.definition)
-            self.__dict__["_parsed_definition"] = cached
-        return cached
+        never changes, and validating it again on every survey page cost a fifth of the page.
+        The (deferred) definition is read from the database only when not parsed yet."""
+        found = _PARSED.get(self.content_hash)
+        if found is None:
+            found = Definition.model_validate(self.definition)
+            if len(_PARSED) >= _PARSED_LIMIT:
+                _PARSED.pop(next(iter(_PARSED)))
+            _PARSED[self.content_hash] = found
+        return found
 
     def __repr__(self) -> str:
         return f"<QuestionnaireVersion {self.questionnaire_id} v{self.number}>"
 
 
+# The parsed definitions shared by every request of the process, keyed by the SHA-256 of their
+# content (the same content is the same version, whatever the database).
 _PARSED: dict[str, Definition] = {}
 _PARSED_LIMIT = 64  # versions kept per process; a city has a handful
-
-
-def _parse(content_hash: str, definition: dict[str, Any]) -> Definition:
-    """The (frozen) model of a definition, shared by every request of the process, keyed by the
-    SHA-256 of its content (the same content is the same version, whatever the database)."""
-    found = _PARSED.get(content_hash)
-    if found is None:
-        found = Definition.model_validate(definition)
-        if len(_PARSED) >= _PARSED_LIMIT:
-            _PARSED.pop(next(iter(_PARSED)))
-        _PARSED[content_hash] = found
-    return found

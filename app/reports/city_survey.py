@@ -344,7 +344,8 @@ class BreakdownTable:
 def build_breakdowns(session: Session, results: SurveyResults, language: str) -> tuple[BreakdownTable, ...]:
     """The whole city's index per indicator split by each background question (`breakdown:
     true`), every cell decided by `suppress(..., breakdowns=...)` and `apply_to_counts` (so a
-    follow-up question's smaller base is protected too). Grouped SQL, one set per question."""
+    follow-up question's smaller base is protected too). The units' own counts are the kept
+    ones; the split by each background question is grouped SQL over the answers."""
     round_ = results.round
     definition = results.definition
     background = [q for q in definition.questions() if isinstance(q, SingleChoiceQuestion) and q.breakdown]
@@ -355,19 +356,14 @@ def build_breakdowns(session: Session, results: SurveyResults, language: str) ->
     scored = sorted({i.question_key for i in found})
     groups = [Group(cell[1], results.decision.layout.atom_n[cell]) for cell in results.decision.layout.cells
               if cell[0] == "group"]
-    own_base, own_counts = cell_counts(session, round_.id, keys, scored)
+    # The kept counts give each unit's own answers, background questions included; only the
+    # cross-tabulations below need the answer rows.
+    own_base, own_counts = cell_counts(session, round_.id, keys, {*scored, *(q.key for q in background)})
 
     tables = []
     for asked in background:
         by = aliased(SurveyAnswer)
-        respondents: dict[str, dict[str, int]] = {}
-        for uid, value, n in session.execute(
-            select(SurveyResponse.unit_id, SurveyAnswer.value, func.count())
-            .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-            .where(SurveyResponse.round_id == round_.id, SurveyAnswer.question_key == asked.key)
-            .group_by(SurveyResponse.unit_id, SurveyAnswer.value)
-        ):
-            respondents.setdefault(keys[uid], {})[value] = int(n)
+        respondents = {cell[1]: dict(per_value) for cell, per_value in own_counts[asked.key].items()}
         decision = suppress(groups, round_.anonymity_threshold, breakdowns=[Breakdown(asked.key, respondents)])
         base = {q: dict(own_base[q]) for q in scored}
         counts = {q: {cell: dict(c) for cell, c in own_counts[q].items()} for q in scored}
