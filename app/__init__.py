@@ -73,7 +73,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def _configure_sqlite(engine: Engine) -> None:
-    """WAL, a busy timeout and immediate write transactions, so concurrent saves queue up."""
+    """WAL, a busy timeout and immediate write transactions, so concurrent saves queue up;
+    `secure_delete`, so that a deleted survey draft's bytes do not stay in the file."""
     engine.pool.dispose()
 
     @event.listens_for(engine, "connect")
@@ -85,6 +86,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")

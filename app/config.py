@@ -33,6 +33,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LAGESBILD_MAX_UPLOAD_BYTES", str(2 * 1024 * 1024), "Largest request body accepted."),
     Setting("LAGESBILD_LOGIN_ATTEMPTS_PER_MINUTE", "10", "Failed logins allowed per account and per address a minute."),
     Setting("LAGESBILD_CODE_ATTEMPTS_PER_MINUTE", "10", "Access-code attempts allowed per address a minute."),
+    Setting("LAGESBILD_SURVEY_STARTS_PER_MINUTE", "30", "New respondents allowed per address a minute through open links."),
     Setting("LAGESBILD_ANONYMITY_THRESHOLD", "5", "Default smallest group shown in survey results (never below 3)."),
     Setting("LAGESBILD_FREE_TEXT_THRESHOLD", "10", "Default smallest group whose free-text answers may be shown."),
     Setting("LAGESBILD_QUESTIONNAIRES_DIR", None, "Folder with questionnaire YAML files (default: questionnaires/)."),
@@ -116,6 +117,7 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "LOGIN_ATTEMPTS_PER_MINUTE": _int(env, "LAGESBILD_LOGIN_ATTEMPTS_PER_MINUTE", "10", 1),
         "CODE_ATTEMPTS_PER_MINUTE": _int(env, "LAGESBILD_CODE_ATTEMPTS_PER_MINUTE", "10", 1),
+        "SURVEY_STARTS_PER_MINUTE": _int(env, "LAGESBILD_SURVEY_STARTS_PER_MINUTE", "30", 1),
         "ANONYMITY_THRESHOLD": threshold,
         "FREE_TEXT_THRESHOLD": max(
             threshold, _int(env, "LAGESBILD_FREE_TEXT_THRESHOLD", "10", MIN_ANONYMITY_THRESHOLD)

@@ -195,7 +195,7 @@ def review_round(city):
 
 
 def _survey_round_with_one_free_text(city):  # type: ignore[no-untyped-def]
-    from sqlalchemy import update
+    from sqlalchemy import select, update
 
     from app.config import PROJECT_ROOT
     from app.extensions import db
@@ -213,6 +213,13 @@ def _survey_round_with_one_free_text(city):  # type: ignore[no-untyped-def]
             change_status(session, created, "open")
     code = new_codes(admin_client(city), "sdn-norr", 1)[0]
     respond_with_code(city, code, {"avslutning": {"q-kommentarer": "En kommentar."}})
+    with city.app_context(), transaction() as session:
+        # The one response waits for others of its unit; set up the review routes with it
+        # released, as closing the round would (the round stays open for the routes' walk).
+        from app.models import Round
+        from app.services.survey import release_waiting
+
+        release_waiting(session, session.scalar(select(Round).where(Round.key == ROUND_KEY)))
     with city.app_context(), transaction() as session:
         # Random ids cannot be named in a table of routes: give the one text a known id.
         session.execute(update(SurveyText).where(SurveyText.question_key == "kommentarer").values(id="text1"))

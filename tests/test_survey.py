@@ -9,7 +9,7 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import DateTime, select, text
+from sqlalchemy import DateTime, func, select, text
 
 from app.config import PROJECT_ROOT
 from app.extensions import db
@@ -18,6 +18,7 @@ from app.models.survey import (
     SurveyAnswer,
     SurveyCount,
     SurveyDraft,
+    SurveyPending,
     SurveyResponse,
     SurveyTally,
     SurveyText,
@@ -49,17 +50,22 @@ PAGES: dict[str, dict[str, object]] = {
 }
 
 
-@pytest.fixture
-def survey(city):
+def open_survey_round(app):
     """An open round of the shipped staff survey inviting four units."""
-    with city.app_context():
+    with app.app_context():
         report = load_folder([PROJECT_ROOT / "questionnaires" / "medarbetarenkat.yaml"])
         assert report.ok, report.errors
         with transaction() as session:
             created = create_round(session, RoundSpec(key=ROUND_KEY, name="Medarbetarenkät 2026", year=2026,
                                                       questionnaire_keys=("medarbetarenkat",), unit_keys=UNITS))
             change_status(session, created, "open")
-    return city
+    return app
+
+
+@pytest.fixture
+def survey(city):
+    """An open round of the shipped staff survey inviting four units."""
+    return open_survey_round(city)
 
 
 def admin_client(app):
@@ -105,6 +111,12 @@ def answer_all(client, overrides: dict[str, dict[str, object]] | None = None) ->
     raise AssertionError("never reached the receipt")
 
 
+def close_round(app) -> None:
+    """Close the survey round as an admin does: every waiting response is released."""
+    response = post(admin_client(app), f"/admin/omgangar/{ROUND_KEY}/status", {"action": "close"})
+    assert response.status_code == 302, response.status_code
+
+
 def respond_with_code(app, code: str, overrides=None) -> None:
     client = app.test_client()
     assert post(client, "/enkat", {"code": code}).status_code == 302
@@ -131,19 +143,48 @@ def test_completed_responses_hold_nothing_that_links_them_to_a_code_user_address
     resume = re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", page.get_data(as_text=True)).group(0)
     answer_all(anonymous, {"avslutning": {"q-kommentarer": f"{secret_words} 3"}})
 
-    secret = survey.config["SECRET_KEY"]
-    forbidden = set()
-    access_hashes = {code_hash(secret, "access", normalise_code(c)) for c in codes}
-    for code in [*codes, resume]:
-        plain = normalise_code(code)
-        forbidden |= {code, plain, code_hash(secret, "access", plain), code_hash(secret, "draft", plain)}
-    # In the survey's own tables, also nothing of a person, an address or a browser.
-    personal = {"127.0.0.1", "10.9.8.7", "werkzeug", "admin@test.se"}
-
+    with survey.app_context():
+        # Three of sdn-norr's staff answered, fewer than the threshold of 5: their responses
+        # wait for others, holding only their answers, and the drafts are gone.
+        assert db.session.scalar(select(func.count()).select_from(SurveyPending)) == 3
+        assert not db.session.scalars(select(SurveyResponse)).all()
+        assert not db.session.scalars(select(SurveyDraft)).all()
+        assert {c.name for c in SurveyPending.__table__.columns} == {"id", "round_id", "unit_id", "answered_on",
+                                                                      "answers"}
+    _assert_nothing_links(survey, codes, resume)
+    close_round(survey)  # releases them
+    _assert_nothing_links(survey, codes, resume)
     with survey.app_context():
         responses = db.session.scalars(select(SurveyResponse)).all()
         assert len(responses) == 3
         assert {r.answered_on for r in responses} == {date.today()}
+        assert not db.session.scalars(select(SurveyPending)).all()
+
+    logged = caplog.text
+    assert caplog.records  # something was logged, and none of it is a code or an answer
+    for value in [*_forbidden(survey, codes, resume), secret_words, "Vi går två och två"]:
+        assert value not in logged
+
+
+def _forbidden(app, codes: list[str], resume: str) -> set[str]:
+    secret = app.config["SECRET_KEY"]
+    forbidden = set()
+    for code in [*codes, resume]:
+        plain = normalise_code(code)
+        forbidden |= {code, plain, code_hash(secret, "access", plain), code_hash(secret, "draft", plain)}
+    return forbidden
+
+
+def _assert_nothing_links(survey, codes: list[str], resume: str) -> None:
+    secret = survey.config["SECRET_KEY"]
+    forbidden = _forbidden(survey, codes, resume)
+    access_hashes = {code_hash(secret, "access", normalise_code(c)) for c in codes}
+    # In the survey's own tables, also nothing of a person, an address or a browser.
+    personal = {"127.0.0.1", "10.9.8.7", "werkzeug", "admin@test.se"}
+
+    with survey.app_context():
+        db.session.remove()
+        responses = db.session.scalars(select(SurveyResponse)).all()
         assert {c.name for c in SurveyResponse.__table__.columns} == {"id", "round_id", "unit_id", "answered_on"}
         response_ids = {r.id for r in responses}
         assert not db.session.scalars(select(SurveyDraft)).all()  # the link is gone
@@ -166,11 +207,6 @@ def test_completed_responses_hold_nothing_that_links_them_to_a_code_user_address
                         assert not any(rid in shown for rid in response_ids), f"{table.name}.{column}"
         used = db.session.execute(text("SELECT used FROM survey_access_codes")).scalars().all()
         assert sorted(used) == [False, True, True]
-
-    logged = caplog.text
-    assert caplog.records  # something was logged, and none of it is a code or an answer
-    for value in [*forbidden, secret_words, "Vi går två och två"]:
-        assert value not in logged
 
 
 def test_a_round_without_dates_stores_no_date(survey):
@@ -276,6 +312,7 @@ def test_a_follow_up_is_discarded_when_its_condition_no_longer_holds(survey):
     html = client.get("/enkat/sida").get_data(as_text=True)
     assert current_section(html) == "avslutning" and "Sida 4 av 4" in html
     send("avslutning", "complete")
+    close_round(survey)
     with survey.app_context():
         keys = set(db.session.scalars(select(SurveyAnswer.question_key)))
         assert "utsatt" in keys and not keys & {"typ", "av_vem", "anmaldes", "stod"}
@@ -298,6 +335,7 @@ def test_redacting_a_free_text_replaces_the_original(survey):
     admin = admin_client(survey)
     code = new_codes(admin, "bolag", 1)[0]
     respond_with_code(survey, code, {"avslutning": {"q-kommentarer": "Chefen Kalle Anka hotade mig."}})
+    close_round(survey)  # the one response is released with the round's closing
     with survey.app_context():
         text_id = db.session.scalar(select(SurveyText.id).where(SurveyText.question_key == "kommentarer"))
     queue = admin.get(f"/admin/enkat/{ROUND_KEY}/fritext").get_data(as_text=True)
@@ -329,6 +367,7 @@ def test_a_unit_with_four_responses_appears_nowhere_and_subtraction_reveals_noth
     _fill(survey, "sdn-norr", 4, marker)
     _fill(survey, "sdn-syd", 6)
     _fill(survey, "bolag", 7)
+    close_round(survey)  # the responses still waiting for others of their unit are released
     admin = admin_client(survey)
     base = f"/admin/enkat/{ROUND_KEY}/resultat"
 
@@ -391,8 +430,8 @@ def test_free_texts_are_shown_only_reviewed_and_only_for_groups_of_the_free_text
 
 
 def test_counts_kept_per_cell_are_the_answers_grouped(survey):
-    """Each completion adds its answers to `survey_counts` in its own transaction; results read
-    those rows. Three sdn-norr staff answer: two women and a man, one of them exposed (which
+    """Each release adds its answers to `survey_counts` in its transaction; results read those
+    rows. Three sdn-norr staff answer: two women and a man, one of them exposed (which
     shows the follow-up page, where q-typ is answered)."""
     admin = admin_client(survey)
     codes = new_codes(admin, "sdn-norr", 3)
@@ -400,6 +439,7 @@ def test_counts_kept_per_cell_are_the_answers_grouped(survey):
     respond_with_code(survey, codes[1], {"bakgrund": {"q-kon": "man"}})
     respond_with_code(survey, codes[2], {"utsatthet": {"q-utsatt": "ja", "q-utsatt_hur": "Hot i receptionen."},
                                          "senaste_handelsen": {"q-typ": ["hot_vald", "skadegorelse"]}})
+    close_round(survey)
     with survey.app_context():
         round_id = db.session.scalar(select(Round.id))
         unit_id = db.session.scalar(select(Unit.id).where(Unit.key == "sdn-norr"))
@@ -462,6 +502,7 @@ def test_recount_finds_counts_that_differ_from_the_answers_and_rewrites_them(sur
     codes = new_codes(admin_client(survey), "sdn-norr", 2)
     respond_with_code(survey, codes[0])
     respond_with_code(survey, codes[1], {"bakgrund": {"q-kon": "man"}})
+    close_round(survey)
     runner = survey.test_cli_runner()
     checked = runner.invoke(args=["survey", "recount"])
     assert checked.exit_code == 0 and f"{ROUND_KEY}: the counts equal the answers" in checked.output

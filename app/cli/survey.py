@@ -10,7 +10,7 @@ from app.cli import fail
 from app.models import Round
 from app.services import transaction
 from app.services.survey import recount
-from app.services.survey_storage import reorder_survey_tables
+from app.services.survey_storage import reshuffle_survey_tables
 
 
 @click.group("survey", help="The anonymous staff survey.")
@@ -21,12 +21,12 @@ def survey_group() -> None:
 @survey_group.command("reshuffle")
 @with_appcontext
 def reshuffle_command() -> None:
-    """Rewrite the survey tables in random-id order (PostgreSQL), so that row order on disk says
-    nothing about the order of answering. Closing a survey round does this too."""
-    with transaction() as session:
-        tables = reorder_survey_tables(session)
+    """Rewrite the survey tables (PostgreSQL): every row in one transaction, then in random-id
+    order, so that neither transaction ids nor row order say anything about the order of
+    answering. Closing a survey round does this too."""
+    tables = reshuffle_survey_tables()
     if tables:
-        click.echo("rewritten in random-id order: " + ", ".join(tables))
+        click.echo("rewritten in one transaction and in random-id order: " + ", ".join(tables))
     else:
         click.echo("nothing to do: on SQLite the survey tables are always stored in random-id order")
 

@@ -119,8 +119,9 @@ class AccessCode(db.Model):
 
 class SurveyDraft(db.Model):
     """Answers in progress, keyed by the hash of the access code or of the open link's resume
-    code. Deleted when the response is completed or declined; the drafts that remain are the
-    respondents who started but have not finished."""
+    code. Nothing in it names the access code row: the code was marked used (claimed) when the
+    draft started. Deleted when the response is completed or declined; the drafts that remain
+    are the respondents who started but have not finished."""
 
     __tablename__ = "survey_drafts"
     __table_args__ = (
@@ -132,14 +133,33 @@ class SurveyDraft(db.Model):
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    # The access code that started it (None for the open link): marked used on completion.
-    access_code_id: Mapped[str | None] = mapped_column(
-        ForeignKey("survey_access_codes.id", ondelete="SET NULL")
-    )
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     page: Mapped[int] = mapped_column(default=0)  # the page to show next (0 = the first)
     pages_saved: Mapped[int] = mapped_column(default=0)  # 0: opened, nothing answered yet
     updated_on: Mapped[date] = mapped_column()
+
+
+class SurveyPending(db.Model):
+    """A completed response waiting to be released into the results with others of its unit.
+
+    Completing writes the validated answers here, with nothing that names a code or a draft, and
+    rewrites every waiting response of the unit in random order, so they all carry the same
+    transaction and none can be told apart by when it arrived. Once a unit has as many waiting
+    as the round's anonymity threshold (or the round closes) they are released together, in
+    random order, into `survey_responses` and the rest, in one transaction.
+    """
+
+    __tablename__ = "survey_pending"
+    __table_args__ = (
+        Index("ix_survey_pending_round_unit", "round_id", "unit_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    answered_on: Mapped[date | None] = mapped_column()
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class SurveyTally(db.Model):
@@ -158,6 +178,7 @@ __all__ = [
     "SurveyAnswer",
     "SurveyCount",
     "SurveyDraft",
+    "SurveyPending",
     "SurveyResponse",
     "SurveyTally",
     "SurveyText",

@@ -452,6 +452,10 @@ def build_survey(spec: DemoSpec, round_: Round, secret: str, admin: User) -> int
             survey.decline(draft_id)
         for _ in range(plan.unfinished):
             _respond(secret, next(unit_codes), plan, rng, spec.today, rng.randint(1, 2))
+    # The demo's respondents are made up: their answers are released at once, so that the demo
+    # shows the figures of its plan (real ones wait for others of their unit, see `complete`).
+    with transaction() as session:
+        survey.release_waiting(session, session.get(Round, round_.id))  # type: ignore[arg-type]
     return completed
 
 

@@ -22,7 +22,6 @@ from app.models import (
 )
 from app.models.submissions import NOT_STARTED
 from app.services import Problem, ServiceError, audit
-from app.services.survey_storage import reorder_survey_tables
 from app.sorting import name_key
 
 ROUND_KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -173,8 +172,12 @@ def change_status(session: Session, round_: Round, action: str, actor: User | No
     round_.status = to
     audit.record(session, f"round.{action}", actor=actor, target=round_.key, before=before, after=to)
     if to == "closed" and round_.version_of_kind("survey") is not None:
-        # No more answers come: rewrite the survey tables so their row order reveals nothing.
-        reorder_survey_tables(session)
+        # No more answers come: the responses still waiting for others of their unit are
+        # released now. The caller then runs `survey_storage.reshuffle_survey_tables()` after
+        # committing, so that neither transaction ids nor row order tell when anyone answered.
+        from app.services.survey import release_waiting
+
+        release_waiting(session, round_)
 
 
 def add_units(session: Session, round_: Round, unit_keys: list[str] | tuple[str, ...],

@@ -1,12 +1,18 @@
 """The anonymous staff survey: access codes, the open link, drafts page by page, completing and
 declining, response rates, and the admin's reading of free texts.
 
-Anonymity by design (see docs in TRUST.md): codes are kept only as keyed hashes (HMAC-SHA256
-with the app's secret key); a draft is keyed by the hash of the code that opened it; completing
-writes the response, its answers and texts with random ids and no link back, deletes the draft
-and only marks the code used. Counts for the response rate:
+Anonymity by design (the README's anonymity note says what each kind of database access can
+learn): codes are kept only as keyed hashes (HMAC-SHA256 with the app's secret key). Starting
+with a code claims it (marks it used) in the same transaction that creates the draft, and
+rewrites every code of the unit with it, so no code row tells when it was claimed. The draft is
+keyed by a hash of the code and names no code row. Completing deletes the draft and puts the
+answers among the unit's waiting responses (`SurveyPending`), all rewritten in random order; when
+the unit has as many waiting as the round's anonymity threshold (or the round closes) they are
+released together into the anonymous tables in random order. So no transaction writes both a
+code and an answer, and neither transaction ids nor row positions give the order of answering.
+Counts for the response rate:
 - invited: the unit's head count, or the number of codes generated when none is entered;
-- completed: responses; declined: the "Jag vill inte delta" tally;
+- completed: responses, released or waiting; declined: the "Jag vill inte delta" tally;
 - started but not finished: drafts still waiting that have at least one saved page (a draft
   that was only opened, with nothing answered, is not counted).
 """
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import random
 import secrets
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -24,11 +31,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from app.config import MIN_ANONYMITY_THRESHOLD
 from app.definitions.schema import (
     Definition,
     MatrixQuestion,
@@ -47,12 +55,14 @@ from app.models.survey import (
     SurveyAnswer,
     SurveyCount,
     SurveyDraft,
+    SurveyPending,
     SurveyResponse,
     SurveyTally,
     SurveyText,
 )
 from app.services import Problem, ServiceError, audit, transaction
 from app.services.rounds import get_round
+from app.services.survey_storage import forget_deleted
 from app.services.throttle import is_throttled, record_failure
 from app.sorting import name_key
 
@@ -62,10 +72,11 @@ CODE_LENGTH = 16
 CODE_GROUP = 4
 MAX_CODES_PER_BATCH = 5000
 THROTTLE_SCOPE = "survey-code"
+START_THROTTLE_SCOPE = "survey-start"
 
 
 class CodeRefused(ServiceError):
-    """The code was not accepted; `reason` is unknown | used | throttled | closed."""
+    """The code was not accepted; `reason` is unknown | used | throttled | closed | full."""
 
     def __init__(self, reason: str, message: object):
         self.reason = reason
@@ -196,21 +207,46 @@ def _start(session: Session, secret: str, code: str, today: date) -> Started | C
     draft = session.scalar(select(SurveyDraft).where(SurveyDraft.key_hash == draft_key))
     if access is None and draft is None:
         return None
-    if access is not None and access.used:
-        return CodeRefused("used", _l("Koden har redan använts. Varje kod kan bara användas en gång."))
     round_ = session.get(Round, access.round_id if access is not None else draft.round_id)  # type: ignore[union-attr]
-    if round_ is None or round_.status != "open":
-        return CodeRefused("closed", _l("Enkäten är inte öppen för svar just nu."))
     if draft is not None:
+        if round_ is None or round_.status != "open":
+            return CodeRefused("closed", _l("Enkäten är inte öppen för svar just nu."))
         return Started(draft.id, resumed=True)
     assert access is not None
-    draft = SurveyDraft(
-        round_id=access.round_id, unit_id=access.unit_id, key_hash=draft_key, access_code_id=access.id,
-        answers={}, updated_on=today,
-    )
+    if access.used:
+        return CodeRefused("used", _l("Koden har redan använts. Varje kod kan bara användas en gång."))
+    if round_ is None or round_.status != "open":
+        return CodeRefused("closed", _l("Enkäten är inte öppen för svar just nu."))
+    _claim(session, access)
+    draft = SurveyDraft(round_id=access.round_id, unit_id=access.unit_id, key_hash=draft_key, answers={},
+                        updated_on=today)
     session.add(draft)
     session.flush()
     return Started(draft.id)
+
+
+def _claim(session: Session, access: AccessCode) -> None:
+    """Mark `access` used as its draft starts. Every code of the unit is rewritten in the same
+    statement, so that all of them carry this transaction: which code was claimed when cannot be
+    read from the table (PostgreSQL's `xmin`), and no later transaction touches the code."""
+    _lock_invitation(session, access.round_id, access.unit_id)
+    session.execute(
+        update(AccessCode)
+        .where(AccessCode.round_id == access.round_id, AccessCode.unit_id == access.unit_id)
+        .values(used=or_(AccessCode.used, AccessCode.id == access.id))
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(access)
+
+
+def _lock_invitation(session: Session, round_id: int, unit_id: int) -> RoundUnit:
+    """The unit's invitation, locked until the transaction ends: claims, completions and
+    releases of one unit take turns (head count, waiting responses), other units go on."""
+    found = session.scalar(select(RoundUnit).where(RoundUnit.round_id == round_id, RoundUnit.unit_id == unit_id)
+                           .with_for_update())
+    if found is None:
+        raise ServiceError(Problem(_l("Enheten är inte inbjuden till omgången."), "unit"))
+    return found
 
 
 def find_open_link(session: Session, token: str) -> RoundUnit | None:
@@ -221,20 +257,53 @@ def find_open_link(session: Session, token: str) -> RoundUnit | None:
     return invitation
 
 
-def start_open_link(secret: str, token: str, today: date) -> Started:
-    """A new anonymous respondent through a unit's open link, with a resume code of their own."""
+def start_open_link(secret: str, token: str, address: str, limit: int, today: date) -> Started:
+    """A new anonymous respondent through a unit's open link, with a resume code of their own.
+    Starts are counted per address (throttled after `limit` a minute), and refused once the
+    unit has as many completed responses as its head count."""
     with transaction() as session:
         invitation = find_open_link(session, token)
         if invitation is None:
             raise CodeRefused("unknown", _l("Länken gäller inte längre."))
-        resume_code = new_code()
-        draft = SurveyDraft(
-            round_id=invitation.round_id, unit_id=invitation.unit_id,
-            key_hash=code_hash(secret, "draft", normalise_code(resume_code) or ""), answers={}, updated_on=today,
-        )
-        session.add(draft)
-        session.flush()
-        return Started(draft.id, resume_code=resume_code)
+        throttled = is_throttled(session, secret, START_THROTTLE_SCOPE, address, limit)
+        record_failure(session, secret, START_THROTTLE_SCOPE, address)
+        full = not throttled and is_full(session, invitation)
+        if not throttled and not full:
+            resume_code = new_code()
+            draft = SurveyDraft(
+                round_id=invitation.round_id, unit_id=invitation.unit_id,
+                key_hash=code_hash(secret, "draft", normalise_code(resume_code) or ""), answers={},
+                updated_on=today,
+            )
+            session.add(draft)
+            session.flush()
+            return Started(draft.id, resume_code=resume_code)
+    # The start was counted (committed above); the refusal follows it.
+    if throttled:
+        raise CodeRefused("throttled", _l("För många försök. Vänta en minut och försök igen."))
+    raise survey_full()
+
+
+def survey_full() -> CodeRefused:
+    return CodeRefused("full", _l("Enkäten är full: så många har redan svarat som enheten har medarbetare. "
+                                  "Tack för att du ville svara."))
+
+
+def completed_count(session: Session, round_id: int, unit_id: int) -> int:
+    """The unit's completed responses: released into the results, and waiting to be."""
+    return sum(
+        session.scalar(select(func.count()).select_from(model).where(model.round_id == round_id,
+                                                                      model.unit_id == unit_id)) or 0
+        for model in (SurveyResponse, SurveyPending)
+    )
+
+
+def is_full(session: Session, invitation: RoundUnit) -> bool:
+    """True when the unit has a head count and as many completed responses: nobody more can
+    complete, so a response rate never passes 100 %."""
+    if invitation.head_count is None:
+        return False
+    return completed_count(session, invitation.round_id, invitation.unit_id) >= invitation.head_count
 
 
 # --- answering page by page --------------------------------------------------------------------
@@ -355,7 +424,8 @@ def _answer_rows(definition: Definition, response_id: str, answers: Answers) -> 
 def complete(secret: str, draft_id: str, today: date) -> list[AnswerError]:
     """Turn the draft into an anonymous response in one transaction; the errors when answers
     are missing (nothing is then written). The draft, and with it the link between the code and
-    the answers, is deleted; the code is only marked used."""
+    the answers, is deleted; the answers wait among the unit's others until they are released
+    together (`_hold`). Refused with `survey_full()` when the unit's head count is reached."""
     with transaction() as session:
         draft = get_draft(session, draft_id)
         if draft is None:
@@ -366,9 +436,72 @@ def complete(secret: str, draft_id: str, today: date) -> list[AnswerError]:
         checked = validate_answers(definition, draft.answers or {})
         if not checked.ok:
             return checked.errors
-        _store_responses(session, [_response_rows(round_, draft.unit_id, definition, checked.answers, today)])
+        invitation = _lock_invitation(session, round_.id, draft.unit_id)
+        if is_full(session, invitation):
+            raise survey_full()
+        unit_id = draft.unit_id
         _finish(session, draft)
+        _hold(session, round_, unit_id, definition, checked.answers, today)
+    forget_deleted()
     return []
+
+
+def release_size(round_: Round) -> int:
+    """How many completed responses of one unit are released together: the round's threshold."""
+    return max(round_.anonymity_threshold, MIN_ANONYMITY_THRESHOLD)
+
+
+def _hold(session: Session, round_: Round, unit_id: int, definition: Definition, answers: Answers,
+          today: date) -> None:
+    """Add a completed response to the unit's waiting ones, in the caller's transaction (which
+    holds the unit's invitation lock). Every waiting response of the unit is deleted and written
+    again in random order, so all carry this transaction and their row order is random; once
+    there are `release_size` of them they are released instead."""
+    where = (SurveyPending.round_id == round_.id, SurveyPending.unit_id == unit_id)
+    waiting = [(answered_on, stored) for answered_on, stored in session.execute(
+        select(SurveyPending.answered_on, SurveyPending.answers).where(*where))]
+    waiting.append((today if round_.store_response_date else None, answers))
+    session.execute(delete(SurveyPending).where(*where))
+    random.SystemRandom().shuffle(waiting)
+    if len(waiting) >= release_size(round_):
+        _release(session, round_, unit_id, definition, waiting)
+        return
+    session.execute(insert(SurveyPending), [
+        {"id": random_id(), "round_id": round_.id, "unit_id": unit_id, "answered_on": answered_on, "answers": stored}
+        for answered_on, stored in waiting])
+
+
+def _release(session: Session, round_: Round, unit_id: int, definition: Definition,
+             waiting: list[tuple[date | None, Answers]]) -> None:
+    """Store waiting responses (already shuffled and removed from `survey_pending`) as released."""
+    _store_responses(session, [
+        _response_rows(round_, unit_id, definition, answers, answered_on) for answered_on, answers in waiting])
+
+
+def release_waiting(session: Session, round_: Round) -> int:
+    """Release every waiting response of the round, whatever their number (the round closes, so
+    no more come); in the caller's transaction. Returns how many were released."""
+    released = 0
+    units = list(session.scalars(select(SurveyPending.unit_id).where(SurveyPending.round_id == round_.id)
+                                 .distinct().order_by(SurveyPending.unit_id)))
+    if not units:
+        return 0
+    definition = _survey_definition(round_)
+    for unit_id in units:
+        where = (SurveyPending.round_id == round_.id, SurveyPending.unit_id == unit_id)
+        waiting = [(answered_on, stored) for answered_on, stored in session.execute(
+            select(SurveyPending.answered_on, SurveyPending.answers).where(*where))]
+        session.execute(delete(SurveyPending).where(*where))
+        random.SystemRandom().shuffle(waiting)
+        _release(session, round_, unit_id, definition, waiting)
+        released += len(waiting)
+    return released
+
+
+def waiting_count(session: Session, round_: Round) -> int:
+    """How many completed responses of the round wait to be released into the results."""
+    return session.scalar(select(func.count()).select_from(SurveyPending)
+                          .where(SurveyPending.round_id == round_.id)) or 0
 
 
 @dataclass(frozen=True)
@@ -380,7 +513,8 @@ class _Stored:
     texts: list[dict[str, Any]]
 
 
-def _response_rows(round_: Round, unit_id: int, definition: Definition, answers: Answers, today: date) -> _Stored:
+def _response_rows(round_: Round, unit_id: int, definition: Definition, answers: Answers,
+                   today: date | None) -> _Stored:
     response_id = random_id()
     texts = [
         {"id": random_id(), "round_id": round_.id, "unit_id": unit_id, "response_id": response_id,
@@ -498,12 +632,11 @@ def store_completed(round_key: str, unit_id: int, responses: Iterable[Answers], 
 def _finish(session: Session, draft: SurveyDraft) -> None:
     # Deleting the draft claims it: a second request finishing the same draft (a double click)
     # waits for the first one's row lock, then deletes nothing and is refused, so one draft
-    # makes at most one response or decline (an ORM delete would only warn).
+    # makes at most one response or decline (an ORM delete would only warn). Its code was
+    # marked used when the draft started: nothing here touches a code.
     deleted = session.execute(delete(SurveyDraft).where(SurveyDraft.id == draft.id)).rowcount  # type: ignore[attr-defined]
     if deleted != 1:
         raise ServiceError(Problem(_l("Svaren finns inte längre. De kan redan vara inskickade."), "draft"))
-    if draft.access_code_id is not None:
-        session.execute(update(AccessCode).where(AccessCode.id == draft.access_code_id).values(used=True))
 
 
 def decline(draft_id: str) -> None:
@@ -514,6 +647,7 @@ def decline(draft_id: str) -> None:
             raise ServiceError(Problem(_l("Svaren finns inte längre."), "draft"))
         _count_declined(session, draft.round_id, draft.unit_id)
         _finish(session, draft)
+    forget_deleted()
 
 
 def _count_declined(session: Session, round_id: int, unit_id: int) -> None:
@@ -553,6 +687,11 @@ class ResponseRate:
     unit_id: int | None = None
 
     @property
+    def full(self) -> bool:
+        """The unit's head count is reached: nobody more can complete (a total is never full)."""
+        return self.invited_basis == "head_count" and self.invited is not None and self.completed >= self.invited
+
+    @property
     def completed_share(self) -> Decimal | None:
         return percent(self.completed, self.invited)
 
@@ -571,8 +710,11 @@ def _counts_by_unit(session: Session, statement: Any) -> dict[int, int]:
 
 def response_rates(session: Session, round_: Round) -> tuple[list[ResponseRate], ResponseRate]:
     """Per invited unit (by name) and in total; one grouped query per figure."""
-    completed = _counts_by_unit(session, select(SurveyResponse.unit_id, func.count())
-                                .where(SurveyResponse.round_id == round_.id).group_by(SurveyResponse.unit_id))
+    completed = Counter(_counts_by_unit(session, select(SurveyResponse.unit_id, func.count())
+                                        .where(SurveyResponse.round_id == round_.id)
+                                        .group_by(SurveyResponse.unit_id)))
+    completed.update(_counts_by_unit(session, select(SurveyPending.unit_id, func.count())
+                                     .where(SurveyPending.round_id == round_.id).group_by(SurveyPending.unit_id)))
     started = _counts_by_unit(session, select(SurveyDraft.unit_id, func.count())
                               .where(SurveyDraft.round_id == round_.id, SurveyDraft.pages_saved > 0)
                               .group_by(SurveyDraft.unit_id))

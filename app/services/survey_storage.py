@@ -1,36 +1,82 @@
-"""How the survey's anonymous tables lie on disk: rows rewritten in random-id order, so that a copy
-of the database does not show in which order people answered.
+"""How the survey's anonymous tables lie on disk, so that a copy of the database shows neither
+who answered what nor in which order people answered.
 
-Random ids alone are not enough on PostgreSQL: its heap keeps rows in insertion order (and an
-UPDATE, such as marking an access code used, writes the new row at the heap's end), so `ORDER BY
-ctid` on a copy would show the order of answering. `reorder_survey_tables` rewrites each table
-in primary-key order with CLUSTER, which writes a new file and drops the old one. SQLite needs
-nothing: the tables are WITHOUT ROWID, stored as B-trees in primary-key order already.
+PostgreSQL keeps rows in insertion order (an UPDATE writes the new row where there is room, often
+at the heap's end), and every row carries the id of the transaction that wrote it (`xmin`). The
+survey never writes a code and an answer in one transaction (services/survey.py), and releases
+answers in groups; `reshuffle_survey_tables` then rewrites every row of the answer tables in one
+transaction and every row of the code tables in another, so that all answers carry one `xmin`
+and all codes another, and CLUSTERs each table in primary-key (random) order in a third, which
+writes new files without the old row versions.
+
+SQLite keeps these tables WITHOUT ROWID, as B-trees in primary-key (random) order, and runs with
+`secure_delete`, so a deleted draft's bytes are overwritten; `forget_deleted` checkpoints and
+truncates the write-ahead log, where earlier copies of the draft's pages would stay otherwise.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Table, TextClause, text
-from sqlalchemy.orm import Session
 
-from app.models.survey import AccessCode, SurveyAnswer, SurveyCount, SurveyResponse, SurveyText
-
-# The tables whose physical order could be matched against one another or against codes.
-ANONYMOUS_TABLES: tuple[Table, ...] = tuple(
-    model.__table__ for model in (SurveyResponse, SurveyAnswer, SurveyCount, SurveyText, AccessCode)  # type: ignore[misc]
+from app.extensions import db
+from app.models.survey import (
+    AccessCode,
+    SurveyAnswer,
+    SurveyCount,
+    SurveyPending,
+    SurveyResponse,
+    SurveyTally,
+    SurveyText,
 )
+from app.services import transaction
+
+# The tables whose transaction ids or physical order could be matched against one another or
+# against codes: those of answers, and those of codes and declines, rewritten in transactions of
+# their own so that no answer ever shares a transaction id with a code.
+ANSWER_TABLES: tuple[Table, ...] = tuple(
+    model.__table__  # type: ignore[misc]
+    for model in (SurveyResponse, SurveyAnswer, SurveyCount, SurveyText, SurveyPending)
+)
+CODE_TABLES: tuple[Table, ...] = (AccessCode.__table__, SurveyTally.__table__)  # type: ignore[assignment]
+ANONYMOUS_TABLES: tuple[Table, ...] = ANSWER_TABLES + CODE_TABLES
 
 
-def reorder_survey_tables(session: Session) -> list[str]:
-    """Rewrite the anonymous survey tables in primary-key (random) order, inside the caller's
-    transaction; the names of the tables rewritten (none on SQLite, where nothing is needed)."""
-    if session.get_bind().dialect.name != "postgresql":
+def reshuffle_survey_tables() -> list[str]:
+    """Rewrite the anonymous survey tables (PostgreSQL): every row of the answer tables in one
+    transaction, every row of the code tables in another, then each table in primary-key
+    (random) order. Runs its own transactions: call it outside one. Returns the names of the
+    tables rewritten (none on SQLite, where nothing is needed)."""
+    if db.engine.dialect.name != "postgresql":
         return []
-    for table in ANONYMOUS_TABLES:
-        # CLUSTER with a table name may run inside a transaction block; it locks the table
-        # for the moment it takes (a few thousand rows per round).
-        session.execute(_cluster(table))
+    for tables in (ANSWER_TABLES, CODE_TABLES):
+        with transaction() as session:
+            for table in tables:
+                session.execute(_touch(table))
+    # A transaction of its own: CLUSTER in the one that rewrote the rows would copy the row
+    # versions they replaced.
+    with transaction() as session:
+        for table in ANONYMOUS_TABLES:
+            # CLUSTER with a table name may run inside a transaction block; it locks the table
+            # for the moment it takes.
+            session.execute(_cluster(table))
     return [table.name for table in ANONYMOUS_TABLES]
+
+
+def forget_deleted() -> None:
+    """SQLite: copy the write-ahead log into the database and truncate it, so that no earlier
+    copy of a deleted draft's pages stays in the `-wal` file (deleted rows are overwritten in the
+    database itself by `secure_delete`). Nothing to do on PostgreSQL. Run outside a transaction;
+    when another connection is reading, the log is truncated by a later call."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    with db.engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+
+
+def _touch(table: Table) -> TextClause:
+    column = next(c.name for c in table.columns if not c.primary_key)
+    return text(f'UPDATE "{table.name}" SET "{column}" = "{column}"')  # noqa: S608 (names from the models)
 
 
 def _cluster(table: Table) -> TextClause:

@@ -25,6 +25,7 @@ from app.services import submissions as workflow
 from app.services.demo import _ensure_user, _page_answers, _rating_answers, _stored_passwords
 from app.services.demo_risks import ADMINISTRATIVE, _risk
 from app.services.rounds import RoundSpec, change_status, create_round
+from app.services.survey_storage import reshuffle_survey_tables
 from app.services.units import UnitRow, import_units
 
 ROOT = "syn-stad"
@@ -217,6 +218,7 @@ def _build_round(spec: SyntheticSpec, year: int, report: SyntheticReport) -> Non
         with transaction() as session:
             round_ = session.scalar(select(Round).where(Round.key == round_key(year)))
             change_status(session, round_, "close", actor=_user(session, ADMIN))  # type: ignore[arg-type]
+        reshuffle_survey_tables()
     report.rounds.append(round_key(year))
 
 

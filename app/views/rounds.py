@@ -28,6 +28,7 @@ from app.services.rounds import (
     unit_side_versions,
 )
 from app.services.submissions import NotFound, find_target, get_response, reopen
+from app.services.survey_storage import reshuffle_survey_tables
 from app.services.units import unit_tree
 
 bp = Blueprint("rounds", __name__, url_prefix="/admin/omgangar")
@@ -143,6 +144,8 @@ def change(key: str):  # type: ignore[no-untyped-def]
     try:
         with transaction() as session:
             change_status(session, round_, action, current_user._get_current_object())
+        if action == "close":
+            reshuffle_survey_tables()
     except ServiceError as error:
         flash("; ".join(str(p.message) for p in error.problems), "error")
     else:

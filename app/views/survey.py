@@ -106,7 +106,13 @@ def open_link(token: str):  # type: ignore[no-untyped-def]
     if request.method == "GET":
         return render_template("survey/start.html", definition=definition, language=current_language(),
                                unit=invitation.unit)
-    started = start_open_link(_secret(), token, _today())
+    try:
+        started = start_open_link(_secret(), token, client_address(),
+                                  int(current_app.config["SURVEY_STARTS_PER_MINUTE"]), _today())
+    except CodeRefused as refused:
+        status = 429 if refused.reason == "throttled" else 409
+        return render_template("survey/start.html", definition=definition, language=current_language(),
+                               unit=invitation.unit, problems=refused.problems), status
     session[SESSION_KEY] = started.draft_id
     # The resume code is shown in this response only: it is in no session, log or URL.
     return render_template("survey/resume_code.html", resume_code=started.resume_code)
@@ -184,6 +190,9 @@ def page():  # type: ignore[no-untyped-def]
     if action == "complete":
         try:
             errors = complete(_secret(), draft_id, _today())
+        except CodeRefused as refused:
+            # The unit's head count is reached: nobody more can complete. The draft is kept.
+            return render_template("survey/full.html", problems=refused.problems), 409
         except (ServiceError, StaleDataError):
             # Completed meanwhile by the same respondent's other request (a double click).
             session.pop(SESSION_KEY, None)

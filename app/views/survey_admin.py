@@ -32,11 +32,13 @@ from app.services import ServiceError, transaction
 from app.services.survey import (
     format_percent,
     generate_codes,
+    release_size,
     response_rates,
     review_text,
     set_head_counts,
     set_open_link,
     texts_to_review,
+    waiting_count,
 )
 from app.services.survey_results import (
     EXPORT_HEADER,
@@ -78,7 +80,8 @@ def index(round_key: str):  # type: ignore[no-untyped-def]
     rows, total = response_rates(db.session, round_)
     invitations = {i.unit_id: i for i in round_.invitations}
     return render_template("survey_admin/index.html", round=round_, rows=rows, total=total,
-                           invitations=invitations, pct=format_percent)
+                           invitations=invitations, pct=format_percent,
+                           waiting=waiting_count(db.session, round_), release_size=release_size(round_))
 
 
 @bp.route("/<round_key>/antal", methods=["POST"])
