@@ -45,7 +45,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 from app.extensions import db  # noqa: E402
 from app.models import Round, Unit  # noqa: E402
-from app.models.survey import AccessCode, SurveyDraft, SurveyResponse  # noqa: E402
+from app.models.survey import AccessCode, SurveyDraft, SurveyPending, SurveyResponse  # noqa: E402
 from app.services import survey, transaction  # noqa: E402
 from app.services.synthetic import SyntheticSpec, invited_keys, round_key  # noqa: E402
 
@@ -240,8 +240,10 @@ def counts(url: str, instance: Path, key: str) -> dict[str, int]:
     with app.app_context():
         round_id = db.session.scalar(select(Round.id).where(Round.key == key))
         found = {
-            "responses": db.session.scalar(select(func.count()).select_from(SurveyResponse)
-                                           .where(SurveyResponse.round_id == round_id)),
+            # Completed: released into the results, or waiting for others of their unit.
+            "responses": sum(db.session.scalar(select(func.count()).select_from(model)
+                                               .where(model.round_id == round_id)) or 0
+                             for model in (SurveyResponse, SurveyPending)),
             "drafts": db.session.scalar(select(func.count()).select_from(SurveyDraft)),
             "used_codes": db.session.scalar(select(func.count()).select_from(AccessCode)
                                             .where(AccessCode.used.is_(True))),

@@ -23,6 +23,7 @@ from app.models.survey import (
     SurveyAnswer,
     SurveyCount,
     SurveyDraft,
+    SurveyPending,
     SurveyResponse,
     SurveyTally,
     SurveyText,
@@ -43,6 +44,7 @@ class PurgeCounts:
     survey_counts: int = 0
     survey_texts: int = 0
     survey_drafts: int = 0
+    survey_pending: int = 0
     access_codes: int = 0
     declined_tallies: int = 0
 
@@ -87,6 +89,7 @@ def _statements(round_id: int) -> dict[str, tuple[Select, object]]:  # type: ign
         "survey_counts": pair(SurveyCount, SurveyCount.round_id == round_id),
         "survey_responses": pair(SurveyResponse, SurveyResponse.round_id == round_id),
         "survey_drafts": pair(SurveyDraft, SurveyDraft.round_id == round_id),
+        "survey_pending": pair(SurveyPending, SurveyPending.round_id == round_id),
         "access_codes": pair(AccessCode, AccessCode.round_id == round_id),
         "declined_tallies": pair(SurveyTally, SurveyTally.round_id == round_id),
     }
