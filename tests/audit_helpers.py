@@ -167,6 +167,7 @@ class City:
     n: dict[str, int]  # true respondents per invited unit
     base: dict[tuple[str, str, str], int]  # (question, row, unit)
     count: dict[tuple[str, str, str, str], int]  # (question, row, option, unit)
+    pooled: set[str] = field(default_factory=set)  # units the admin's results count in a pool
 
     # cells by how outputs name them
 
@@ -186,7 +187,11 @@ class City:
         return self.invited
 
     def pool(self, parent: str | None) -> frozenset[str]:
-        """'Övriga enheter inom P': the invited leaf units below the threshold directly under P."""
+        """'Övriga enheter inom P': the units directly under P that the admin's results list as
+        counted there, else the invited leaf units below the threshold directly under P."""
+        listed = frozenset(u for u in self.pooled if self.parent.get(u) == parent)
+        if listed:
+            return listed
         children = {u for u, p in self.parent.items() if p is not None}
         leaves = set(self.parent) - {self.parent[u] for u in children}  # type: ignore[misc]
         return frozenset(u for u in self.invited if self.parent.get(u) == parent and u in leaves
@@ -350,6 +355,8 @@ class Reader:
         self.city_page(f"/lagesbild/{key}/rapport", "city-report-page")
         for unit in sorted(self.city.invited):  # a unit not invited has no report on the round
             self.unit_report(unit, f"/rapporter/{key}/enheter/{unit}")
+            self.unit_report_pdf(unit, f"/rapporter/{key}/enheter/{unit}.pdf")
+        self.results_pdf(f"/admin/enkat/{key}/resultat.pdf")
         return self.figures
 
     # figures as the result macros print them: a section per question, a chart table per row
@@ -407,6 +414,10 @@ class Reader:
         page = parse_html(self.get(url))
         listing = next(t for t in tables(page) if t.header[:2] == ("Grupp", "Antal svarande"))
         refs: list[tuple[str, str]] = []
+        for cells in listing.rows:
+            label, shown = cells[0].text(), cells[1].text()
+            if "Övriga enheter" in shown:
+                self.city.pooled.add(self.city.cell_by_label(label)[0])
         for cells in listing.rows:
             label, shown = cells[0].text(), cells[1].text()
             if shown.isdigit():
@@ -515,6 +526,44 @@ class Reader:
                     unit = city.unit_by_name(cells[0].text())
                     self.gap_share(door, f"subtree:{unit}", city.subtree(unit), cells[1].text(), cells[3].text())
 
+    # PDFs: the respondents they print (their figures are drawn as charts; the pages above
+    # carry the same figures as tables)
+
+    def pdf(self, url: str) -> list[str]:
+        response = self.client.get(url)
+        if response.status_code != 200:
+            raise AuditError(f"{url} answered {response.status_code}")
+        self.visited.append(url)
+        return pdf_lines(response.data)
+
+    def results_pdf(self, url: str) -> None:
+        """Each shown group's heading, then 'Antal svarande: N'."""
+        lines = self.pdf(url)
+        for index, line in enumerate(lines):
+            found = re.fullmatch(r"Antal svarande: (\d+)", line)
+            if found:
+                label = lines[index - 1]
+                try:
+                    where, units = self.city.cell_by_label(label)
+                except AuditError:  # a long heading wrapped over two lines
+                    where, units = self.city.cell_by_label(f"{lines[index - 2]} {label}")
+                self.add("results-pdf", where, units, ("n",), int(found.group(1)))
+
+    def unit_report_pdf(self, unit: str, url: str) -> None:
+        door = "unit-report-pdf"
+        text = " ".join(self.pdf(url))
+        rate = re.search(r"Svarsfrekvens: (?:\d+ inbjudna, )?(\d+) svar", text)
+        if rate:
+            self.add(door, unit, self.city.own(unit), ("n",), int(rate.group(1)))
+        pooled = re.search(r"andra små enheter: (.+?), (\d+) svarande\.", text)
+        if pooled:
+            self.add(door, *self.city.cell_by_label(pooled.group(1)), ("n",), int(pooled.group(2)))
+            return
+        name = self.city.names[unit]
+        shown = re.search(rf"({re.escape(name)}(?: med underliggande enheter)?): (\d+) svarande\.", text)
+        if shown:
+            self.add(door, *self.city.cell_by_label(shown.group(1)), ("n",), int(shown.group(2)))
+
     # the unit report's survey section
 
     def unit_report(self, unit: str, url: str) -> None:
@@ -546,6 +595,14 @@ class Reader:
             self.question_sections(door, section, *cell)
         elif section.find_all("section", "result-question"):
             raise AuditError(f"{url}: figures without a group saying whose they are")
+
+
+def pdf_lines(data: bytes) -> list[str]:
+    """A PDF's text, line by line, whitespace made single (pypdf's text extraction)."""
+    from pypdf import PdfReader
+
+    text = "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
 
 
 def _csv_rows(data: str) -> Iterator[list[str]]:

@@ -132,8 +132,10 @@ def test_own_figures_and_subtree_figures_together_leave_a_small_child_hidden(app
     build_city(app, SUBTRACTION, seed=14)
     figures, findings = audit_city(app)
     doors = {f.door for f in figures}
-    assert {"admin-results-page", "admin-results-csv", "city-export-json", "cli-export",
-            "unit-report-page", "city-survey-page"} <= doors
+    assert doors == {"admin-results-page", "admin-results-csv", "admin-results-xlsx", "results-pdf",
+                     "admin-response-rates", "city-export-json", "city-export-csv", "city-export-xlsx",
+                     "cli-export", "city-survey-page", "city-report-page", "unit-report-page",
+                     "unit-report-pdf"}
     assert not answers_findings(findings), report(answers_findings(findings))
 
 
@@ -200,6 +202,8 @@ def plans(draw: st.DrawFn) -> Plan:
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.data_too_large])
 @given(plan=plans(), seed=st.integers(0, 1000))
+@example(plan=[("u0", None, False, 0), ("u1", "u0", True, 2), ("u2", "u0", True, 3), ("u3", "u0", True, 9),
+               ("u4", "u3", True, 6), ("u5", "u3", True, 1), ("u6", "u3", True, 4)], seed=3)  # two pools
 @example(plan=[("u0", None, True, 9), ("u1", "u0", True, 6), ("u2", "u1", True, 2), ("u3", "u2", True, 3),
                ("u4", "u1", False, 0), ("u5", "u0", True, 4)], seed=7)
 def test_generated_cities_outputs_leave_every_small_cell_hidden(app, plan: Plan, seed: int):
