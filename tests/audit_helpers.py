@@ -820,10 +820,18 @@ def _is_small(city: City, system: System, units: frozenset[str]) -> tuple[bool, 
 
 def audit(city: City, figures: list[Figure], *, explain: int = 3) -> list[Finding]:
     """Every hidden small cell the published figures determine, and every small cell published.
-    Raises AuditError when a published figure does not match the stored answers."""
+    Raises AuditError when a published figure does not match the stored answers.
+
+    How many of a unit's staff answered is participation, not an answer: the response rates
+    print it for every invited unit, so that the city office can follow participation up. The
+    audit therefore takes every invited unit's respondents as known to the reader (whether or
+    not an output prints them) and checks the answers under that stronger assumption."""
     findings: list[Finding] = []
     cells = _cells(city, figures)
+    public = [{("n", unit): 1} for unit in sorted(city.invited)]
     for system in systems(city):
+        if system.key == ("n",):
+            continue  # public, see above
         published: list[tuple[Figure, Vector]] = []
         for figure in figures:
             vector = equation(system, figure)
@@ -833,7 +841,7 @@ def audit(city: City, figures: list[Figure], *, explain: int = 3) -> list[Findin
                 raise AuditError(f"{figure.door} prints {figure.value} for {figure.where} {figure.measure}; "
                                  f"the answers give {_value(city, system, vector)}")
             published.append((figure, vector))
-        known = identities(city, system)
+        known = [*identities(city, system), *public]
         space = RowSpace()
         for vector in _distinct([*known, *(v for _f, v in published)]):
             space.add(vector)
