@@ -607,12 +607,47 @@ def response_rates(session: Session, round_: Round) -> tuple[list[ResponseRate],
 # --- free-text review ----------------------------------------------------------------------------
 
 
-def texts_to_review(session: Session, round_: Round, statuses: Iterable[str] = ("unread",)) -> list[SurveyText]:
-    return list(session.scalars(
+@dataclass(frozen=True)
+class TextForReview:
+    """A free text to read, with its unit's name only when the unit is large enough to name."""
+
+    text: SurveyText
+    unit_name: str | None
+
+
+@dataclass(frozen=True)
+class QuestionTexts:
+    """The free texts of one question (`part` 'other': the 'other, specify' texts of a choice)."""
+
+    question_key: str
+    part: str
+    texts: list[TextForReview]
+
+
+def texts_to_review(session: Session, round_: Round, statuses: Iterable[str] = ("unread",)) -> list[QuestionTexts]:
+    """The round's free texts by question, in the questionnaire's order. A text names its unit
+    only when the unit has at least the round's free-text threshold of completed responses;
+    within a question the texts follow their random ids, so that neither the order nor a missing
+    name points to a small unit's texts."""
+    threshold = max(round_.free_text_threshold, round_.anonymity_threshold)
+    named = dict(session.execute(
+        select(Unit.id, Unit.name)
+        .join(SurveyResponse, SurveyResponse.unit_id == Unit.id)
+        .where(SurveyResponse.round_id == round_.id)
+        .group_by(Unit.id, Unit.name)
+        .having(func.count() >= threshold)
+    ).all())
+    grouped: dict[tuple[str, str], list[TextForReview]] = {}
+    for text in session.scalars(
         select(SurveyText)
         .where(SurveyText.round_id == round_.id, SurveyText.status.in_(list(statuses)))
-        .order_by(SurveyText.unit_id, SurveyText.question_key, SurveyText.id)
-    ))
+        .order_by(SurveyText.question_key, SurveyText.part, SurveyText.id)
+    ):
+        grouped.setdefault((text.question_key, text.part), []).append(TextForReview(text, named.get(text.unit_id)))
+    version = round_.version_of_kind("survey")
+    order = {q.key: i for i, q in enumerate(version.parsed().questions())} if version is not None else {}
+    keys = sorted(grouped, key=lambda k: (order.get(k[0], len(order)), k[0], k[1]))
+    return [QuestionTexts(key, part, grouped[(key, part)]) for key, part in keys]
 
 
 def review_text(session: Session, round_: Round, text_id: str, action: str, redacted: str | None = None,
