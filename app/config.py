@@ -13,6 +13,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 LANGUAGES = ("sv", "en")
 MIN_ANONYMITY_THRESHOLD = 3
+# What new rounds get unless LAGESBILD_ANONYMITY_THRESHOLD / LAGESBILD_FREE_TEXT_THRESHOLD say otherwise.
+DEFAULT_ANONYMITY_THRESHOLD = 5
+DEFAULT_FREE_TEXT_THRESHOLD = 10
 
 
 class ConfigError(ValueError):
@@ -33,8 +36,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LAGESBILD_MAX_UPLOAD_BYTES", str(2 * 1024 * 1024), "Largest request body accepted."),
     Setting("LAGESBILD_LOGIN_ATTEMPTS_PER_MINUTE", "10", "Failed logins allowed per account and per address a minute."),
     Setting("LAGESBILD_CODE_ATTEMPTS_PER_MINUTE", "10", "Access-code attempts allowed per address a minute."),
-    Setting("LAGESBILD_ANONYMITY_THRESHOLD", "5", "Default smallest group shown in survey results (never below 3)."),
-    Setting("LAGESBILD_FREE_TEXT_THRESHOLD", "10",
+    Setting("LAGESBILD_ANONYMITY_THRESHOLD", str(DEFAULT_ANONYMITY_THRESHOLD), "Default smallest group shown in survey results (never below 3)."),
+    Setting("LAGESBILD_FREE_TEXT_THRESHOLD", str(DEFAULT_FREE_TEXT_THRESHOLD),
             "Default smallest group whose free-text answers may be shown (never below the anonymity threshold)."),
     Setting("LAGESBILD_QUESTIONNAIRES_DIR", None, "Folder with questionnaire YAML files (default: questionnaires/)."),
     Setting("LAGESBILD_DEFAULT_LANGUAGE", "sv", "Interface language when the user has not chosen one (sv or en)."),
@@ -56,8 +59,8 @@ def _int(env: Mapping[str, str], name: str, default: str, minimum: int) -> int:
 
 def _thresholds(env: Mapping[str, str]) -> tuple[int, int]:
     """The default anonymity and free-text thresholds of new rounds; free text is never the smaller."""
-    anonymity = _int(env, "LAGESBILD_ANONYMITY_THRESHOLD", "5", MIN_ANONYMITY_THRESHOLD)
-    free_text = _int(env, "LAGESBILD_FREE_TEXT_THRESHOLD", "10", MIN_ANONYMITY_THRESHOLD)
+    anonymity = _int(env, "LAGESBILD_ANONYMITY_THRESHOLD", str(DEFAULT_ANONYMITY_THRESHOLD), MIN_ANONYMITY_THRESHOLD)
+    free_text = _int(env, "LAGESBILD_FREE_TEXT_THRESHOLD", str(DEFAULT_FREE_TEXT_THRESHOLD), MIN_ANONYMITY_THRESHOLD)
     if free_text < anonymity:
         raise ConfigError(f"LAGESBILD_FREE_TEXT_THRESHOLD={free_text}: must be at least "
                           f"LAGESBILD_ANONYMITY_THRESHOLD ({anonymity})")

@@ -11,7 +11,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
-from app.config import MIN_ANONYMITY_THRESHOLD
+from app.config import (
+    DEFAULT_ANONYMITY_THRESHOLD,
+    DEFAULT_FREE_TEXT_THRESHOLD,
+    MIN_ANONYMITY_THRESHOLD,
+)
 from app.models import (
     Questionnaire,
     QuestionnaireVersion,
@@ -49,9 +53,9 @@ class Thresholds:
     free_text: int
 
 
-# What a round gets when its creator names no thresholds: the application's settings
-# (LAGESBILD_ANONYMITY_THRESHOLD, LAGESBILD_FREE_TEXT_THRESHOLD) are passed in by the caller.
-DEFAULT_THRESHOLDS = Thresholds(anonymity=5, free_text=10)
+# What a round gets when its creator names none. The admin's form passes the application's
+# settings (LAGESBILD_ANONYMITY_THRESHOLD, LAGESBILD_FREE_TEXT_THRESHOLD) instead.
+DEFAULT_THRESHOLDS = Thresholds(anonymity=DEFAULT_ANONYMITY_THRESHOLD, free_text=DEFAULT_FREE_TEXT_THRESHOLD)
 
 
 @dataclass(frozen=True)
