@@ -13,6 +13,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 LANGUAGES = ("sv", "en")
 MIN_ANONYMITY_THRESHOLD = 3
+# What new rounds get unless LAGESBILD_ANONYMITY_THRESHOLD / LAGESBILD_FREE_TEXT_THRESHOLD say otherwise.
+DEFAULT_ANONYMITY_THRESHOLD = 5
+DEFAULT_FREE_TEXT_THRESHOLD = 10
 
 
 class ConfigError(ValueError):
@@ -34,8 +37,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LAGESBILD_LOGIN_ATTEMPTS_PER_MINUTE", "10", "Failed logins allowed per account and per address a minute."),
     Setting("LAGESBILD_CODE_ATTEMPTS_PER_MINUTE", "10", "Access-code attempts allowed per address a minute."),
     Setting("LAGESBILD_SURVEY_STARTS_PER_MINUTE", "30", "New respondents allowed per address a minute through open links."),
-    Setting("LAGESBILD_ANONYMITY_THRESHOLD", "5", "Default smallest group shown in survey results (never below 3)."),
-    Setting("LAGESBILD_FREE_TEXT_THRESHOLD", "10", "Default smallest group whose free-text answers may be shown."),
+    Setting("LAGESBILD_ANONYMITY_THRESHOLD", str(DEFAULT_ANONYMITY_THRESHOLD), "Default smallest group shown in survey results (never below 3)."),
+    Setting("LAGESBILD_FREE_TEXT_THRESHOLD", str(DEFAULT_FREE_TEXT_THRESHOLD),
+            "Default smallest group whose free-text answers may be shown (never below the anonymity threshold)."),
     Setting("LAGESBILD_QUESTIONNAIRES_DIR", None, "Folder with questionnaire YAML files (default: questionnaires/)."),
     Setting("LAGESBILD_DEFAULT_LANGUAGE", "sv", "Interface language when the user has not chosen one (sv or en)."),
     Setting("LAGESBILD_TRUST_PROXY", "0", "Number of reverse proxies whose X-Forwarded-For is trusted."),
@@ -52,6 +56,16 @@ def _int(env: Mapping[str, str], name: str, default: str, minimum: int) -> int:
     if value < minimum:
         raise ConfigError(f"{name}={value}: must be at least {minimum}")
     return value
+
+
+def _thresholds(env: Mapping[str, str]) -> tuple[int, int]:
+    """The default anonymity and free-text thresholds of new rounds; free text is never the smaller."""
+    anonymity = _int(env, "LAGESBILD_ANONYMITY_THRESHOLD", str(DEFAULT_ANONYMITY_THRESHOLD), MIN_ANONYMITY_THRESHOLD)
+    free_text = _int(env, "LAGESBILD_FREE_TEXT_THRESHOLD", str(DEFAULT_FREE_TEXT_THRESHOLD), MIN_ANONYMITY_THRESHOLD)
+    if free_text < anonymity:
+        raise ConfigError(f"LAGESBILD_FREE_TEXT_THRESHOLD={free_text}: must be at least "
+                          f"LAGESBILD_ANONYMITY_THRESHOLD ({anonymity})")
+    return anonymity, free_text
 
 
 def _bool(env: Mapping[str, str], name: str, default: str) -> bool:
@@ -94,7 +108,7 @@ def database_url(env: Mapping[str, str], instance_path: Path) -> str:
 def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> dict[str, object]:
     """Return the Flask configuration for this environment; raise ConfigError naming a bad value."""
     env = dict(os.environ if env is None else env)
-    threshold = _int(env, "LAGESBILD_ANONYMITY_THRESHOLD", "5", MIN_ANONYMITY_THRESHOLD)
+    anonymity_threshold, free_text_threshold = _thresholds(env)
     language = env.get("LAGESBILD_DEFAULT_LANGUAGE", "sv")
     if language not in LANGUAGES:
         raise ConfigError(f"LAGESBILD_DEFAULT_LANGUAGE={language!r}: expected one of {', '.join(LANGUAGES)}")
@@ -118,10 +132,9 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "LOGIN_ATTEMPTS_PER_MINUTE": _int(env, "LAGESBILD_LOGIN_ATTEMPTS_PER_MINUTE", "10", 1),
         "CODE_ATTEMPTS_PER_MINUTE": _int(env, "LAGESBILD_CODE_ATTEMPTS_PER_MINUTE", "10", 1),
         "SURVEY_STARTS_PER_MINUTE": _int(env, "LAGESBILD_SURVEY_STARTS_PER_MINUTE", "30", 1),
-        "ANONYMITY_THRESHOLD": threshold,
-        "FREE_TEXT_THRESHOLD": max(
-            threshold, _int(env, "LAGESBILD_FREE_TEXT_THRESHOLD", "10", MIN_ANONYMITY_THRESHOLD)
-        ),
+        # The thresholds a new round starts with; each round keeps its own after that.
+        "ANONYMITY_THRESHOLD": anonymity_threshold,
+        "FREE_TEXT_THRESHOLD": free_text_threshold,
         "QUESTIONNAIRES_DIR": questionnaires,
         "BABEL_DEFAULT_LOCALE": language,
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),

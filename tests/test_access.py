@@ -71,6 +71,8 @@ ROUND_ROUTES: dict[str, Route] = {
     "rounds.not_submitted_csv": Route(f"{ROUND}/ej-inskickade.csv", STAFF),
     "rounds.reopen_response": Route(f"{ROUND}/sdn-norr/sjalvskattning/oppna-igen", ADMIN),
     "rounds.invite": Route(f"{ROUND}/enheter", ADMIN, method="POST", ok_status=302, data={"units": "soc"}),
+    "rounds.thresholds": Route(f"{ROUND}/granser", ADMIN, method="POST", ok_status=302,
+                               data={"anonymity_threshold": "5", "free_text_threshold": "10"}),
     "answering.index": Route("/granskning/", LOGGED_IN),
     "answering.page": Route(ANSWERS, NORR_READERS),
     "answering.history_page": Route(f"{ANSWERS}/historik", {"admin", "unit_editor", "unit_reader"}),

@@ -8,14 +8,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
+from app.config import (
+    DEFAULT_ANONYMITY_THRESHOLD,
+    DEFAULT_FREE_TEXT_THRESHOLD,
+    MIN_ANONYMITY_THRESHOLD,
+)
 from app.models import (
     Questionnaire,
     QuestionnaireVersion,
     Round,
     RoundUnit,
+    SurveyPending,
+    SurveyResponse,
     Unit,
     UnitResponse,
     User,
@@ -38,6 +45,20 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
 
 
 @dataclass(frozen=True)
+class Thresholds:
+    """A round's survey thresholds: the smallest group whose figures are shown (`anonymity`) and
+    the smallest group whose free texts may be shown or named (`free_text`)."""
+
+    anonymity: int
+    free_text: int
+
+
+# What a round gets when its creator names none. The admin's form passes the application's
+# settings (LAGESBILD_ANONYMITY_THRESHOLD, LAGESBILD_FREE_TEXT_THRESHOLD) instead.
+DEFAULT_THRESHOLDS = Thresholds(anonymity=DEFAULT_ANONYMITY_THRESHOLD, free_text=DEFAULT_FREE_TEXT_THRESHOLD)
+
+
+@dataclass(frozen=True)
 class RoundSpec:
     """What an admin fills in to create a round."""
 
@@ -50,6 +71,7 @@ class RoundSpec:
     due_on: date | None = None
     instructions: str = ""
     retain_until: date | None = None
+    thresholds: Thresholds = DEFAULT_THRESHOLDS
 
 
 @dataclass(frozen=True)
@@ -126,7 +148,50 @@ def _check_spec(session: Session, spec: RoundSpec) -> list[Problem]:
         problems.append(Problem(_l("sista svarsdag kan inte vara före öppningsdagen"), "due_on"))
     if spec.retain_until and spec.retain_until < (spec.due_on or spec.opens_on or spec.retain_until):
         problems.append(Problem(_l("gallringsdatumet kan inte vara före omgångens datum"), "retain_until"))
+    return problems + check_thresholds(spec.thresholds)
+
+
+def check_thresholds(thresholds: Thresholds) -> list[Problem]:
+    """What is wrong with a pair of thresholds: never below the minimum, free text never below
+    anonymity (a free text must not be shown for a group whose figures are hidden)."""
+    problems = []
+    if thresholds.anonymity < MIN_ANONYMITY_THRESHOLD:
+        problems.append(Problem(_l("anonymitetsgränsen kan inte vara lägre än %(n)d",
+                                   n=MIN_ANONYMITY_THRESHOLD), "anonymity_threshold"))
+    if thresholds.free_text < max(thresholds.anonymity, MIN_ANONYMITY_THRESHOLD):
+        problems.append(Problem(_l("gränsen för fritextsvar kan inte vara lägre än anonymitetsgränsen (%(n)d)",
+                                   n=max(thresholds.anonymity, MIN_ANONYMITY_THRESHOLD)), "free_text_threshold"))
     return problems
+
+
+def has_survey_responses(session: Session, round_: Round) -> bool:
+    """True once anyone has completed the round's survey (released or waiting to be): from then on
+    its thresholds are fixed, so that no figure already shown under one threshold is shown again
+    under another, and responses are released in groups of one size."""
+    return any(session.scalar(select(exists().where(model.round_id == round_.id)))
+               for model in (SurveyResponse, SurveyPending))
+
+
+def set_thresholds(session: Session, round_: Round, thresholds: Thresholds, actor: User | None = None) -> None:
+    """Change the round's survey thresholds; refused once a survey response exists or when the
+    values break the rules of `check_thresholds`. Audited with the old and new values."""
+    # The round's row is locked first, as a completion locks its unit's invitation: a response
+    # arriving meanwhile is seen below, or waits until the new thresholds are committed.
+    session.refresh(round_, with_for_update=True)
+    if has_survey_responses(session, round_):
+        raise ServiceError(Problem(_l("gränserna kan inte ändras när enkäten har fått svar")))
+    problems = check_thresholds(thresholds)
+    if problems:
+        raise ServiceError(problems)
+    before = Thresholds(round_.anonymity_threshold, round_.free_text_threshold)
+    if before == thresholds:
+        return
+    round_.anonymity_threshold = thresholds.anonymity
+    round_.free_text_threshold = thresholds.free_text
+    session.flush()
+    audit.record(session, "round.thresholds", actor=actor, target=round_.key,
+                 before={"anonymity": before.anonymity, "free_text": before.free_text},
+                 after={"anonymity": thresholds.anonymity, "free_text": thresholds.free_text})
 
 
 def create_round(session: Session, spec: RoundSpec, actor: User | None = None) -> Round:
@@ -151,14 +216,16 @@ def create_round(session: Session, spec: RoundSpec, actor: User | None = None) -
         raise ServiceError(problems)
     new = Round(key=spec.key, name=spec.name.strip(), year=spec.year, status="draft",
                 opens_on=spec.opens_on, due_on=spec.due_on, instructions=spec.instructions.strip(),
-                retain_until=spec.retain_until)
+                retain_until=spec.retain_until, anonymity_threshold=spec.thresholds.anonymity,
+                free_text_threshold=spec.thresholds.free_text)
     new.questionnaire_versions = versions
     new.invitations = [RoundUnit(unit=unit) for unit in units]
     session.add(new)
     session.flush()
     audit.record(session, "round.create", actor=actor, target=new.key,
                  questionnaires=[f"{v.questionnaire.key} v{v.number}" for v in versions],
-                 units=[u.key for u in units])
+                 units=[u.key for u in units],
+                 thresholds={"anonymity": spec.thresholds.anonymity, "free_text": spec.thresholds.free_text})
     return new
 
 

@@ -189,15 +189,19 @@ def start_with_code(secret: str, typed: str, address: str, limit: int, today: da
     """Start or resume with an access code or a resume code. Failures are recorded per address
     (throttled after `limit` a minute); an unknown code gets the same message whatever the reason."""
     unknown = _l("Koden finns inte. Kontrollera att du skrivit den rätt.")
+    outcome: Started | CodeRefused | None = None
     with transaction() as session:
-        if is_throttled(session, secret, THROTTLE_SCOPE, address, limit):
-            raise CodeRefused("throttled", _l("För många försök. Vänta en minut och försök igen."))
-        code = normalise_code(typed)
-        outcome = _start(session, secret, code, today) if code is not None else None
-        if isinstance(outcome, Started):
-            return outcome
-        # The failure is committed with this transaction; the refusal is raised after it.
-        record_failure(session, secret, THROTTLE_SCOPE, address)
+        # The check also forgets expired attempts; committed whatever the outcome.
+        throttled = is_throttled(session, secret, THROTTLE_SCOPE, address, limit)
+        if not throttled:
+            code = normalise_code(typed)
+            outcome = _start(session, secret, code, today) if code is not None else None
+            if isinstance(outcome, Started):
+                return outcome
+            record_failure(session, secret, THROTTLE_SCOPE, address)
+    # The failure is committed with the transaction above; the refusal is raised after it.
+    if throttled:
+        raise CodeRefused("throttled", _l("För många försök. Vänta en minut och försök igen."))
     raise outcome or CodeRefused("unknown", unknown)
 
 
@@ -430,7 +434,8 @@ def complete(secret: str, draft_id: str, today: date) -> list[AnswerError]:
         draft = get_draft(session, draft_id)
         if draft is None:
             raise ServiceError(Problem(_l("Svaren finns inte längre. De kan redan vara inskickade."), "draft"))
-        round_ = session.get(Round, draft.round_id)
+        # Shared with other completions, exclusive of a change of the round's thresholds.
+        round_ = session.get(Round, draft.round_id, with_for_update={"read": True})
         assert round_ is not None
         definition = _survey_definition(round_)
         checked = validate_answers(definition, draft.answers or {})
@@ -749,12 +754,47 @@ def response_rates(session: Session, round_: Round) -> tuple[list[ResponseRate],
 # --- free-text review ----------------------------------------------------------------------------
 
 
-def texts_to_review(session: Session, round_: Round, statuses: Iterable[str] = ("unread",)) -> list[SurveyText]:
-    return list(session.scalars(
+@dataclass(frozen=True)
+class TextForReview:
+    """A free text to read, with its unit's name only when the unit is large enough to name."""
+
+    text: SurveyText
+    unit_name: str | None
+
+
+@dataclass(frozen=True)
+class QuestionTexts:
+    """The free texts of one question (`part` 'other': the 'other, specify' texts of a choice)."""
+
+    question_key: str
+    part: str
+    texts: list[TextForReview]
+
+
+def texts_to_review(session: Session, round_: Round, statuses: Iterable[str] = ("unread",)) -> list[QuestionTexts]:
+    """The round's free texts by question, in the questionnaire's order. A text names its unit
+    only when the unit has at least the round's free-text threshold of completed responses;
+    within a question the texts follow their random ids, so that neither the order nor a missing
+    name points to a small unit's texts."""
+    threshold = max(round_.free_text_threshold, round_.anonymity_threshold)
+    named = dict(session.execute(
+        select(Unit.id, Unit.name)
+        .join(SurveyResponse, SurveyResponse.unit_id == Unit.id)
+        .where(SurveyResponse.round_id == round_.id)
+        .group_by(Unit.id, Unit.name)
+        .having(func.count() >= threshold)
+    ).all())
+    grouped: dict[tuple[str, str], list[TextForReview]] = {}
+    for text in session.scalars(
         select(SurveyText)
         .where(SurveyText.round_id == round_.id, SurveyText.status.in_(list(statuses)))
-        .order_by(SurveyText.unit_id, SurveyText.question_key, SurveyText.id)
-    ))
+        .order_by(SurveyText.question_key, SurveyText.part, SurveyText.id)
+    ):
+        grouped.setdefault((text.question_key, text.part), []).append(TextForReview(text, named.get(text.unit_id)))
+    version = round_.version_of_kind("survey")
+    order = {q.key: i for i, q in enumerate(version.parsed().questions())} if version is not None else {}
+    keys = sorted(grouped, key=lambda k: (order.get(k[0], len(order)), k[0], k[1]))
+    return [QuestionTexts(key, part, grouped[(key, part)]) for key, part in keys]
 
 
 def review_text(session: Session, round_: Round, text_id: str, action: str, redacted: str | None = None,

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.extensions import db
-from app.forms.rounds import AddUnitsForm, ReopenForm, RoundForm
+from app.forms.rounds import AddUnitsForm, ReopenForm, RoundForm, ThresholdsForm
 from app.models import Questionnaire, QuestionnaireVersion, Round
 from app.models.base import utcnow
 from app.reports.tabular import csv_response
@@ -19,12 +29,15 @@ from app.services.rounds import (
     TRANSITIONS,
     UNIT_SIDE_KINDS,
     RoundSpec,
+    Thresholds,
     add_units,
     change_status,
     create_round,
+    has_survey_responses,
     list_rounds,
     main_version,
     round_status,
+    set_thresholds,
     unit_side_versions,
 )
 from app.services.submissions import NotFound, find_target, get_response, reopen
@@ -75,6 +88,21 @@ def _questionnaire_choices() -> list[tuple[str, str]]:
     return [(key, title) for key, title, _kind in rows]
 
 
+def _default_thresholds() -> Thresholds:
+    """New rounds start with the application's settings."""
+    return Thresholds(current_app.config["ANONYMITY_THRESHOLD"], current_app.config["FREE_TEXT_THRESHOLD"])
+
+
+def _field_errors(form, problems) -> None:  # type: ignore[no-untyped-def]
+    """Each problem under the field it names; one without a field is flashed."""
+    for problem in problems:
+        field = getattr(form, problem.field, None) if problem.field else None
+        if field is None:
+            flash(str(problem.message), "error")
+        else:
+            field.errors = [*field.errors, str(problem.message)]
+
+
 def _selected_version(round_: Round) -> QuestionnaireVersion | None:
     wanted = request.args.get("formular")
     for version in unit_side_versions(round_):
@@ -95,14 +123,20 @@ def new():  # type: ignore[no-untyped-def]
     form = RoundForm()
     form.questionnaires.choices = _questionnaire_choices()
     form.units.choices = _tree_choices()
+    defaults = _default_thresholds()
     if not form.is_submitted():
         form.year.data = utcnow().year
+        form.anonymity_threshold.data = defaults.anonymity
+        form.free_text_threshold.data = defaults.free_text
     if form.validate_on_submit():
+        thresholds = Thresholds(
+            defaults.anonymity if form.anonymity_threshold.data is None else form.anonymity_threshold.data,
+            defaults.free_text if form.free_text_threshold.data is None else form.free_text_threshold.data)
         spec = RoundSpec(key=(form.key.data or "").strip(), name=form.name.data or "", year=form.year.data or 0,
                          questionnaire_keys=tuple(form.questionnaires.data or ()),
                          unit_keys=tuple(form.units.data or ()), opens_on=form.opens_on.data,
                          due_on=form.due_on.data, instructions=form.instructions.data or "",
-                         retain_until=form.retain_until.data)
+                         retain_until=form.retain_until.data, thresholds=thresholds)
         try:
             with transaction() as session:
                 created = create_round(session, spec, current_user._get_current_object())
@@ -120,18 +154,45 @@ def new():  # type: ignore[no-untyped-def]
 @bp.route("/<key>")
 @roles_required("admin", "analyst")
 def show(key: str):  # type: ignore[no-untyped-def]
-    round_ = _round_or_404(key)
+    return _render_show(_round_or_404(key))
+
+
+def _render_show(round_: Round, thresholds_form: ThresholdsForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     version = _selected_version(round_)
     invited = {i.unit_id for i in round_.invitations}
     add_form = AddUnitsForm()
     add_form.units.choices = [(n.unit.key, "\u2003" * n.depth + n.unit.name)
                               for n in unit_tree(db.session, include_inactive=False) if n.unit.id not in invited]
+    if thresholds_form is None:
+        thresholds_form = ThresholdsForm(formdata=None, anonymity_threshold=round_.anonymity_threshold,
+                                         free_text_threshold=round_.free_text_threshold)
     return render_template(
         "rounds/show.html", round=round_, version=version, versions=unit_side_versions(round_),
         status=round_status(db.session, round_, version), add_form=add_form,
         actions=[a for a, (allowed, _to) in TRANSITIONS.items() if round_.status in allowed],
-        action_labels=ACTION_LABELS,
-    )
+        action_labels=ACTION_LABELS, has_survey=round_.version_of_kind("survey") is not None,
+        thresholds_form=thresholds_form, thresholds_locked=has_survey_responses(db.session, round_),
+    ), status
+
+
+@bp.route("/<key>/granser", methods=["POST"])
+@roles_required("admin")
+def thresholds(key: str):  # type: ignore[no-untyped-def]
+    """Set the round's survey thresholds; errors are shown beside the fields on the round page."""
+    round_ = _round_or_404(key)
+    form = ThresholdsForm()
+    if form.validate_on_submit():
+        try:
+            with transaction() as session:
+                set_thresholds(session, round_, Thresholds(form.anonymity_threshold.data or 0,
+                                                           form.free_text_threshold.data or 0),
+                               current_user._get_current_object())
+        except ServiceError as error:
+            _field_errors(form, error.problems)
+        else:
+            flash(_("Enkätens gränser är sparade."), "info")
+            return redirect(url_for("rounds.show", key=round_.key))
+    return _render_show(round_, form, 400)
 
 
 @bp.route("/<key>/status", methods=["POST"])

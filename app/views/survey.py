@@ -47,12 +47,22 @@ from app.services.survey import (
     start_open_link,
     start_with_code,
 )
+from app.services.throttle import forget_expired
 
 bp = Blueprint("survey", __name__, url_prefix="/enkat")
 
 SESSION_KEY = "survey_draft"
 # Posted fields that are not answers and are never carried into a form again.
 NOT_ANSWERS = frozenset({"csrf_token", "code", "action"})
+
+
+@bp.before_request
+def _forget_expired_attempts() -> None:
+    """Every survey post forgets the throttle's attempts older than its window, whatever it does:
+    nothing derived from a respondent's address is kept longer than the throttle needs."""
+    if request.method == "POST":
+        with transaction() as db_session:
+            forget_expired(db_session)
 
 
 def _today() -> date:

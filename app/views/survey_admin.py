@@ -154,11 +154,10 @@ def open_link(round_key: str):  # type: ignore[no-untyped-def]
 @roles_required("admin")
 def review(round_key: str):  # type: ignore[no-untyped-def]
     round_ = _round(round_key)
-    texts = texts_to_review(db.session, round_, ("unread", "approved", "redacted", "hidden"))
-    units = {u.id: u.name for u in db.session.scalars(select(Unit))}
+    by_question = texts_to_review(db.session, round_, ("unread", "approved", "redacted", "hidden"))
     definition = round_.version_of_kind("survey").parsed()  # type: ignore[union-attr]
     questions = {q.key: q.text.get(current_language()) for q in definition.questions()}
-    return render_template("survey_admin/review.html", round=round_, texts=texts, units=units, questions=questions)
+    return render_template("survey_admin/review.html", round=round_, by_question=by_question, questions=questions)
 
 
 @bp.route("/<round_key>/fritext/<text_id>", methods=["POST"])
