@@ -176,7 +176,6 @@ def test_survey_indexes_and_the_gap_flag_follow_the_threshold(city_rounds):
     assert rows[("group", "sdn-syd")].n is None  # complementary suppression
     assert heat.total.values[stod] == 67 and heat.total.n == 21
     kon = next(t for t in report.survey.breakdowns if t.question_key == "kon")
-    by_value = {row.value: row for row in kon.rows}
     # The city's 5 men are Socialnämnden's (its answers to "kon" show 5 men of 7): the men's
     # figures (5 "nej") beside Socialnämnden's (2 ja, 5 nej) would give its 2 women's answers.
     # One release decides both: the split by kon is hidden (the women's 16 with it, or the

@@ -19,6 +19,7 @@ from tests.conftest import make_units
 from tests.test_city import respond
 
 SURVEY = PROJECT_ROOT / "questionnaires" / "medarbetarenkat.yaml"
+SELF = PROJECT_ROOT / "questionnaires" / "sjalvskattning.yaml"
 ROUND = "enkat-2026"
 STOD_QUESTION = "upplevde du att du fick det stöd du behövde av din arbetsgivare?"
 
@@ -31,9 +32,9 @@ STOD = {"soc": (4, 3), "sdn-norr": (6, 2), "norr-skola": (0, 2), "sdn-syd": (5, 
 def small_child(city):
     with city.app_context():
         make_units((UnitRow("norr-skola", "Norra skolan", "department", "sdn-norr"),))
-        assert load_folder([SURVEY]).ok
+        assert load_folder([SELF, SURVEY]).ok
         with transaction() as session:
-            created = create_round(session, RoundSpec(ROUND, "Enkät 2026", 2026, ("medarbetarenkat",),
+            created = create_round(session, RoundSpec(ROUND, "Enkät 2026", 2026, ("sjalvskattning", "medarbetarenkat"),
                                                       tuple(STOD)))
             change_status(session, created, "open")
         for unit, (yes, no) in STOD.items():
@@ -80,3 +81,19 @@ def test_a_units_own_figures_and_its_subtrees_do_not_give_away_a_small_unit_belo
     # Neither output shows the school itself.
     assert own_on_results_page(admin, "norr-skola") == (None, None)
     assert subtree_in_export(admin, "norr-skola") == (None, None)
+
+
+def test_the_unit_reports_show_the_same_cells_as_the_results_page_and_the_export(small_child, as_role):
+    admin = as_role("admin")
+    norr = admin.get(f"/rapporter/{ROUND}/enheter/sdn-norr").get_data(as_text=True)
+    # Norra's report shows its roll-up, as the export does; the results page shows no own figure.
+    assert "Norra stadsdelsnämnden med underliggande enheter: 10 svarande." in norr
+    assert "8 svarande" not in norr
+    school = admin.get(f"/rapporter/{ROUND}/enheter/norr-skola").get_data(as_text=True)
+    assert "Resultaten visas därför inte" in school and STOD_QUESTION not in school
+    page = admin.get(f"/admin/enkat/{ROUND}/resultat").get_data(as_text=True).split("</table>")[0]
+    rows = dict(re.findall(r'<th scope="row">(?:<a [^>]*>)?([^<]+)(?:</a>)?</th>\s*<td>([^<]+)</td>', page))
+    # Socialnämnden 7, Södra 6, the city 23; Norra's own 8 and the school's 2 hidden.
+    assert rows == {"Norra skolan": "För få svar för att visa resultat",
+                    "Norra stadsdelsnämnden": "För få svar för att visa resultat",
+                    "Socialnämnden": "7", "Södra stadsdelsnämnden": "6", "Totalt": "23"}

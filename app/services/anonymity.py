@@ -1,7 +1,10 @@
-"""The one suppression mechanism for survey results: which cells an output may show.
+"""The one suppression mechanism for survey results: which cells may be shown.
 
-Every output of survey figures (pages, PDF, CSV, XLSX, comparisons) asks this module first.
-Pure functions over counts already aggregated in SQL: no database, no Flask, one pass.
+A round's survey figures are released once (`app.services.survey_release`): one layout holds
+the union of every grouping any output shows (own groups, pools, the roll-up of every inner
+node, the total, the total split by each background question) and `protect` decides it in one
+go, so no two outputs together give a hidden cell away. Outputs never call it themselves.
+Pure functions over counts already aggregated in SQL: no database, no Flask.
 
 The model. An output publishes *cells*: a group's respondents (a unit), a pool of small
 sibling units ("Övriga enheter inom …"), a unit's roll-up over its subtree (optional), the
@@ -16,8 +19,11 @@ or at least the threshold, and every published cell must be at least the thresho
 - primary suppression: a cell with fewer respondents than the threshold is hidden;
 - complementary suppression: where the hidden parts of an equation with a known left side
   add up to 1 … threshold-1, a further cell is hidden (the smallest published part, else the
-  left side itself, else a cell of the equation that made the left side known), repeated
-  until no equation leaks. Cells learnt by subtraction count as known in this check.
+  left side itself, else a cell of the equations that made the left side known, a
+  breakdown's before a unit's), repeated until no equation leaks. Cells learnt by subtraction
+  count as known in this check, and so do empty cells (a reader can tell nobody is there).
+A cell that is part of the sums but printed by no output (a unit's split by a background
+question) is hidden from the start and still checked: subtraction through it is seen.
 Answer counts are sums over the same atoms, so protecting the respondent counts protects
 every answer count of a hidden group; `apply_to_counts` also protects each question's base
 (conditional questions are answered by fewer people than the group).
