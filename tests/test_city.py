@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import date
 
 import pytest
@@ -290,3 +291,20 @@ def test_the_city_pdf_of_a_city_with_many_units_spreads_the_matrix_over_pages(ci
     assert response.status_code == 200
     text = pdf_text(response.data)
     assert "Nämnd nummer 000" in text and "Nämnd nummer 149" in text
+
+
+def test_the_split_by_gender_and_a_boards_figures_do_not_together_give_its_two_women(city_rounds, as_role):
+    """Socialnämnden's 7 staff are 5 men and 2 women (its answers to "kon", shown with its
+    figures), and the city's men are those 5: the men's index beside Socialnämnden's would give
+    the 2 women's answers. Decided in one release, the split by gender is hidden on the page,
+    in the PDF, and Socialnämnden's figures everywhere stay."""
+    client = as_role("analyst")
+    page = client.get(BASE + "/enkat").get_data(as_text=True)
+    kon = page.split("<caption>Vilket kön har du?")[1].split("</table>")[0]
+    for label in ("Kvinna", "Man"):
+        cells = re.findall(r"<td>([^<]*)</td>", kon.split(f'<th scope="row">{label}</th>')[1].split("</tr>")[0])
+        assert set(cells) == {"–"}, (label, cells)
+    assert "29 (-38)" in page  # Socialnämnden's stod index beside the city's
+    rows = json.loads(client.get(BASE + "/export/survey.json").get_data(as_text=True))
+    assert {(r["unit_key"], r["value"]) for r in rows if r["indicator_key"] == "medarbetarenkat.stod.index"} == {
+        ("soc", 29), ("sdn-norr", 83), ("stad", 67), ("total", 67)}
