@@ -118,6 +118,26 @@ def test_apply_to_counts_hides_hidden_groups_and_follow_ups_answered_by_too_few(
     assert protected.get(TOTAL) is not None and protected.get(TOTAL).counts == {"hot": 6, "mutor": 3}
 
 
+def test_a_city_split_beside_a_unit_that_holds_all_of_one_value_is_hidden_not_the_unit():
+    # a: 2 women and 5 men; b: 9 women, no man. Only the city's split is printed. The city's
+    # 5 men are a's (b has none: an empty cell is known), so a − the men = a's 2 women: the
+    # split goes (the women's 11 too, or 16 − 11 gives the men again); the units stay.
+    kon = Breakdown("kon", {"a": {"kvinna": 2, "man": 5}, "b": {"kvinna": 9}})
+    decision = suppress([Group("a", 7), Group("b", 9)], T, breakdowns=[kon], breakdown_rows={TOTAL})
+    assert decision.shown(group_cell("a")) and decision.shown(group_cell("b")) and decision.shown(TOTAL)
+    assert not decision.shown(breakdown_cell("kon", "man", TOTAL))
+    assert not decision.shown(breakdown_cell("kon", "kvinna", TOTAL))
+    assert not decision.shown(breakdown_cell("kon", "man", group_cell("a")))  # never printed
+
+
+def test_a_unit_and_its_roll_up_in_one_decision_never_give_its_small_child_away():
+    # Norra's own 8 and its roll-up 10 (with a school of 2): one of them is hidden.
+    groups = [Group("soc", 7, "stad"), Group("norr", 8, "stad"), Group("skola", 2, "norr"), Group("syd", 6, "stad")]
+    decision = suppress(groups, T, tree={"stad": None}, subtotals=True)
+    assert not (decision.shown(group_cell("norr")) and decision.shown(subtotal_cell("norr")))
+    assert decision.shown(subtotal_cell("norr")) and decision.n[subtotal_cell("norr")] == 10
+
+
 def test_the_threshold_can_never_be_below_three():
     with pytest.raises(ValueError):
         suppress([Group("a", 10)], 2)

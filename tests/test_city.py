@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import date
 
 import pytest
@@ -184,11 +185,14 @@ def test_survey_indexes_and_the_gap_flag_follow_the_threshold(city_rounds):
     assert rows[("group", "sdn-syd")].n is None  # complementary suppression
     assert heat.total.values[stod] == 67 and heat.total.n == 21
     kon = next(t for t in report.survey.breakdowns if t.question_key == "kon")
-    by_value = {row.value: row for row in kon.rows}
-    # Men: 5, all "nej" -> index 0. Women: 16, of whom 2 + 5 + 4 + 3 = 14 "ja" and 2 "nej" -> 88.
-    assert (by_value["man"].n, by_value["man"].values[stod]) == (5, 0)
-    assert (by_value["kvinna"].n, by_value["kvinna"].values[stod]) == (16, 88)
-    assert by_value["vill_ej_ange"].n is None  # nobody: not shown
+    # The city's 5 men are Socialnämnden's (its answers to "kon" show 5 men of 7): the men's
+    # figures (5 "nej") beside Socialnämnden's (2 ja, 5 nej) would give its 2 women's answers.
+    # One release decides both: the split by kon is hidden (the women's 16 with it, or the
+    # city's 21 minus them gives the men), Socialnämnden's own figures stay.
+    assert {row.n for row in kon.rows} == {None} and {v for row in kon.rows for v in row.values} == {None}
+    stadsdel = next(t for t in report.survey.breakdowns if t.question_key == "stadsdel")
+    skarholmen = next(row for row in stadsdel.rows if row.value == "skarholmen")
+    assert (skarholmen.n, skarholmen.values[stod]) == (21, 67)  # everyone: the city's figures
     gap = {(g.unit_key, g.statement_key): g for g in report.survey.gap}
     soc = gap[("soc", "stod")]
     assert round(soc.favourable, 1) == 28.6 and soc.n == 7 and soc.flagged
@@ -295,3 +299,20 @@ def test_the_city_pdf_of_a_city_with_many_units_spreads_the_matrix_over_pages(ci
     assert response.status_code == 200
     text = pdf_text(response.data)
     assert "Nämnd nummer 000" in text and "Nämnd nummer 149" in text
+
+
+def test_the_split_by_gender_and_a_boards_figures_do_not_together_give_its_two_women(city_rounds, as_role):
+    """Socialnämnden's 7 staff are 5 men and 2 women (its answers to "kon", shown with its
+    figures), and the city's men are those 5: the men's index beside Socialnämnden's would give
+    the 2 women's answers. Decided in one release, the split by gender is hidden on the page,
+    in the PDF, and Socialnämnden's figures everywhere stay."""
+    client = as_role("analyst")
+    page = client.get(BASE + "/enkat").get_data(as_text=True)
+    kon = page.split("<caption>Vilket kön har du?")[1].split("</table>")[0]
+    for label in ("Kvinna", "Man"):
+        cells = re.findall(r"<td>([^<]*)</td>", kon.split(f'<th scope="row">{label}</th>')[1].split("</tr>")[0])
+        assert set(cells) == {"–"}, (label, cells)
+    assert "29 (-38)" in page  # Socialnämnden's stod index beside the city's
+    rows = json.loads(client.get(BASE + "/export/survey.json").get_data(as_text=True))
+    assert {(r["unit_key"], r["value"]) for r in rows if r["indicator_key"] == "medarbetarenkat.stod.index"} == {
+        ("soc", 29), ("sdn-norr", 83), ("stad", 67), ("total", 67)}

@@ -2,8 +2,8 @@
 the risk registers, and the units' raw answers, written as CSV or XLSX through `tabular`
 (formulas neutralised) or as JSON.
 
-Survey rows come only from cells `anonymity.suppress` shows (via `survey_results`); a hidden
-unit contributes no row at all. The raw answers are the units' own (boards answer in their own
+Survey rows come only from cells the round's one release shows (`survey_release`, via
+`survey_results`); a hidden unit contributes no row at all. The raw answers are the units' own (boards answer in their own
 name, not anonymously); the anonymous survey is never among them.
 """
 
@@ -91,7 +91,7 @@ def selfassessment_rows(session: Session, round_: Round) -> Iterator[tuple[objec
 
 def survey_rows(session: Session, round_: Round) -> Iterator[tuple[object, ...]]:
     """Every shown cell's share per option (percent) and index per question or matrix row."""
-    results = survey_results(session, round_, "sv", subtotals=True)
+    results = survey_results(session, round_, "sv")
     if results is None:
         raise ExportNotAvailable(Problem(_l("omgången '%(key)s' har ingen enkät", key=round_.key), "round"))
     kinds = dict(session.execute(select(Unit.key, Unit.kind)).all())

@@ -2,8 +2,9 @@
 each cell's difference from the whole city, the index per question round by round, and the gap
 between a board's self-assessment and what its staff answered.
 
-Every figure comes from `survey_results` (with the tree's roll-up cells), so that
-`anonymity.suppress` has decided it: a hidden cell has no figure here either.
+Every figure comes from `survey_results`, a view of the round's one release
+(`survey_release`): a cell hidden there has no figure here either; an earlier round's index is
+read from that round's own release.
 """
 
 from __future__ import annotations
@@ -12,13 +13,12 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from reportlab.graphics.shapes import Drawing
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
 
-from app.definitions.schema import MatrixQuestion, RatingQuestion, SingleChoiceQuestion
+from app.definitions.schema import MatrixQuestion, RatingQuestion
 from app.models import Questionnaire, QuestionnaireVersion, Round, RoundUnit, Unit, UnitResponse
 from app.models.rounds import round_questionnaires
-from app.models.survey import SurveyAnswer, SurveyResponse
 from app.reports.charts import (
     ChartTable,
     HeatCell,
@@ -36,23 +36,17 @@ from app.reports.levels import Level, level_of, levels_of
 from app.reports.pdf import CONTENT_WIDTH
 from app.services.anonymity import (
     TOTAL,
-    Breakdown,
     CellKey,
-    Group,
-    QuestionCounts,
-    apply_to_counts,
     breakdown_cell,
     group_cell,
     subtotal_cell,
-    suppress,
 )
 from app.services.rounds import main_version
+from app.services.survey_release import breakdown_counts
 from app.services.survey_results import (
     QuestionFigures,
     SurveyResults,
-    cell_counts,
     counted_questions,
-    option_key,
     question_figures,
     survey_results,
 )
@@ -94,8 +88,8 @@ class SurveyHeatmap:
 
 
 def city_results(session: Session, round_: Round, language: str) -> SurveyResults | None:
-    """The round's survey results with the tree's roll-up cells, decided once."""
-    return survey_results(session, round_, language, subtotals=True)
+    """The round's survey results as released, the tree's roll-up cells among them."""
+    return survey_results(session, round_, language)
 
 
 def indicators(results: SurveyResults, language: str) -> tuple[Indicator, ...]:
@@ -209,7 +203,7 @@ def survey_rounds(session: Session, round_: Round) -> list[Round]:
 
 def build_trends(session: Session, round_: Round, current: SurveyResults, language: str
                  ) -> tuple[IndexTrend, ...]:
-    """Per indicator the whole city's index in each round (one results query set per round)."""
+    """Per indicator the whole city's index in each round, as each round's own release shows it."""
     per_round: list[tuple[Round, list[QuestionFigures] | None]] = []
     for earlier in survey_rounds(session, round_):
         results = current if earlier.id == round_.id else survey_results(session, earlier, language)
@@ -343,56 +337,18 @@ class BreakdownTable:
 
 def build_breakdowns(session: Session, results: SurveyResults, language: str) -> tuple[BreakdownTable, ...]:
     """The whole city's index per indicator split by each background question (`breakdown:
-    true`), every cell decided by `suppress(..., breakdowns=...)` and `apply_to_counts` (so a
-    follow-up question's smaller base is protected too). The units' own counts are the kept
-    ones; the split by each background question is grouped SQL over the answers."""
-    round_ = results.round
+    true`): the split's respondents and each indicator's answers are cells of the round's
+    release (`survey_release`), decided with every other cell any output shows."""
     definition = results.definition
-    background = [q for q in definition.questions() if isinstance(q, SingleChoiceQuestion) and q.breakdown]
     found = indicators(results, language)
-    if not background or not found:
+    if not results.release.background or not found:
         return ()
-    keys = {uid: key for key, uid in results.unit_ids.items()}
-    scored = sorted({i.question_key for i in found})
-    groups = [Group(cell[1], results.decision.layout.atom_n[cell]) for cell in results.decision.layout.cells
-              if cell[0] == "group"]
-    # The kept counts give each unit's own answers, background questions included; only the
-    # cross-tabulations below need the answer rows.
-    own_base, own_counts = cell_counts(session, round_.id, keys, {*scored, *(q.key for q in background)})
-
+    decision = results.decision
+    protected = breakdown_counts(session, results.release, sorted({i.question_key for i in found}))
     tables = []
-    for asked in background:
-        by = aliased(SurveyAnswer)
-        respondents = {cell[1]: dict(per_value) for cell, per_value in own_counts[asked.key].items()}
-        decision = suppress(groups, round_.anonymity_threshold, breakdowns=[Breakdown(asked.key, respondents)])
-        base = {q: dict(own_base[q]) for q in scored}
-        counts = {q: {cell: dict(c) for cell, c in own_counts[q].items()} for q in scored}
-        split = select(SurveyResponse.unit_id, by.value, SurveyAnswer.question_key).join(
-            SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id).join(
-            by, and_(by.response_id == SurveyAnswer.response_id, by.question_key == asked.key)).where(
-            SurveyResponse.round_id == round_.id, SurveyAnswer.question_key.in_(scored))
-        for uid, value, question, row_key, option, n in session.execute(
-            split.add_columns(SurveyAnswer.row_key, SurveyAnswer.value, func.count())
-            .group_by(SurveyResponse.unit_id, by.value, SurveyAnswer.question_key, SurveyAnswer.row_key,
-                      SurveyAnswer.value)
-        ):
-            atom = breakdown_cell(asked.key, value, group_cell(keys[uid]))
-            counts[question].setdefault(atom, {})[option_key(row_key, option)] = int(n)
-        answered: dict[tuple[str, str], int] = {}
-        for uid, value, question, n in session.execute(
-            split.add_columns(func.count(func.distinct(SurveyAnswer.response_id)))
-            .group_by(SurveyResponse.unit_id, by.value, SurveyAnswer.question_key)
-        ):
-            base[question][breakdown_cell(asked.key, value, group_cell(keys[uid]))] = int(n)
-            answered[(question, keys[uid])] = answered.get((question, keys[uid]), 0) + int(n)
-        for question in scored:
-            for cell, n in own_base[question].items():
-                # The group's answers without a background answer: the rest of its base.
-                base[question][("by-none", asked.key, *cell)] = n - answered.get((question, cell[1]), 0)
-        protected = {q: apply_to_counts(decision, QuestionCounts(q, base[q], counts[q])) for q in scored}
-        options = definition.options_of(asked)
+    for asked in (definition.question(key) for key in results.release.background):
         rows = []
-        for option in options:
+        for option in definition.options_of(asked):
             cell = breakdown_cell(asked.key, option.value, TOTAL)
             shown = decision.shown(cell)
             rows.append(BreakdownRow(

@@ -2,9 +2,9 @@
 nothing when too few answered), its response rate, and the gap between its board's ratings and
 its staff's answers.
 
-The figures come from the same decision as the city-wide lägesbild (`city_survey.city_results`,
-with the tree's roll-up cells), so the unit report shows exactly the cells the city's outputs
-show and adds nothing that could be subtracted.
+The figures come from the round's one release (`survey_release`, via `city_survey.city_results`),
+as every other survey output's do, so the unit report shows exactly the cells the others show
+and adds nothing that could be subtracted.
 """
 
 from __future__ import annotations

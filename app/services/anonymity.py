@@ -1,7 +1,10 @@
-"""The one suppression mechanism for survey results: which cells an output may show.
+"""The one suppression mechanism for survey results: which cells may be shown.
 
-Every output of survey figures (pages, PDF, CSV, XLSX, comparisons) asks this module first.
-Pure functions over counts already aggregated in SQL: no database, no Flask, one pass.
+A round's survey figures are released once (`app.services.survey_release`): one layout holds
+the union of every grouping any output shows (own groups, pools, the roll-up of every inner
+node, the total, the total split by each background question) and `protect` decides it in one
+go, so no two outputs together give a hidden cell away. Outputs never call it themselves.
+Pure functions over counts already aggregated in SQL: no database, no Flask.
 
 The model. An output publishes *cells*: a group's respondents (a unit), a pool of small
 sibling units ("Övriga enheter inom …"), a unit's roll-up over its subtree (optional), the
@@ -16,8 +19,11 @@ or at least the threshold, and every published cell must be at least the thresho
 - primary suppression: a cell with fewer respondents than the threshold is hidden;
 - complementary suppression: where the hidden parts of an equation with a known left side
   add up to 1 … threshold-1, a further cell is hidden (the smallest published part, else the
-  left side itself, else a cell of the equation that made the left side known), repeated
-  until no equation leaks. Cells learnt by subtraction count as known in this check.
+  left side itself, else a cell of the equations that made the left side known, a
+  breakdown's before a unit's), repeated until no equation leaks. Cells learnt by subtraction
+  count as known in this check, and so do empty cells (a reader can tell nobody is there).
+A cell that is part of the sums but printed by no output (a unit's split by a background
+question) is hidden from the start and still checked: subtraction through it is seen.
 Answer counts are sums over the same atoms, so protecting the respondent counts protects
 every answer count of a hidden group; `apply_to_counts` also protects each question's base
 (conditional questions are answered by fewer people than the group).
@@ -26,7 +32,7 @@ every answer count of a hidden group; `apply_to_counts` also protects each quest
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -189,13 +195,15 @@ def build_layout(
     subtotals: bool = False,
     pool_small: bool = True,
     breakdowns: Sequence[Breakdown] = (),
+    breakdown_rows: Collection[CellKey] | None = None,
 ) -> Layout:
     """The cells and equations of an output over `groups`.
 
     `tree` gives the parent of nodes that are not groups themselves (a district board whose
     departments answer); with `subtotals` every inner node's roll-up is a cell too. Without
     subtotals only the groups (and pools) and the total are cells. `breakdowns` add each row
-    split by a background question's values.
+    split by a background question's values; with `breakdown_rows` only those rows' splits are
+    published (the others stay in the sums, hidden, so that subtraction through them is seen).
     """
     check_threshold(threshold)
     if any(group.n < 0 for group in groups):
@@ -271,7 +279,10 @@ def build_layout(
     for breakdown in breakdowns:
         _add_breakdown(breakdown, groups, rows, hierarchy_equations, cells, equations, atom_n)
 
-    publishable = frozenset(cell for cell in cells if cell[0] != "by-none")
+    publishable = frozenset(
+        cell for cell in cells
+        if cell[0] != "by-none" and (cell[0] != "by" or breakdown_rows is None or cell[3:] in breakdown_rows)
+    )
     return Layout(cells, tuple(equations), publishable, pools, atom_n, tuple(rows))
 
 
@@ -349,6 +360,23 @@ def _known_cells(
     return known, learnt_from
 
 
+def _support(learnt_from: Mapping[CellKey, Equation]) -> Callable[[CellKey], frozenset[CellKey]]:
+    """The published cells a reader used to work out a cell (the cell itself when published)."""
+    memo: dict[CellKey, frozenset[CellKey]] = {}
+
+    def support(cell: CellKey) -> frozenset[CellKey]:
+        if cell not in learnt_from:
+            return frozenset({cell})
+        if cell not in memo:
+            memo[cell] = frozenset()  # learning order has no cycles; this only guards
+            equation = learnt_from[cell]
+            memo[cell] = frozenset().union(
+                *(support(other) for other in (equation.total, *equation.parts) if other != cell))
+        return memo[cell]
+
+    return support
+
+
 def _residuals(
     equation: Equation,
     known: set[CellKey],
@@ -402,19 +430,22 @@ def _complement(
         return min(cells, key=lambda cell: (n[cell], cell))
 
     def search(start: Iterable[CellKey]) -> CellKey | None:
+        # Every published cell the reader's working-out used; a breakdown's cell goes before
+        # a unit's (the units' figures are what the outputs are for), then the smallest.
         todo = [learnt_from[cell] for cell in start if cell in learnt_from]
         seen: set[Equation] = set()
+        candidates: set[CellKey] = set()
         while todo:
             current = todo.pop(0)
             if current in seen:
                 continue
             seen.add(current)
             cells = (current.total, *current.parts)
-            candidates = published(cells)
-            if candidates:
-                return smallest(candidates)
+            candidates.update(published(cells))
             todo.extend(learnt_from[cell] for cell in cells if cell in learnt_from)
-        return None
+        if not candidates:
+            return None
+        return min(candidates, key=lambda cell: (cell[0] != "by", n[cell], cell))
 
     level = list(equation.parts)
     inside: list[CellKey] = []
@@ -472,8 +503,11 @@ def protect(
     for equation in layout.equations:
         decompositions[equation.total].append(equation)
 
+    # A cell without respondents is known to be empty even when hidden (a unit report says
+    # nobody answered; a background question's counts show a value nobody chose).
+    empty = {cell for cell in layout.cells if n[cell] == 0}
     while True:
-        known, learnt_from = _known_cells(layout.equations, set(layout.cells) - hidden_cells)
+        known, learnt_from = _known_cells(layout.equations, (set(layout.cells) - hidden_cells) | empty)
         # Leaks: a hidden cell of 1 … threshold-1 that a reader can work out, and an equation
         # with a known total from which subtraction leaves 1 … threshold-1 respondents.
         leaking = [learnt_from[cell] for cell in sorted(known & hidden_cells) if 0 < n[cell] < threshold]
@@ -484,9 +518,11 @@ def protect(
                 if any(0 < value < threshold for value in values):
                     leaking.append(equation)
         added: set[CellKey] = set()
+        support = _support(learnt_from)
         for equation in dict.fromkeys(leaking):
-            if added & {equation.total, *equation.parts}:
-                continue  # this pass already hid a cell here; look again next pass
+            involved = {equation.total, *equation.parts}
+            if added & involved or any(added & support(cell) for cell in involved if cell in learnt_from):
+                continue  # this pass already hid a cell here or behind it; look again next pass
             cell = _complement(
                 equation, hidden_cells, known, layout.publishable, n, decompositions, learnt_from
             )
@@ -509,10 +545,12 @@ def suppress(
     subtotals: bool = False,
     pool_small: bool = True,
     breakdowns: Sequence[Breakdown] = (),
+    breakdown_rows: Collection[CellKey] | None = None,
 ) -> Decision:
     """Which of `groups` (and their pools, subtotals, total and breakdowns) may be shown."""
     layout = build_layout(
-        groups, threshold, tree=tree, subtotals=subtotals, pool_small=pool_small, breakdowns=breakdowns
+        groups, threshold, tree=tree, subtotals=subtotals, pool_small=pool_small, breakdowns=breakdowns,
+        breakdown_rows=breakdown_rows,
     )
     return protect(layout, threshold)
 
@@ -551,11 +589,12 @@ class ProtectedCounts:
         return self.cells.get(cell)
 
 
-def apply_to_counts(decision: Decision, question: QuestionCounts) -> ProtectedCounts:
-    """A question's answer counts with the decision applied: cells hidden in `decision` stay
-    hidden, and cells where too few answered this question (a follow-up) are hidden too,
-    with complementary suppression on the question's own base."""
-    hidden = {cell: s for cell, s in decision.status.items() if s != "shown"}
+def apply_to_counts(decision: Decision, question: QuestionCounts,
+                    hidden: Mapping[CellKey, Status] | None = None) -> ProtectedCounts:
+    """A question's answer counts with the decision applied: cells hidden in `decision` (and
+    in `hidden`) stay hidden, and cells where too few answered this question (a follow-up) are
+    hidden too, with complementary suppression on the question's own base."""
+    hidden = {**(hidden or {}), **{cell: s for cell, s in decision.status.items() if s != "shown"}}
     base_decision = protect(decision.layout, decision.threshold, atom_n=question.base, hidden=hidden)
     option_keys = sorted({key for counts in question.counts.values() for key in counts})
     cells: dict[CellKey, CellCounts] = {}

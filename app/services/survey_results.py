@@ -1,39 +1,36 @@
-"""Survey results per unit, pool and total: counts from grouped SQL, decided by anonymity.py.
+"""Survey results per unit, pool, roll-up and total, as figures for pages, PDFs and exports.
 
-Every figure an output prints comes from `SurveyResults`, which holds only what the one
-suppression mechanism allows: a hidden cell has a status and no figures.
+Every figure an output prints comes from `SurveyResults`, a view of the round's one release
+(`survey_release.release`, decided once over the union of all groupings): a hidden cell has a
+status and no figures, whichever output asks.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.definitions.schema import (
     Definition,
     MatrixQuestion,
-    MultipleChoiceQuestion,
     Option,
     Question,
-    SingleChoiceQuestion,
 )
-from app.models import Round, RoundUnit, Unit
-from app.models.survey import READABLE_TEXT_STATUSES, SurveyCount, SurveyResponse, SurveyText
+from app.models import Round
+from app.models.survey import READABLE_TEXT_STATUSES, SurveyText
 from app.services.anonymity import (
     TOTAL,
     CellKey,
     Decision,
-    Group,
     ProtectedCounts,
-    QuestionCounts,
-    apply_to_counts,
-    group_cell,
-    suppress,
+)
+from app.services.survey_release import Release, option_key, release
+from app.services.survey_release import (
+    counted_questions as counted_questions,  # where outputs look for it
 )
 from app.sorting import name_key
 
@@ -91,6 +88,7 @@ class SurveyResults:
     rows: tuple[ResultRow, ...]
     questions: tuple[tuple[Question, ProtectedCounts], ...]
     unit_ids: dict[str, int]
+    release: Release
 
     def row(self, ref: str) -> ResultRow | None:
         return next((r for r in self.rows if r.ref == ref), None)
@@ -131,70 +129,15 @@ def _row(label: str, base: int, options: list[Option], per: dict[str, int], lang
     return RowFigures(label, base, figures, index)
 
 
-def counted_questions(definition: Definition) -> list[Question]:
-    """The questions results show as counts: choices and matrices (texts are read one by one)."""
-    return [q for q in definition.questions()
-            if isinstance(q, (SingleChoiceQuestion, MultipleChoiceQuestion, MatrixQuestion))]
-
-
-def survey_results(session: Session, round_: Round, language: str, *,
-                   subtotals: bool = False) -> SurveyResults | None:
-    """The round's survey results, decided once for every output (None without a survey).
-    With `subtotals` every inner node of the unit tree is a cell too (the roll-up district
-    board -> city of the city-wide picture), protected in the same decision."""
-    version = round_.version_of_kind("survey")
-    if version is None:
+def survey_results(session: Session, round_: Round, language: str) -> SurveyResults | None:
+    """The round's survey results as released (None without a survey): every output, whether
+    it shows units' own figures or roll-ups, reads the cells of the round's one release."""
+    found = release(session, round_)
+    if found is None:
         return None
-    definition = version.parsed()
-    units = {uid: (key, name, parent) for uid, key, name, parent in session.execute(
-        select(Unit.id, Unit.key, Unit.name, Unit.parent_id))}
-    invited = list(session.scalars(select(RoundUnit.unit_id).where(RoundUnit.round_id == round_.id)))
-    completed = dict(session.execute(
-        select(SurveyResponse.unit_id, func.count()).where(SurveyResponse.round_id == round_.id)
-        .group_by(SurveyResponse.unit_id)).all())
-    parent_key = {uid: units[p][0] if p in units else None for uid, (_k, _n, p) in units.items()}
-    groups = sorted(
-        (Group(units[uid][0], int(completed.get(uid, 0)), parent_key[uid]) for uid in set(invited) | set(completed)),
-        key=lambda g: g.key,
-    )
-    tree = {key: parent_key[uid] for uid, (key, _n, _p) in units.items()}
-    decision = suppress(groups, round_.anonymity_threshold, tree=tree, subtotals=subtotals)
-    names = {key: name for key, name, _p in units.values()}
-
-    keys = {uid: key for uid, (key, _n, _p) in units.items()}
-    bases, counts = cell_counts(session, round_.id, keys)
-    questions = tuple(
-        (q, apply_to_counts(decision, QuestionCounts(q.key, bases.get(q.key, {}), counts.get(q.key, {}))))
-        for q in counted_questions(definition)
-    )
-    rows = tuple(_result_rows(decision, names))
-    unit_ids = {key: uid for uid, key in keys.items()}
-    return SurveyResults(round_, definition, language, decision, rows, questions, unit_ids)
-
-
-def cell_counts(session: Session, round_id: int, keys: dict[int, str], questions: Collection[str] | None = None
-                ) -> tuple[dict[str, dict[CellKey, int]], dict[str, dict[CellKey, dict[str, int]]]]:
-    """The round's answers per unit as kept in `survey_counts` (one row per answer given, read
-    whole: no answer row is touched), optionally only for some questions: per question the base
-    of each unit's cell, and its counts per option ('row:value' for a matrix row)."""
-    query = select(SurveyCount.unit_id, SurveyCount.question_key, SurveyCount.row_key, SurveyCount.value,
-                   SurveyCount.respondents).where(SurveyCount.round_id == round_id)
-    if questions is not None:
-        query = query.where(SurveyCount.question_key.in_(sorted(questions)))
-    bases: dict[str, dict[CellKey, int]] = defaultdict(dict)
-    counts: dict[str, dict[CellKey, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    for unit_id, question_key, row_key, value, n in session.execute(query):
-        cell = group_cell(keys[unit_id])
-        if not value:
-            bases[question_key][cell] = n
-        elif n:
-            counts[question_key][cell][option_key(row_key, value)] = n
-    return bases, counts
-
-
-def option_key(row_key: str, value: str) -> str:
-    """How counts name an answer: the option's value, or 'row:value' for a matrix row."""
-    return f"{row_key}:{value}" if row_key else value
+    rows = tuple(_result_rows(found.decision, dict(found.names)))
+    return SurveyResults(round_, found.definition, language, found.decision, rows, found.questions,
+                         dict(found.unit_ids), found)
 
 
 def _result_rows(decision: Decision, names: dict[str, str]) -> Iterator[ResultRow]:

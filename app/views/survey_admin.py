@@ -1,7 +1,8 @@
 """The admin's survey pages per round: head counts, access codes (CSV and printable slips), open
 links, the response-rate table, the free-text review queue and the results.
 
-Every result figure comes from services.survey_results, which applies services.anonymity.
+Every result figure comes from services.survey_results, a view of the round's one release
+(services.survey_release): a unit's own figures are shown only where that release shows them.
 """
 
 from __future__ import annotations

@@ -1,0 +1,219 @@
+"""One release of a round's survey figures: which cells every output may show, decided once
+for the round over the union of all its groupings, with complementary suppression across it.
+
+The union: each invited unit's own respondents, the pools of small sibling units, the roll-up
+of every inner node of the unit tree, the whole city, and the whole city split by each
+background question (`breakdown: true`). `anonymity.protect` decides the respondents of all of
+them in one layout, then each question's answers in the same layout (a follow-up answered by
+few hides more). Every survey output (the admin's results, the city's pages, exports and PDF,
+the unit reports, the board/staff gap, an earlier round's index over the years) reads the
+release and prints only its shown cells, so no two outputs together reveal a hidden group:
+what one output shows another never contradicts or completes.
+
+The decision is a pure function of the kept counts (`survey_counts`), the invited units and
+the tree, so it is kept for as long as those stay the same. The answers of the breakdowns
+(each scored question against each background question) need the answer rows: they are read
+only by the outputs that show breakdowns, and decided inside the same release, never hiding a
+cell the rest of the release shows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session, aliased
+
+from app.definitions.schema import (
+    Definition,
+    MatrixQuestion,
+    MultipleChoiceQuestion,
+    Question,
+    SingleChoiceQuestion,
+)
+from app.models import Round, RoundUnit, Unit
+from app.models.survey import SurveyAnswer, SurveyCount, SurveyResponse
+from app.services.anonymity import (
+    TOTAL,
+    Breakdown,
+    CellKey,
+    Decision,
+    Group,
+    ProtectedCounts,
+    QuestionCounts,
+    Status,
+    apply_to_counts,
+    breakdown_cell,
+    build_layout,
+    group_cell,
+    protect,
+)
+
+# (unit key, question key, row key, value, respondents): one kept count; value "" is the base.
+KeptRow = tuple[str, str, str, str, int]
+
+
+@dataclass(frozen=True)
+class Release:
+    """A round's released survey cells: the respondents' decision over the union of groupings
+    and each counted question's answers under it (hidden cells have no figures)."""
+
+    round_id: int
+    definition: Definition
+    decision: Decision
+    questions: tuple[tuple[Question, ProtectedCounts], ...]
+    background: tuple[str, ...]  # the background questions the whole city is split by
+    unit_ids: Mapping[str, int]
+    names: Mapping[str, str]
+    kept: tuple[KeptRow, ...]  # the kept counts the release was decided on
+
+    @property
+    def threshold(self) -> int:
+        return self.decision.threshold
+
+    def counts(self, question_key: str) -> ProtectedCounts | None:
+        return next((c for q, c in self.questions if q.key == question_key), None)
+
+
+def option_key(row_key: str, value: str) -> str:
+    """How counts name an answer: the option's value, or 'row:value' for a matrix row."""
+    return f"{row_key}:{value}" if row_key else value
+
+
+def counted_questions(definition: Definition) -> list[Question]:
+    """The questions results show as counts: choices and matrices (texts are read one by one)."""
+    return [q for q in definition.questions()
+            if isinstance(q, (SingleChoiceQuestion, MultipleChoiceQuestion, MatrixQuestion))]
+
+
+def background_questions(definition: Definition) -> list[SingleChoiceQuestion]:
+    return [q for q in definition.questions() if isinstance(q, SingleChoiceQuestion) and q.breakdown]
+
+
+def release(session: Session, round_: Round) -> Release | None:
+    """The round's one release of survey figures (None without a survey)."""
+    version = round_.version_of_kind("survey")
+    if version is None:
+        return None
+    definition = version.parsed()
+    units = {uid: (key, name, parent) for uid, key, name, parent in session.execute(
+        select(Unit.id, Unit.key, Unit.name, Unit.parent_id))}
+    invited = set(session.scalars(select(RoundUnit.unit_id).where(RoundUnit.round_id == round_.id)))
+    completed = dict(session.execute(
+        select(SurveyResponse.unit_id, func.count()).where(SurveyResponse.round_id == round_.id)
+        .group_by(SurveyResponse.unit_id)).all())
+    parent_key = {uid: units[p][0] if p in units else None for uid, (_k, _n, p) in units.items()}
+    groups = tuple(sorted(
+        (Group(units[uid][0], int(completed.get(uid, 0)), parent_key[uid]) for uid in invited | set(completed)),
+        key=lambda g: g.key,
+    ))
+    tree = tuple(sorted((key, parent_key[uid]) for uid, (key, _n, _p) in units.items()))
+    keys = {uid: key for uid, (key, _n, _p) in units.items()}
+    kept = tuple(sorted(
+        (keys[uid], question, row_key, value, int(n)) for uid, question, row_key, value, n in session.execute(
+            select(SurveyCount.unit_id, SurveyCount.question_key, SurveyCount.row_key, SurveyCount.value,
+                   SurveyCount.respondents).where(SurveyCount.round_id == round_.id))
+    ))
+    counted = tuple(q.key for q in counted_questions(definition))
+    background = tuple(q.key for q in background_questions(definition))
+    decision, protected = _decide(round_.anonymity_threshold, groups, tree, background, counted, kept)
+    by_key = {q.key: q for q in counted_questions(definition)}
+    return Release(
+        round_.id, definition, decision, tuple((by_key[k], protected[k]) for k in counted), background,
+        {key: uid for uid, key in keys.items()}, {key: name for key, name, _p in units.values()}, kept,
+    )
+
+
+def _bases_and_counts(kept: tuple[KeptRow, ...]) -> tuple[dict[str, dict[CellKey, int]],
+                                                          dict[str, dict[CellKey, dict[str, int]]]]:
+    bases: dict[str, dict[CellKey, int]] = defaultdict(dict)
+    counts: dict[str, dict[CellKey, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for unit, question, row_key, value, n in kept:
+        cell = group_cell(unit)
+        if not value:
+            bases[question][cell] = n
+        elif n:
+            counts[question][cell][option_key(row_key, value)] = n
+    return bases, counts
+
+
+@lru_cache(maxsize=8)
+def _decide(threshold: int, groups: tuple[Group, ...], tree: tuple[tuple[str, str | None], ...],
+            background: tuple[str, ...], counted: tuple[str, ...], kept: tuple[KeptRow, ...]
+            ) -> tuple[Decision, dict[str, ProtectedCounts]]:
+    """The decision over the union of groupings and each counted question's answers under it.
+    Pure: the same inputs give the same release, so it is kept while they stay the same."""
+    bases, counts = _bases_and_counts(kept)
+    breakdowns = [Breakdown(question, {cell[1]: dict(per) for cell, per in counts[question].items()})
+                  for question in background]
+    layout = build_layout(groups, threshold, tree=dict(tree), subtotals=True, breakdowns=breakdowns,
+                          breakdown_rows={TOTAL})
+    decision = protect(layout, threshold)
+    # A question's answers per unit, pool, roll-up and city; its split by the background
+    # questions is decided with the breakdowns' answers (`breakdown_counts`), inside this release.
+    hierarchy = build_layout(groups, threshold, tree=dict(tree), subtotals=True)
+    on_hierarchy = Decision(threshold, hierarchy, {cell: decision.status[cell] for cell in hierarchy.cells},
+                            {cell: decision.n[cell] for cell in hierarchy.cells})
+    protected = {q: apply_to_counts(on_hierarchy, QuestionCounts(q, bases.get(q, {}), counts.get(q, {})))
+                 for q in counted}
+    return decision, protected
+
+
+def breakdown_counts(session: Session, found: Release, questions: list[str]) -> dict[str, ProtectedCounts]:
+    """`questions`' answers split by every background question, decided in the release: each
+    question's cells in one layout with the union's hidden cells and its own hidden cells
+    inherited. Should a breakdown need to hide a cell the release shows, that question's
+    breakdown cells are all hidden instead. Cross-tabulations of two answers need the answer
+    rows (one grouped query per background question)."""
+    decision = found.decision
+    keys = {uid: key for key, uid in found.unit_ids.items()}
+    own = {q: found.counts(q) for q in questions}
+    atom_base: dict[str, dict[CellKey, int]] = {q: {} for q in questions}
+    atom_counts: dict[str, dict[CellKey, dict[str, int]]] = {q: defaultdict(dict) for q in questions}
+    for unit, question, row_key, value, n in found.kept:
+        if question not in own:
+            continue
+        if not value:
+            atom_base[question][group_cell(unit)] = n
+        elif n:
+            atom_counts[question][group_cell(unit)][option_key(row_key, value)] = n
+    for asked in found.background:
+        by = aliased(SurveyAnswer)
+        split = select(SurveyResponse.unit_id, by.value, SurveyAnswer.question_key).join(
+            SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id).join(
+            by, and_(by.response_id == SurveyAnswer.response_id, by.question_key == asked)).where(
+            SurveyResponse.round_id == found.round_id, SurveyAnswer.question_key.in_(questions))
+        for uid, value, question, row_key, option, n in session.execute(
+            split.add_columns(SurveyAnswer.row_key, SurveyAnswer.value, func.count())
+            .group_by(SurveyResponse.unit_id, by.value, SurveyAnswer.question_key, SurveyAnswer.row_key,
+                      SurveyAnswer.value)
+        ):
+            atom = breakdown_cell(asked, value, group_cell(keys[uid]))
+            atom_counts[question][atom][option_key(row_key, option)] = int(n)
+        answered: dict[tuple[str, str], int] = defaultdict(int)
+        for uid, value, question, n in session.execute(
+            split.add_columns(func.count(func.distinct(SurveyAnswer.response_id)))
+            .group_by(SurveyResponse.unit_id, by.value, SurveyAnswer.question_key)
+        ):
+            atom_base[question][breakdown_cell(asked, value, group_cell(keys[uid]))] = int(n)
+            answered[(question, keys[uid])] += int(n)
+        for question in questions:
+            for cell in [c for c in atom_base[question] if c[0] == "group"]:
+                # The unit's answers without a background answer: the rest of its base.
+                atom_base[question][("by-none", asked, *cell)] = (
+                    atom_base[question][cell] - answered.get((question, cell[1]), 0))
+    result: dict[str, ProtectedCounts] = {}
+    for question in questions:
+        released = own[question]
+        assert released is not None
+        inherited: dict[CellKey, Status] = {c: s for c, s in released.status.items() if s != "shown"}
+        split_counts = apply_to_counts(decision, QuestionCounts(question, atom_base[question],
+                                                                atom_counts[question]), hidden=inherited)
+        if any(cell not in split_counts.cells for cell in released.cells):
+            hidden_split: dict[CellKey, Status] = {cell: "complementary" for cell in decision.layout.cells}
+            split_counts = ProtectedCounts(question, {**hidden_split, **released.status}, dict(released.cells))
+        result[question] = split_counts
+    return result
