@@ -37,7 +37,11 @@ def _questions(definition: Definition, sections: Iterable[str] | None) -> list[Q
 def build_form(definition: Definition, *, language: str, sections: Iterable[str] | None = None,
                answers: Answers | None = None, formdata: FormData | None = None) -> FlaskForm:
     """A Flask-WTF form (CSRF included) with the fields of the chosen sections' questions,
-    filled from `formdata` when given, otherwise from `answers`."""
+    filled from `formdata` when given, otherwise from `answers`.
+
+    The form's `conditions_elsewhere` tells the templates, for each condition of the chosen
+    sections whose question is not on the form (answered on an earlier page), whether it holds
+    for `answers` (see `conditions_elsewhere`)."""
     section_keys = list(sections) if sections is not None else None
     fields: dict[str, Any] = {}
     for question in _questions(definition, section_keys):
@@ -45,7 +49,33 @@ def build_form(definition: Definition, *, language: str, sections: Iterable[str]
     form_class = type("QuestionnaireForm", (FlaskForm,), fields)
     if formdata is None:
         formdata = answers_to_formdata(definition, answers or {}, section_keys)
-    return form_class(formdata=formdata)
+    form = form_class(formdata=formdata)
+    form.conditions_elsewhere = conditions_elsewhere(definition, answers or {}, section_keys)
+    return form
+
+
+def condition_name(condition: Condition) -> str:
+    """A name for what a condition reads: its question's key, and the row's for a matrix row."""
+    return f"{condition.question}-{condition.row}" if condition.row else condition.question
+
+
+def conditions_elsewhere(definition: Definition, answers: Mapping[str, Any],
+                         sections: Iterable[str] | None = None) -> dict[str, bool]:
+    """Whether each condition of the chosen sections whose question is outside them holds for
+    `answers`, by `condition_name`. Only such conditions are listed (none when all sections are
+    chosen): a page cannot re-evaluate them from its own inputs, so the page takes the server's
+    decision, made with the rule of `validate_answers` (an answer to a hidden question counts as
+    none, so hiding carries down a chain across pages)."""
+    chosen = chosen_sections(definition, sections)
+    on_form = {question.key for section in chosen for question in section.questions}
+    effective = _shown(definition, answers)[2]
+    decided: dict[str, bool] = {}
+    for section in chosen:
+        for item in (section, *section.questions):
+            condition = item.show_if
+            if condition is not None and condition.question not in on_form:
+                decided[condition_name(condition)] = condition_holds(definition, condition, effective)
+    return decided
 
 
 def answers_to_formdata(definition: Definition, answers: Answers,
@@ -84,9 +114,10 @@ def condition_holds(definition: Definition, condition: Condition, answers: Mappi
     return bool(values & set(condition.in_))
 
 
-def _shown(definition: Definition, answers: Mapping[str, Any]) -> tuple[set[str], set[str]]:
-    """The keys of the shown sections and questions. Conditions are read in document order and
-    an answer to a hidden question counts as no answer, so hiding carries down a chain."""
+def _shown(definition: Definition, answers: Mapping[str, Any]) -> tuple[set[str], set[str], dict[str, Any]]:
+    """The keys of the shown sections and questions, and the answers to the shown questions.
+    Conditions are read in document order and an answer to a hidden question counts as no
+    answer, so hiding carries down a chain."""
     effective: dict[str, Any] = {}
     sections: set[str] = set()
     questions: set[str] = set()
@@ -100,19 +131,19 @@ def _shown(definition: Definition, answers: Mapping[str, Any]) -> tuple[set[str]
             questions.add(question.key)
             if question.key in answers:
                 effective[question.key] = answers[question.key]
-    return sections, questions
+    return sections, questions, effective
 
 
 def is_shown(definition: Definition, item: Question | Section, answers: Mapping[str, Any]) -> bool:
     """Whether a question or section is shown to someone who has given `answers` (pass clean
     answers from `validate_answers` for an exact result)."""
-    sections, questions = _shown(definition, answers)
+    sections, questions, _effective = _shown(definition, answers)
     return item.key in (sections if isinstance(item, Section) else questions)
 
 
 def visible_sections(definition: Definition, answers: Mapping[str, Any]) -> list[Section]:
     """The sections shown to someone who has given `answers`, in document order."""
-    shown, _questions_shown = _shown(definition, answers)
+    shown, _questions_shown, _effective = _shown(definition, answers)
     return [section for section in definition.sections if section.key in shown]
 
 
