@@ -843,16 +843,18 @@ def test_a_page_is_told_which_conditions_on_earlier_pages_hold_by_the_rule_of_va
     path = tmp_path / "kedja.yaml"
     path.write_text(CHAIN_YAML, encoding="utf-8")
     chain = definition_of(path)
-    # Page 3 reads b (page 2) and the row r2 of m (page 1); d is on page 3 itself and left to it.
-    assert conditions_elsewhere(chain, _answers(a="ja", b="ja", m2="nej"), ["sida3"]) == {"b": True, "m-r2": True}
-    assert conditions_elsewhere(chain, _answers(a="ja", b="nej", m2="ja"), ["sida3"]) == {"b": False, "m-r2": False}
+    # On page 3, c reads b (page 2) and d the row r2 of m (page 1); e reads d, on page 3 itself.
+    assert conditions_elsewhere(chain, _answers(a="ja", b="ja", m2="nej"), ["sida3"]) == {
+        "question-c": True, "question-d": True}
+    assert conditions_elsewhere(chain, _answers(a="ja", b="nej", m2="ja"), ["sida3"]) == {
+        "question-c": False, "question-d": False}
     # b = ja was answered while a was ja; with a = nej page 2 is hidden, its answer counts as none,
     # and c is hidden on page 3 too: the same as validate_answers decides.
     stale = _answers(a="nej", b="ja")
-    assert conditions_elsewhere(chain, stale, ["sida3"])["b"] is False
+    assert conditions_elsewhere(chain, stale, ["sida3"])["question-c"] is False
     assert "c" not in validate_answers(chain, {**stale, "c": "text"}).answers
-    assert conditions_elsewhere(chain, {}, ["sida3"]) == {"b": False, "m-r2": False}
-    assert conditions_elsewhere(chain, _answers(a="ja"), ["sida2"]) == {"a": True}
+    assert conditions_elsewhere(chain, {}, ["sida3"]) == {"question-c": False, "question-d": False}
+    assert conditions_elsewhere(chain, _answers(a="ja"), ["sida2"]) == {"section-sida2": True}
     assert conditions_elsewhere(chain, _answers(a="ja")) == {}  # every section on the form
     assert conditions_elsewhere(chain, _answers(a="ja"), ["sida1"]) == {}
 

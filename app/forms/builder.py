@@ -39,8 +39,8 @@ def build_form(definition: Definition, *, language: str, sections: Iterable[str]
     """A Flask-WTF form (CSRF included) with the fields of the chosen sections' questions,
     filled from `formdata` when given, otherwise from `answers`.
 
-    The form's `conditions_elsewhere` tells the templates, for each condition of the chosen
-    sections whose question is not on the form (answered on an earlier page), whether it holds
+    The form's `conditions_elsewhere` tells the templates, for each question or section whose
+    condition is on a question not on the form (answered on an earlier page), whether it holds
     for `answers` (see `conditions_elsewhere`)."""
     section_keys = list(sections) if sections is not None else None
     fields: dict[str, Any] = {}
@@ -54,18 +54,18 @@ def build_form(definition: Definition, *, language: str, sections: Iterable[str]
     return form
 
 
-def condition_name(condition: Condition) -> str:
-    """A name for what a condition reads: its question's key, and the row's for a matrix row."""
-    return f"{condition.question}-{condition.row}" if condition.row else condition.question
+def element_id(item: Question | Section) -> str:
+    """The id of a question's or section's element on a page (templates/_macros/questions.html)."""
+    return f"section-{item.key}" if isinstance(item, Section) else f"question-{item.key}"
 
 
 def conditions_elsewhere(definition: Definition, answers: Mapping[str, Any],
                          sections: Iterable[str] | None = None) -> dict[str, bool]:
-    """Whether each condition of the chosen sections whose question is outside them holds for
-    `answers`, by `condition_name`. Only such conditions are listed (none when all sections are
-    chosen): a page cannot re-evaluate them from its own inputs, so the page takes the server's
-    decision, made with the rule of `validate_answers` (an answer to a hidden question counts as
-    none, so hiding carries down a chain across pages)."""
+    """For each question or section of the chosen sections whose condition is on a question
+    outside them (by `element_id`): whether the condition holds for `answers`. None are listed
+    when all sections are chosen. A page cannot re-evaluate such a condition from its own
+    inputs, so it takes this decision, made with the rule of `validate_answers` (an answer to a
+    hidden question counts as none, so hiding carries down a chain across pages)."""
     chosen = chosen_sections(definition, sections)
     on_form = {question.key for section in chosen for question in section.questions}
     effective = _shown(definition, answers)[2]
@@ -74,7 +74,7 @@ def conditions_elsewhere(definition: Definition, answers: Mapping[str, Any],
         for item in (section, *section.questions):
             condition = item.show_if
             if condition is not None and condition.question not in on_form:
-                decided[condition_name(condition)] = condition_holds(definition, condition, effective)
+                decided[element_id(item)] = condition_holds(definition, condition, effective)
     return decided
 
 
