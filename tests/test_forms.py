@@ -20,6 +20,7 @@ from app.forms.answers import field_name
 from app.forms.builder import (
     answers_from_formdata,
     build_form,
+    conditions_elsewhere,
     is_shown,
     missing_required,
     validate_answers,
@@ -792,3 +793,82 @@ def test_the_staff_survey_follow_ups_hold_through_the_preview(staff):
     for key in ("arbetssatt_hur", "typ", "anmaldes_skal"):
         assert f"&#34;{key}&#34;" not in shown.group(1) and f'"{key}"' not in shown.group(1)
     assert "nej_inte_alls" in shown.group(1)
+
+
+# --- conditions on questions of another page -------------------------------------------------------
+
+CHAIN_YAML = """\
+format: 1
+key: kedja
+kind: survey
+title: Kedja över sidor
+scales:
+  - key: ja_nej
+    options:
+      - {value: ja, label: Ja}
+      - {value: nej, label: Nej}
+sections:
+  - key: sida1
+    title: Sida 1
+    questions:
+      - {key: a, type: single_choice, scale: ja_nej, text: Fråga A}
+      - key: m
+        type: matrix
+        text: Matris
+        scale: ja_nej
+        rows:
+          - {key: r1, label: Rad 1}
+          - {key: r2, label: Rad 2}
+  - key: sida2
+    title: Sida 2
+    show_if: {question: a, in: [ja]}
+    questions:
+      - {key: b, type: single_choice, scale: ja_nej, text: Fråga B}
+  - key: sida3
+    title: Sida 3
+    questions:
+      - {key: c, type: text, required: false, text: Fråga C, show_if: {question: b, in: [ja]}}
+      - {key: d, type: single_choice, scale: ja_nej, text: Fråga D, show_if: {question: m, row: r2, in: [nej]}}
+      - {key: e, type: text, required: false, text: Fråga E, show_if: {question: d, in: [ja]}}
+"""
+
+
+def _answers(**values: str) -> dict[str, Any]:
+    answers: dict[str, Any] = {key: {"value": value, "other": ""} for key, value in values.items() if key != "m2"}
+    answers["m"] = {"rows": {"r1": "ja", "r2": values.get("m2", "ja")}}
+    return answers
+
+
+def test_a_page_is_told_which_conditions_on_earlier_pages_hold_by_the_rule_of_validate_answers(tmp_path):
+    path = tmp_path / "kedja.yaml"
+    path.write_text(CHAIN_YAML, encoding="utf-8")
+    chain = definition_of(path)
+    # On page 3, c reads b (page 2) and d the row r2 of m (page 1); e reads d, on page 3 itself.
+    assert conditions_elsewhere(chain, _answers(a="ja", b="ja", m2="nej"), ["sida3"]) == {
+        "question-c": True, "question-d": True}
+    assert conditions_elsewhere(chain, _answers(a="ja", b="nej", m2="ja"), ["sida3"]) == {
+        "question-c": False, "question-d": False}
+    # b = ja was answered while a was ja; with a = nej page 2 is hidden, its answer counts as none,
+    # and c is hidden on page 3 too: the same as validate_answers decides.
+    stale = _answers(a="nej", b="ja")
+    assert conditions_elsewhere(chain, stale, ["sida3"])["question-c"] is False
+    assert "c" not in validate_answers(chain, {**stale, "c": "text"}).answers
+    assert conditions_elsewhere(chain, {}, ["sida3"]) == {"question-c": False, "question-d": False}
+    assert conditions_elsewhere(chain, _answers(a="ja"), ["sida2"]) == {"section-sida2": True}
+    assert conditions_elsewhere(chain, _answers(a="ja")) == {}  # every section on the form
+    assert conditions_elsewhere(chain, _answers(a="ja"), ["sida1"]) == {}
+
+
+def test_the_page_carries_the_decision_on_conditions_of_earlier_pages_only(app, tmp_path):
+    path = tmp_path / "kedja.yaml"
+    path.write_text(CHAIN_YAML, encoding="utf-8")
+    chain = definition_of(path)
+    template = ('{% from "_macros/questions.html" import section %}'
+                '{{ section(form, definition.sections[2], definition, "sv", {}) }}')
+    with app.test_request_context():
+        form = build_form(chain, language="sv", sections=["sida3"], answers=_answers(a="ja", b="ja", m2="ja"))
+        page = Page(render_template_string(template, form=form, definition=chain))
+    assert page.by_id["question-c"][1]["data-show-if-earlier"] == "holds"
+    assert page.by_id["question-d"][1]["data-show-if-earlier"] == "fails"
+    assert "data-show-if-earlier" not in page.by_id["question-e"][1]  # d is on the page: the script decides
+    assert page.by_id["question-e"][1]["data-show-if-question"] == "d"

@@ -529,3 +529,58 @@ def test_recount_finds_counts_that_differ_from_the_answers_and_rewrites_them(sur
     assert runner.invoke(args=["survey", "recount"]).exit_code == 0
     missing = runner.invoke(args=["survey", "recount", "finns-inte"])
     assert missing.exit_code == 1 and "no survey round 'finns-inte'" in missing.output
+
+
+# --- conditions: a hidden question is never required ---------------------------------------------
+
+ALL_TYPES = PROJECT_ROOT / "tests" / "data" / "valid" / "all_types.yaml"
+
+
+@pytest.fixture
+def all_types_survey(city):
+    """An open round of a survey with a required question shown by an answer on its own page
+    (typ_av_paverkan on utsatt) and a section shown by an answer on an earlier page (uppfoljning,
+    with the required chefen_stod, on utsatt)."""
+    with city.app_context():
+        report = load_folder([ALL_TYPES])
+        assert report.ok, report.errors
+        with transaction() as session:
+            created = create_round(session, RoundSpec(key=ROUND_KEY, name="Alla frågetyper", year=2026,
+                                                      questionnaire_keys=("all_types",), unit_keys=UNITS))
+            change_status(session, created, "open")
+    return city
+
+
+ALL_TYPES_RISK = {f"q-risk_per_kategori-{row}": "lag" for row in ("trakasserier", "hot_vald", "skadegorelse",
+                                                                  "korruption")}
+
+
+def test_a_question_whose_condition_fails_is_never_required_on_its_page_or_a_later_one(all_types_survey):
+    client = all_types_survey.test_client()
+    assert post(client, "/enkat", {"code": new_codes(admin_client(all_types_survey), "bolag", 1)[0]}).status_code == 302
+
+    def send(section: str, action: str, **answers: object):  # noqa: ANN202
+        return post(client, "/enkat/sida", {**answers, "section": section, "action": action})
+
+    assert send("bakgrund", "next", **{"q-kon": "kvinna", "q-verksamhet": "ekonomiskt_bistand"}).status_code == 302
+    # Shown (utsatt = ja on the same page) it is required ...
+    shown = send("paverkan", "next", **ALL_TYPES_RISK, **{"q-utsatt": "ja"})
+    assert shown.status_code == 400
+    assert 'id="q-typ_av_paverkan-error"' in shown.get_data(as_text=True)
+    # ... and answered, it opens the next page, whose condition is on this page's utsatt.
+    assert send("paverkan", "next", **ALL_TYPES_RISK, **{"q-utsatt": "ja", "q-typ_av_paverkan": "samtal"}
+                ).status_code == 302
+    html = client.get("/enkat/sida").get_data(as_text=True)
+    assert current_section(html) == "uppfoljning" and "Sida 3 av 3" in html
+    assert 'data-show-if-question="utsatt"' in html and 'data-show-if-earlier="holds"' in html
+    assert send("uppfoljning", "back").status_code == 302
+    # Hidden (utsatt = nej): neither the question on the page nor the section after it is asked
+    # for, and an answer sent anyway (as without JavaScript, here even an invalid one) is dropped.
+    not_exposed = {**ALL_TYPES_RISK, "q-utsatt": "nej", "q-typ_av_paverkan": ["nej_inte_alls", "samtal"]}
+    assert send("paverkan", "next", **not_exposed).status_code == 302
+    html = client.get("/enkat/sida").get_data(as_text=True)
+    assert current_section(html) == "paverkan" and "Sida 2 av 2" in html and 'value="complete"' in html
+    # A page of the hidden section posted from a tab left open asks for nothing either.
+    assert send("uppfoljning", "next").status_code == 302
+    response = send("paverkan", "complete", **not_exposed)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/enkat/tack")

@@ -37,7 +37,11 @@ def _questions(definition: Definition, sections: Iterable[str] | None) -> list[Q
 def build_form(definition: Definition, *, language: str, sections: Iterable[str] | None = None,
                answers: Answers | None = None, formdata: FormData | None = None) -> FlaskForm:
     """A Flask-WTF form (CSRF included) with the fields of the chosen sections' questions,
-    filled from `formdata` when given, otherwise from `answers`."""
+    filled from `formdata` when given, otherwise from `answers`.
+
+    The form's `conditions_elsewhere` tells the templates, for each question or section whose
+    condition is on a question not on the form (answered on an earlier page), whether it holds
+    for `answers` (see `conditions_elsewhere`)."""
     section_keys = list(sections) if sections is not None else None
     fields: dict[str, Any] = {}
     for question in _questions(definition, section_keys):
@@ -45,7 +49,33 @@ def build_form(definition: Definition, *, language: str, sections: Iterable[str]
     form_class = type("QuestionnaireForm", (FlaskForm,), fields)
     if formdata is None:
         formdata = answers_to_formdata(definition, answers or {}, section_keys)
-    return form_class(formdata=formdata)
+    form = form_class(formdata=formdata)
+    form.conditions_elsewhere = conditions_elsewhere(definition, answers or {}, section_keys)
+    return form
+
+
+def element_id(item: Question | Section) -> str:
+    """The id of a question's or section's element on a page (templates/_macros/questions.html)."""
+    return f"section-{item.key}" if isinstance(item, Section) else f"question-{item.key}"
+
+
+def conditions_elsewhere(definition: Definition, answers: Mapping[str, Any],
+                         sections: Iterable[str] | None = None) -> dict[str, bool]:
+    """For each question or section of the chosen sections whose condition is on a question
+    outside them (by `element_id`): whether the condition holds for `answers`. None are listed
+    when all sections are chosen. A page cannot re-evaluate such a condition from its own
+    inputs, so it takes this decision, made with the rule of `validate_answers` (an answer to a
+    hidden question counts as none, so hiding carries down a chain across pages)."""
+    chosen = chosen_sections(definition, sections)
+    on_form = {question.key for section in chosen for question in section.questions}
+    effective = _shown(definition, answers)[2]
+    decided: dict[str, bool] = {}
+    for section in chosen:
+        for item in (section, *section.questions):
+            condition = item.show_if
+            if condition is not None and condition.question not in on_form:
+                decided[element_id(item)] = condition_holds(definition, condition, effective)
+    return decided
 
 
 def answers_to_formdata(definition: Definition, answers: Answers,
@@ -84,9 +114,10 @@ def condition_holds(definition: Definition, condition: Condition, answers: Mappi
     return bool(values & set(condition.in_))
 
 
-def _shown(definition: Definition, answers: Mapping[str, Any]) -> tuple[set[str], set[str]]:
-    """The keys of the shown sections and questions. Conditions are read in document order and
-    an answer to a hidden question counts as no answer, so hiding carries down a chain."""
+def _shown(definition: Definition, answers: Mapping[str, Any]) -> tuple[set[str], set[str], dict[str, Any]]:
+    """The keys of the shown sections and questions, and the answers to the shown questions.
+    Conditions are read in document order and an answer to a hidden question counts as no
+    answer, so hiding carries down a chain."""
     effective: dict[str, Any] = {}
     sections: set[str] = set()
     questions: set[str] = set()
@@ -100,19 +131,19 @@ def _shown(definition: Definition, answers: Mapping[str, Any]) -> tuple[set[str]
             questions.add(question.key)
             if question.key in answers:
                 effective[question.key] = answers[question.key]
-    return sections, questions
+    return sections, questions, effective
 
 
 def is_shown(definition: Definition, item: Question | Section, answers: Mapping[str, Any]) -> bool:
     """Whether a question or section is shown to someone who has given `answers` (pass clean
     answers from `validate_answers` for an exact result)."""
-    sections, questions = _shown(definition, answers)
+    sections, questions, _effective = _shown(definition, answers)
     return item.key in (sections if isinstance(item, Section) else questions)
 
 
 def visible_sections(definition: Definition, answers: Mapping[str, Any]) -> list[Section]:
     """The sections shown to someone who has given `answers`, in document order."""
-    shown, _questions_shown = _shown(definition, answers)
+    shown, _questions_shown, _effective = _shown(definition, answers)
     return [section for section in definition.sections if section.key in shown]
 
 

@@ -1,6 +1,10 @@
 /* Conditional questions and sections: shown or hidden as the answers they depend on change.
    A hidden question's inputs are disabled so that its answers are not sent. Without this
-   script everything is shown, and the server discards answers to hidden questions. */
+   script everything is shown, and the server discards answers to hidden questions.
+   The rule is the server's (app/forms/builder.py): a condition holds when the answer to its
+   question has one of the listed values, and an answer to a hidden question counts as none.
+   A condition on a question answered on an earlier page carries the server's decision
+   (data-show-if-earlier), since that question has no inputs on this page. */
 (function () {
   "use strict";
 
@@ -31,6 +35,12 @@
   }
 
   function conditionHolds(form, element) {
+    // A condition on a question of an earlier page: that question has no inputs here, and the
+    // server decided from the saved answers whether the condition holds. Keep its decision.
+    var earlier = element.getAttribute("data-show-if-earlier");
+    if (earlier !== null) {
+      return earlier === "holds";
+    }
     var wanted = JSON.parse(element.getAttribute("data-show-if-in") || "[]");
     var chosen = chosenValues(
       form,
