@@ -16,7 +16,7 @@ from app.services.questionnaires import load_folder
 from app.services.rounds import RoundSpec, change_status, create_round
 from app.services.units import UnitRow
 from tests.conftest import make_units
-from tests.test_city import respond
+from tests.test_city import release_all, respond
 
 SURVEY = PROJECT_ROOT / "questionnaires" / "medarbetarenkat.yaml"
 SELF = PROJECT_ROOT / "questionnaires" / "sjalvskattning.yaml"
@@ -42,6 +42,7 @@ def small_child(city):
                 respond(city, ROUND, unit, "ja")
             for _ in range(no):
                 respond(city, ROUND, unit, "nej")
+        release_all(city, ROUND)
         db.session.remove()
     return city
 
