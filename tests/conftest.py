@@ -164,6 +164,14 @@ def city(app: Flask) -> Flask:
 
 
 @pytest.fixture
+def survey(city: Flask) -> Flask:
+    """An open round of the shipped staff survey inviting four units (tests/test_survey.py)."""
+    from tests.test_survey import open_survey_round
+
+    return open_survey_round(city)
+
+
+@pytest.fixture
 def as_role(city: Flask):
     """as_role('admin') -> a client logged in as that role's user of the `city` fixture."""
     emails = {"admin": "admin@test.se", "analyst": "analyst@test.se", "unit_editor": "editor@test.se",

@@ -62,11 +62,6 @@ def open_survey_round(app):
     return app
 
 
-@pytest.fixture
-def survey(city):
-    """An open round of the shipped staff survey inviting four units."""
-    return open_survey_round(city)
-
 
 def admin_client(app):
     client = app.test_client()

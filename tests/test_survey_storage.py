@@ -25,7 +25,6 @@ from tests.test_survey import (
     current_section,
     new_codes,
     open_link,
-    open_survey_round,
     respond_with_code,
 )
 
@@ -37,10 +36,6 @@ ANSWERS = {
     "survey_counts": "round_id, unit_id, question_key, row_key, value",
 }
 
-
-@pytest.fixture
-def survey(city):
-    return open_survey_round(city)
 
 
 def on_postgres() -> bool:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import re
 
-import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -19,16 +18,8 @@ from tests.test_survey import (
     admin_client,
     close_round,
     new_codes,
-    open_survey_round,
     respond_with_code,
 )
-
-
-@pytest.fixture
-def survey(city):
-    """An open round of the shipped staff survey inviting four units."""
-    return open_survey_round(city)
-
 
 REVIEW = f"/admin/enkat/{ROUND_KEY}/fritext"
 ALL_STATUSES = ("unread", "approved", "redacted", "hidden")

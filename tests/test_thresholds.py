@@ -27,16 +27,8 @@ from tests.test_survey import (
     ROUND_KEY,
     admin_client,
     new_codes,
-    open_survey_round,
     respond_with_code,
 )
-
-
-@pytest.fixture
-def survey(city):
-    """An open round of the shipped staff survey inviting four units."""
-    return open_survey_round(city)
-
 
 ROUND_PAGE = f"/admin/omgangar/{ROUND_KEY}"
 

@@ -13,14 +13,7 @@ from app.extensions import db
 from app.models import ThrottleEvent
 from app.services.survey import THROTTLE_SCOPE
 from tests.conftest import login, post
-from tests.test_survey import admin_client, new_codes, open_survey_round, respond_with_code
-
-
-@pytest.fixture
-def survey(city):
-    """An open round of the shipped staff survey inviting four units."""
-    return open_survey_round(city)
-
+from tests.test_survey import admin_client, new_codes, respond_with_code
 
 START = datetime(2026, 3, 2, 9, 0, 0)
 
