@@ -30,6 +30,7 @@ from app.models.survey import (
 from app.services import transaction
 from app.services.questionnaires import load_folder
 from app.services.rounds import RoundSpec, change_status, create_round, get_round
+from app.services.survey_storage import reshuffle_survey_tables
 from tests.conftest import login, post
 from tests.rounds_factory import ROUND_KEY, full_answers, load_self_assessment, make_round
 from tests.test_survey import ROUND_KEY as SURVEY_KEY
@@ -73,10 +74,14 @@ def answered(city: Flask) -> Flask:
 
 
 def close(app: Flask, key: str, retain_until: date | None = YESTERDAY) -> None:
-    with app.app_context(), transaction() as session:
-        round_ = get_round(session, key)
-        change_status(session, round_, "close")
-        round_.retain_until = retain_until
+    """Close the round as its page does: the status (which releases waiting survey responses),
+    then the survey tables rewritten once that is committed."""
+    with app.app_context():
+        with transaction() as session:
+            round_ = get_round(session, key)
+            change_status(session, round_, "close")
+            round_.retain_until = retain_until
+        reshuffle_survey_tables()
 
 
 def count(model, **where) -> int:  # type: ignore[no-untyped-def]
