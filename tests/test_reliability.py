@@ -386,6 +386,25 @@ def test_survey_answers_killed_at_random_moments_leave_only_whole_responses(roun
     assert finished > 0, "no response was completed before the kills"
 
 
+def test_a_code_sent_twice_at_once_starts_one_draft(rounds, server):
+    code = codes_for(rounds, 1)[0]
+    outcomes: list[int] = []
+
+    def send() -> None:
+        outcomes.append(Browser(server).post("/enkat", {"code": code})[0])
+
+    senders = [threading.Thread(target=send) for _ in range(2)]
+    for thread in senders:
+        thread.start()
+    for thread in senders:
+        thread.join(30)
+    # Both go on to the survey: the second resumes the draft the first started.
+    assert outcomes == [302, 302]
+    state = survey_state(rounds)
+    assert state["drafts"] == 1 and state["used"] == 1
+    assert_survey_consistent(state)
+
+
 def test_a_double_clicked_complete_makes_one_response(rounds, server):
     code = codes_for(rounds, 1)[0]
     respondent = Browser(server)

@@ -211,6 +211,12 @@ def _start(session: Session, secret: str, code: str, today: date) -> Started | C
     draft = session.scalar(select(SurveyDraft).where(SurveyDraft.key_hash == draft_key))
     if access is None and draft is None:
         return None
+    if draft is None and access is not None and not access.used:
+        # About to claim: take the unit's lock, then look again, so that the same code sent
+        # twice at once (a double click) resumes the draft the first request started.
+        _lock_invitation(session, access.round_id, access.unit_id)
+        session.refresh(access)
+        draft = session.scalar(select(SurveyDraft).where(SurveyDraft.key_hash == draft_key))
     round_ = session.get(Round, access.round_id if access is not None else draft.round_id)  # type: ignore[union-attr]
     if draft is not None:
         if round_ is None or round_.status != "open":
@@ -232,8 +238,8 @@ def _start(session: Session, secret: str, code: str, today: date) -> Started | C
 def _claim(session: Session, access: AccessCode) -> None:
     """Mark `access` used as its draft starts. Every code of the unit is rewritten in the same
     statement, so that all of them carry this transaction: which code was claimed when cannot be
-    read from the table (PostgreSQL's `xmin`), and no later transaction touches the code."""
-    _lock_invitation(session, access.round_id, access.unit_id)
+    read from the table (PostgreSQL's `xmin`), and no later transaction touches the code. The
+    caller holds the unit's invitation lock."""
     session.execute(
         update(AccessCode)
         .where(AccessCode.round_id == access.round_id, AccessCode.unit_id == access.unit_id)
