@@ -277,3 +277,13 @@ def test_starts_through_an_open_link_are_throttled_per_address(survey):
     assert start_by_link(survey, link, "10.2.2.3")[1].status_code == 200  # another address goes on
     with survey.app_context():
         assert db.session.scalar(select(func.count()).select_from(SurveyDraft)) == limit + 1
+
+
+def test_an_open_link_start_shares_no_transaction_with_the_address_it_counted(survey):
+    postgres_only(survey)
+    link = open_link(admin_client(survey), "bolag")
+    assert start_by_link(survey, link, "10.3.3.3")[1].status_code == 200
+    with survey.app_context():
+        assert sql("SELECT count(*) FROM survey_drafts") == [(1,)]
+        assert sql("SELECT count(*) FROM throttle_events") == [(1,)]
+        assert sql("SELECT count(*) FROM survey_drafts d JOIN throttle_events t ON t.xmin = d.xmin") == [(0,)]

@@ -231,6 +231,9 @@ def create_round(session: Session, spec: RoundSpec, actor: User | None = None) -
 
 def change_status(session: Session, round_: Round, action: str, actor: User | None = None) -> None:
     """`open`, `close` or `archive` the round; refused from a status that does not allow it."""
+    # Locked: a survey completion holds the round shared, so closing waits for the completions
+    # under way and those after it see the round closed.
+    session.refresh(round_, with_for_update=True)
     allowed_from, to = TRANSITIONS[action]
     if round_.status not in allowed_from:
         raise ServiceError(Problem(_l("omgången har status %(status)s och kan inte ändras så",

@@ -272,26 +272,30 @@ def start_open_link(secret: str, token: str, address: str, limit: int, today: da
     Starts are counted per address (throttled after `limit` a minute), and refused once the
     unit has as many completed responses as its head count."""
     with transaction() as session:
+        # Counted in a transaction of its own: the attempt (a keyed hash of the address) never
+        # shares a transaction, and so PostgreSQL's `xmin`, with the draft it may start.
         invitation = find_open_link(session, token)
         if invitation is None:
             raise CodeRefused("unknown", _l("Länken gäller inte längre."))
         throttled = is_throttled(session, secret, START_THROTTLE_SCOPE, address, limit)
         record_failure(session, secret, START_THROTTLE_SCOPE, address)
-        full = not throttled and is_full(session, invitation)
-        if not throttled and not full:
-            resume_code = new_code()
-            draft = SurveyDraft(
-                round_id=invitation.round_id, unit_id=invitation.unit_id,
-                key_hash=code_hash(secret, "draft", normalise_code(resume_code) or ""), answers={},
-                updated_on=today,
-            )
-            session.add(draft)
-            session.flush()
-            return Started(draft.id, resume_code=resume_code)
-    # The start was counted (committed above); the refusal follows it.
     if throttled:
         raise CodeRefused("throttled", _l("För många försök. Vänta en minut och försök igen."))
-    raise survey_full()
+    with transaction() as session:
+        invitation = find_open_link(session, token)
+        if invitation is None:
+            raise CodeRefused("unknown", _l("Länken gäller inte längre."))
+        if is_full(session, _lock_invitation(session, invitation.round_id, invitation.unit_id)):
+            raise survey_full()
+        resume_code = new_code()
+        draft = SurveyDraft(
+            round_id=invitation.round_id, unit_id=invitation.unit_id,
+            key_hash=code_hash(secret, "draft", normalise_code(resume_code) or ""), answers={},
+            updated_on=today,
+        )
+        session.add(draft)
+        session.flush()
+        return Started(draft.id, resume_code=resume_code)
 
 
 def survey_full() -> CodeRefused:
@@ -440,9 +444,12 @@ def complete(secret: str, draft_id: str, today: date) -> list[AnswerError]:
         draft = get_draft(session, draft_id)
         if draft is None:
             raise ServiceError(Problem(_l("Svaren finns inte längre. De kan redan vara inskickade."), "draft"))
-        # Shared with other completions, exclusive of a change of the round's thresholds.
-        round_ = session.get(Round, draft.round_id, with_for_update={"read": True})
+        round_ = session.get(Round, draft.round_id)
         assert round_ is not None
+        # Read again under a lock shared with other completions and exclusive of closing the
+        # round or changing its thresholds: a round closed meanwhile takes no more answers.
+        session.refresh(round_, with_for_update={"read": True})
+        _open_round(round_)
         definition = _survey_definition(round_)
         checked = validate_answers(definition, draft.answers or {})
         if not checked.ok:
@@ -656,8 +663,9 @@ def decline(draft_id: str) -> None:
         draft = get_draft(session, draft_id)
         if draft is None:
             raise ServiceError(Problem(_l("Svaren finns inte längre."), "draft"))
-        _count_declined(session, draft.round_id, draft.unit_id)
-        _finish(session, draft)
+        round_id, unit_id = draft.round_id, draft.unit_id
+        _finish(session, draft)  # the draft before the tally: the order a reshuffle locks them in
+        _count_declined(session, round_id, unit_id)
     forget_deleted()
 
 

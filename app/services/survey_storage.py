@@ -17,12 +17,14 @@ truncates the write-ahead log, where earlier copies of the draft's pages would s
 from __future__ import annotations
 
 from sqlalchemy import Table, TextClause, text
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models.survey import (
     AccessCode,
     SurveyAnswer,
     SurveyCount,
+    SurveyDraft,
     SurveyPending,
     SurveyResponse,
     SurveyTally,
@@ -39,6 +41,12 @@ ANSWER_TABLES: tuple[Table, ...] = tuple(
 )
 CODE_TABLES: tuple[Table, ...] = (AccessCode.__table__, SurveyTally.__table__)  # type: ignore[assignment]
 ANONYMOUS_TABLES: tuple[Table, ...] = ANSWER_TABLES + CODE_TABLES
+# The order in which starting, completing and releasing write these tables.
+LOCK_ORDER: tuple[Table, ...] = tuple(
+    model.__table__  # type: ignore[misc]
+    for model in (AccessCode, SurveyDraft, SurveyPending, SurveyResponse, SurveyAnswer, SurveyText, SurveyCount,
+                  SurveyTally)
+)
 
 
 def reshuffle_survey_tables() -> list[str]:
@@ -50,16 +58,25 @@ def reshuffle_survey_tables() -> list[str]:
         return []
     for tables in (ANSWER_TABLES, CODE_TABLES):
         with transaction() as session:
+            _lock(session)
             for table in tables:
                 session.execute(_touch(table))
     # A transaction of its own: CLUSTER in the one that rewrote the rows would copy the row
-    # versions they replaced.
+    # versions they replaced. Drafts are rewritten too, so that a deleted one's bytes go.
+    clustered = (*ANONYMOUS_TABLES, SurveyDraft.__table__)
     with transaction() as session:
-        for table in ANONYMOUS_TABLES:
-            # CLUSTER with a table name may run inside a transaction block; it locks the table
-            # for the moment it takes.
-            session.execute(_cluster(table))
-    return [table.name for table in ANONYMOUS_TABLES]
+        _lock(session)
+        for table in clustered:
+            # CLUSTER with a table name may run inside a transaction block.
+            session.execute(_cluster(table))  # type: ignore[arg-type]
+    return [table.name for table in clustered]  # type: ignore[attr-defined]
+
+
+def _lock(session: Session) -> None:
+    """Every survey table, in the order a completion and a release write them, before any is
+    touched: a reshuffle waits for the respondents under way instead of deadlocking with them."""
+    names = ", ".join(f'"{table.name}"' for table in LOCK_ORDER)
+    session.execute(text(f"LOCK TABLE {names} IN EXCLUSIVE MODE"))
 
 
 def forget_deleted() -> None:

@@ -201,8 +201,11 @@ def page():  # type: ignore[no-untyped-def]
         try:
             errors = complete(_secret(), draft_id, _today())
         except CodeRefused as refused:
-            # The unit's head count is reached: nobody more can complete. The draft is kept.
-            return render_template("survey/full.html", problems=refused.problems), 409
+            # The unit's head count is reached, or the round closed meanwhile. The draft is kept.
+            if refused.reason == "full":
+                return render_template("survey/full.html", problems=refused.problems), 409
+            session.pop(SESSION_KEY, None)
+            return render_template("survey/enter.html", problems=refused.problems), 409
         except (ServiceError, StaleDataError):
             # Completed meanwhile by the same respondent's other request (a double click).
             session.pop(SESSION_KEY, None)

@@ -47,11 +47,15 @@ def upgrade():
 
 
 def downgrade():
+    # Waiting responses are completed answers with no place in the earlier schema: close their
+    # rounds (which releases them) before going down.
+    waiting = op.get_bind().execute(sa.text("SELECT count(*) FROM survey_pending")).scalar()
+    if waiting:
+        raise RuntimeError(f"{waiting} survey responses wait to be released: close their rounds first")
     with op.batch_alter_table('survey_drafts', schema=None, table_kwargs={"sqlite_with_rowid": False}) as batch_op:
         batch_op.add_column(sa.Column('access_code_id', sa.String(length=32), nullable=True))
         batch_op.create_foreign_key('fk_survey_drafts_access_code_id_survey_access_codes', 'survey_access_codes',
                                     ['access_code_id'], ['id'], ondelete='SET NULL')
-    # Waiting responses have no place in the earlier schema: release them before going down.
     with op.batch_alter_table('survey_pending', schema=None) as batch_op:
         batch_op.drop_index('ix_survey_pending_round_unit')
     op.drop_table('survey_pending')
