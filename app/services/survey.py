@@ -475,18 +475,27 @@ def _hold(session: Session, round_: Round, unit_id: int, definition: Definition,
     holds the unit's invitation lock). Every waiting response of the unit is deleted and written
     again in random order, so all carry this transaction and their row order is random; once
     there are `release_size` of them they are released instead."""
-    where = (SurveyPending.round_id == round_.id, SurveyPending.unit_id == unit_id)
-    waiting = [(answered_on, stored) for answered_on, stored in session.execute(
-        select(SurveyPending.answered_on, SurveyPending.answers).where(*where))]
-    waiting.append((today if round_.store_response_date else None, answers))
-    session.execute(delete(SurveyPending).where(*where))
-    random.SystemRandom().shuffle(waiting)
+    waiting = _take_waiting(session, round_, unit_id,
+                            added=(today if round_.store_response_date else None, answers))
     if len(waiting) >= release_size(round_):
         _release(session, round_, unit_id, definition, waiting)
         return
     session.execute(insert(SurveyPending), [
         {"id": random_id(), "round_id": round_.id, "unit_id": unit_id, "answered_on": answered_on, "answers": stored}
         for answered_on, stored in waiting])
+
+
+def _take_waiting(session: Session, round_: Round, unit_id: int,
+                  added: tuple[date | None, Answers] | None = None) -> list[tuple[date | None, Answers]]:
+    """The unit's waiting responses (and `added`), removed from `survey_pending`, in random order."""
+    where = (SurveyPending.round_id == round_.id, SurveyPending.unit_id == unit_id)
+    waiting = [(answered_on, stored) for answered_on, stored in session.execute(
+        select(SurveyPending.answered_on, SurveyPending.answers).where(*where))]
+    if added is not None:
+        waiting.append(added)
+    session.execute(delete(SurveyPending).where(*where))
+    random.SystemRandom().shuffle(waiting)
+    return waiting
 
 
 def _release(session: Session, round_: Round, unit_id: int, definition: Definition,
@@ -506,11 +515,7 @@ def release_waiting(session: Session, round_: Round) -> int:
         return 0
     definition = _survey_definition(round_)
     for unit_id in units:
-        where = (SurveyPending.round_id == round_.id, SurveyPending.unit_id == unit_id)
-        waiting = [(answered_on, stored) for answered_on, stored in session.execute(
-            select(SurveyPending.answered_on, SurveyPending.answers).where(*where))]
-        session.execute(delete(SurveyPending).where(*where))
-        random.SystemRandom().shuffle(waiting)
+        waiting = _take_waiting(session, round_, unit_id)
         _release(session, round_, unit_id, definition, waiting)
         released += len(waiting)
     return released
