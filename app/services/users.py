@@ -14,8 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.models import ROLES, Unit, User
 from app.models.base import utcnow
-from app.models.users import new_session_token
-from app.services import Problem, ServiceError, audit, throttle
+from app.services import Problem, ServiceError, audit, sessions, throttle
 
 MIN_PASSWORD_LENGTH = 12
 PASSWORD_METHOD = "scrypt"  # noqa: S105 (a hash method, not a password)
@@ -104,20 +103,23 @@ def create_user(session: Session, new: NewUser, actor: User | None = None) -> Us
     return user
 
 
-def change_password(session: Session, user: User, new_password: str, actor: User | None = None) -> None:
-    """Set a new password and end every session the user has (a new session token)."""
+def change_password(
+    session: Session, user: User, new_password: str, actor: User | None = None, keep_session: str | None = None
+) -> None:
+    """Set a new password and end every session the user has but `keep_session` (the secret of
+    the session the change was made in)."""
     problems = password_problems(new_password, user.email)
     if problems:
         raise ServiceError([Problem(p, "password") for p in problems])
     user.password_hash = generate_password_hash(new_password, method=PASSWORD_METHOD)
-    user.session_token = new_session_token()
+    sessions.end_all(session, user, keep=keep_session)
     audit.record(session, "user.password", actor=actor or user, target=user.email)
 
 
 def update_access(
     session: Session, user: User, role: str, unit_keys: list[str], active: bool, actor: User
 ) -> None:
-    """Change a user's role, units and active flag; ends their sessions when access shrinks."""
+    """Change a user's role, units and active flag; any change ends all their sessions."""
     if role not in ROLES:
         raise ServiceError(Problem(_l("Okänd roll '%(role)s'.", role=role), "role"))
     if role in UNIT_ROLES and not unit_keys:
@@ -130,7 +132,7 @@ def update_access(
     if before == {**after, "units": sorted(before["units"])}:
         return
     user.role, user.units, user.active = role, units, active
-    user.session_token = new_session_token()
+    sessions.end_all(session, user)
     audit.record(session, "user.access", actor=actor, target=user.email, before=before, after=after)
 
 
