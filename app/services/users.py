@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -14,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.models import ROLES, Unit, User
 from app.models.base import utcnow
-from app.services import Problem, ServiceError, audit, sessions, throttle
+from app.services import Problem, ServiceError, audit, passwords, sessions, throttle
 
 MIN_PASSWORD_LENGTH = 12
 PASSWORD_METHOD = "scrypt"  # noqa: S105 (a hash method, not a password)
@@ -24,24 +22,28 @@ _DUMMY_HASH = generate_password_hash("lagesbild-timing-equaliser", method=PASSWO
 UNIT_ROLES = ("unit_editor", "unit_reader")
 
 
-@lru_cache(maxsize=1)
-def _common_passwords() -> frozenset[str]:
-    path = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
-
-
 def password_problems(password: str, email: str = "") -> list[object]:
-    """What is wrong with a new password, as messages (empty when it is acceptable)."""
+    """What is wrong with a new password, as messages (empty when it is acceptable): at least
+    MIN_PASSWORD_LENGTH characters, not a common or breached password, not made only of
+    guessable pieces (app/services/passwords.py), not containing the e-mail's name part."""
     problems = []
     if len(password) < MIN_PASSWORD_LENGTH:
         problems.append(_l("Lösenordet måste ha minst %(n)d tecken.", n=MIN_PASSWORD_LENGTH))
     lowered = password.lower()
-    stripped = lowered.rstrip("0123456789!?.#@*-_ ")
-    if lowered in _common_passwords() or stripped in _common_passwords():
+    if passwords.is_common(password):
         problems.append(_l("Lösenordet är ett av de vanligaste lösenorden."))
     elif len(set(lowered)) <= 2:
         problems.append(_l("Lösenordet upprepar samma tecken."))
+    elif len(password) >= MIN_PASSWORD_LENGTH and (weak := passwords.is_guessable(password, email)):
+        if "repeat" in weak.kinds:
+            problems.append(_l("Lösenordet är lätt att gissa: det upprepar ett mönster (som hejhejhej)."))
+        if "run" in weak.kinds:
+            problems.append(_l("Lösenordet är lätt att gissa: det följer tangentbordet eller alfabetet "
+                               "(som qwerty eller abcdef)."))
+        if not weak.kinds & {"repeat", "run"}:
+            problems.append(_l("Lösenordet är lätt att gissa: det består bara av vanliga ord eller lösenord, "
+                               "siffror, årtal eller delar av e-postadressen. Välj till exempel några ord "
+                               "som inte hör ihop."))
     if email and email.split("@")[0].lower() in lowered and len(email.split("@")[0]) >= 4:
         problems.append(_l("Lösenordet innehåller e-postadressen."))
     return problems
