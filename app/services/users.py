@@ -131,7 +131,7 @@ def update_access(
     units = find_units(session, unit_keys) if unit_keys else []
     before = {"role": user.role, "units": [u.key for u in user.units], "active": user.active}
     after = {"role": role, "units": sorted(unit_keys), "active": active}
-    if before == {**after, "units": sorted(before["units"])}:
+    if {**before, "units": sorted(before["units"])} == after:
         return
     user.role, user.units, user.active = role, units, active
     sessions.end_all(session, user)
