@@ -122,11 +122,13 @@ def _piece(piece: str, personal: frozenset[str]) -> Estimate | None:
 def estimate(password: str, email: str = "") -> Estimate:
     """The fewest guesses over the ways to split `password` into pieces."""
     personal = _personal_words(email)
-    return _estimate(password[:MAX_ANALYSED], frozenset(personal))
+    # No cache across calls: a password is not kept in memory after the request.
+    return _estimate(password[:MAX_ANALYSED], frozenset(personal), {})
 
 
-@lru_cache(maxsize=256)
-def _estimate(text: str, personal: frozenset[str]) -> Estimate:
+def _estimate(text: str, personal: frozenset[str], memo: dict[str, Estimate]) -> Estimate:
+    if text in memo:
+        return memo[text]
     n = len(text)
     best: list[Estimate | None] = [None] * (n + 1)
     best[0] = Estimate(1, frozenset())
@@ -145,7 +147,7 @@ def _estimate(text: str, personal: frozenset[str]) -> Estimate:
             while text.startswith(unit, start + count * size):
                 count += 1
             if count >= 2 and size * count >= MIN_WORD:
-                inner = _estimate(unit, personal) if size > 1 else Estimate(BRUTEFORCE, frozenset())
+                inner = _estimate(unit, personal, memo) if size > 1 else Estimate(BRUTEFORCE, frozenset())
                 candidates.append((start + size * count,
                                    Estimate(inner.guesses * count, inner.kinds | {"repeat"})))
         for end, piece in candidates:
@@ -154,6 +156,7 @@ def _estimate(text: str, personal: frozenset[str]) -> Estimate:
                 best[end] = total
     result = best[n]
     assert result is not None
+    memo[text] = result
     return result
 
 
