@@ -33,6 +33,7 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("LAGESBILD_SECURE_COOKIES", "1", "Mark session cookies Secure (set 0 only for local http)."),
     Setting("LAGESBILD_SESSION_IDLE_MINUTES", "240", "Log a user out after this many idle minutes."),
+    Setting("LAGESBILD_SESSION_MAX_HOURS", "12", "Log a user out this many hours after logging in, however active."),
     Setting("LAGESBILD_MAX_UPLOAD_BYTES", str(2 * 1024 * 1024), "Largest request body accepted."),
     Setting("LAGESBILD_LOGIN_ATTEMPTS_PER_MINUTE", "10", "Failed logins allowed per account and per address a minute."),
     Setting("LAGESBILD_CODE_ATTEMPTS_PER_MINUTE", "10", "Access-code attempts allowed per address a minute."),
@@ -127,6 +128,8 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
             minutes=_int(env, "LAGESBILD_SESSION_IDLE_MINUTES", "240", 5)
         ),
         "SESSION_REFRESH_EACH_REQUEST": True,
+        # Besides the idle timeout: a session ends this long after its login (app/services/sessions.py).
+        "SESSION_MAX_AGE": timedelta(hours=_int(env, "LAGESBILD_SESSION_MAX_HOURS", "12", 1)),
         "MAX_CONTENT_LENGTH": _int(env, "LAGESBILD_MAX_UPLOAD_BYTES", str(2 * 1024 * 1024), 1024),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "LOGIN_ATTEMPTS_PER_MINUTE": _int(env, "LAGESBILD_LOGIN_ATTEMPTS_PER_MINUTE", "10", 1),

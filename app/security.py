@@ -8,11 +8,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort, request, session
+from flask import Flask, abort, current_app, request, session
 from flask_login import current_user
 
 from app.extensions import db, login_manager
 from app.models import User
+from app.services import sessions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,13 +29,12 @@ NO_STORE_PREFIXES = ("/enkat", "/admin", "/granskning", "/rapporter", "/konto", 
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    user_id, _, token = session_id.partition(":")
-    if not user_id.isdigit():
+    # The cookie names a login session in the database (app/services/sessions.py): one that
+    # has ended, by logout or otherwise, opens nothing, whoever sends the cookie.
+    user_id, _, secret = session_id.partition(":")
+    if not user_id.isdigit() or not secret:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_token != token:
-        return None
-    return user
+    return sessions.load(db.session, int(user_id), secret, sessions.Lifetimes.from_config(current_app.config))
 
 
 def roles_required(*roles: str) -> Callable[[F], F]:

@@ -44,6 +44,8 @@ ROUTES: dict[str, Route] = {
     "admin.users": Route("/admin/anvandare", ADMIN),
     "admin.user_new": Route("/admin/anvandare/ny", ADMIN),
     "admin.user_edit": Route("/admin/anvandare/1", ADMIN),
+    # Ends the sessions of editor@ (user 3), not those of the walking admin.
+    "admin.user_end_sessions": Route("/admin/anvandare/3/sessioner/avsluta", ADMIN, method="POST", ok_status=302),
     "admin.audit_log": Route("/admin/logg", ADMIN),
     "admin.audit_log_csv": Route("/admin/logg.csv", ADMIN),
     "questionnaires.index": Route("/admin/formular", STAFF),

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditEvent, ThrottleEvent
+from app.models import AuditEvent, ThrottleEvent, User
 from tests.conftest import PASSWORD, login, post
 
 
@@ -130,3 +130,85 @@ def test_login_redirect_never_leaves_the_site(city):
     client = city.test_client()
     response = post(client, "/login?next=//evil.example/", {"email": "admin@test.se", "password": PASSWORD})
     assert response.headers["Location"] == "/"
+
+
+# --- the password rule: at least 12 characters, not common or breached, not guessable -------
+
+WEAK = {
+    "qwertyqwerty": "vanligaste",  # on the breached list (and a keyboard run, repeated)
+    "hejhejhejhej": "upprepar ett mönster",
+    "Password-Admin": "består bara av vanliga ord",
+}
+GOOD = "blå-häst-batteri-häftklammer"
+
+
+def test_the_rule_names_what_makes_each_example_weak(app):
+    from app.services.users import password_problems
+
+    with app.test_request_context():
+        for weak, reason in WEAK.items():
+            assert any(reason in str(p) for p in password_problems(weak, "kim@test.se")), weak
+        assert [str(p) for p in password_problems("Password-Admin", "admin@kommun.se")] == [
+            "Lösenordet är lätt att gissa: det består bara av vanliga ord eller lösenord, siffror, årtal "
+            "eller delar av e-postadressen. Välj till exempel några ord som inte hör ihop.",
+            "Lösenordet innehåller e-postadressen.",
+        ]
+        assert [str(p) for p in password_problems("asdfghjklöä1")] == [
+            "Lösenordet är lätt att gissa: det följer tangentbordet eller alfabetet (som qwerty eller abcdef)."]
+        # Passphrases pass, the suite's own password among them; so do the demo's random ones.
+        for good in (GOOD, PASSWORD, "ett-nytt-och-långt-lösen-77", "demo-" + "q7Rk2xWv9LmZpT3c"):
+            assert password_problems(good, "admin@test.se") == [], good
+
+
+def test_the_breached_list_ships_with_the_package_and_is_large():
+    from app.services.passwords import ranked_words
+
+    words = ranked_words()
+    assert len(words) > 19_000
+    assert words["123456"] == 1 and "lösenord" in words and "hejhej" in words
+
+
+def test_weak_passwords_are_refused_by_users_create_and_a_good_one_accepted(app):
+    runner = app.test_cli_runner()
+    for number, weak in enumerate(WEAK):
+        result = runner.invoke(args=["users", "create", "--email", f"admin{number}@kommun.se", "--role", "admin",
+                                     "--password", weak])
+        assert result.exit_code == 1, weak
+        assert result.output.startswith("Error: password: ") and WEAK[weak] in result.output
+    result = runner.invoke(args=["users", "create", "--email", "admin@kommun.se", "--role", "admin",
+                                 "--password", GOOD])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalars(select(User.email)).all() == ["admin@kommun.se"]
+
+
+def test_weak_passwords_are_refused_when_an_admin_creates_a_user(as_role, city):
+    admin = as_role("admin")
+    for weak, reason in WEAK.items():
+        response = post(admin, "/admin/anvandare/ny", {"email": "admin@kommun.se", "role": "analyst",
+                                                        "password": weak})
+        assert response.status_code == 200
+        assert reason in response.get_data(as_text=True)
+    response = post(admin, "/admin/anvandare/ny", {"email": "admin@kommun.se", "role": "analyst", "password": GOOD})
+    assert response.status_code == 302
+    assert login(city.test_client(), "admin@kommun.se", GOOD).status_code == 302
+
+
+def test_weak_passwords_are_refused_at_a_password_change(as_role, city):
+    client = as_role("analyst")
+    for weak, reason in WEAK.items():
+        response = post(client, "/konto/losenord", {"current": PASSWORD, "new": weak, "repeat": weak})
+        assert response.status_code == 200
+        assert reason in response.get_data(as_text=True)
+    assert login(city.test_client(), "analyst@test.se", PASSWORD).status_code == 302  # unchanged
+    response = post(client, "/konto/losenord", {"current": PASSWORD, "new": GOOD, "repeat": GOOD})
+    assert response.status_code == 302
+    assert login(city.test_client(), "analyst@test.se", GOOD).status_code == 302
+
+
+def test_the_rule_is_explained_in_english_too(as_role):
+    client = as_role("analyst")
+    post(client, "/sprak", {"language": "en"})
+    page = post(client, "/konto/losenord", {"current": PASSWORD, "new": "hejhejhejhej",
+                                            "repeat": "hejhejhejhej"}).get_data(as_text=True)
+    assert "The password is easy to guess: it repeats a pattern (like hejhejhej)." in page

@@ -1,4 +1,4 @@
-"""`lagesbild users`: create and list accounts."""
+"""`lagesbild users`: create and list accounts, and end their sessions."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from sqlalchemy import select
 from app.cli import fail, print_json
 from app.extensions import db
 from app.models import ROLES, User
-from app.services import ServiceError, transaction
-from app.services.users import NewUser, create_user
+from app.services import ServiceError, sessions, transaction
+from app.services.users import NewUser, create_user, normalise_email
 
 
 @click.group("users", help="Accounts of the city office and the units.")
@@ -51,3 +51,16 @@ def list_users(as_json: bool) -> None:
     for user in users:
         units = ",".join(u.key for u in user.units)
         click.echo(f"{user.email}\t{user.role}\t{units}\t{'active' if user.active else 'inactive'}")
+
+
+@users_group.command("end-sessions")
+@click.argument("email")
+@with_appcontext
+def end_sessions(email: str) -> None:
+    """Log a user out everywhere (a lost laptop, a role taken away); written to the audit log."""
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        fail(f"no user with the e-mail address {email}")
+    with transaction() as session:
+        ended = sessions.end_all_by(session, user, actor=None)
+    click.echo(f"Ended {ended} session(s) of {user.email}")

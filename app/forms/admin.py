@@ -42,11 +42,15 @@ class LoginForm(FlaskForm):
                              render_kw={"autocomplete": "current-password"})
 
 
+PASSWORD_RULE = _l("Vanliga eller läckta lösenord, upprepningar (hejhejhej), tangentbordsföljder (qwerty) och "
+                   "delar av e-postadressen godtas inte. Några ord som inte hör ihop fungerar bra.")
+
+
 class PasswordChangeForm(FlaskForm):
     current = PasswordField(_l("Nuvarande lösenord"), validators=[DataRequired()],
                             render_kw={"autocomplete": "current-password"})
     new = PasswordField(_l("Nytt lösenord (minst 12 tecken)"), validators=[DataRequired(), Length(max=1024)],
-                        render_kw={"autocomplete": "new-password"})
+                        description=PASSWORD_RULE, render_kw={"autocomplete": "new-password"})
     repeat = PasswordField(_l("Upprepa det nya lösenordet"),
                            validators=[DataRequired(), EqualTo("new", message=_l("Lösenorden är inte lika."))],
                            render_kw={"autocomplete": "new-password"})
@@ -73,7 +77,7 @@ class UserForm(FlaskForm):
     units = SelectMultipleField(_l("Enheter"), choices=[], validate_choice=True,
                                 description=_l("Krävs för redigerare och läsare. Ger åtkomst även till underenheter."))
     password = PasswordField(_l("Lösenord (minst 12 tecken)"), validators=[DataRequired(), Length(max=1024)],
-                             render_kw={"autocomplete": "new-password"})
+                             description=PASSWORD_RULE, render_kw={"autocomplete": "new-password"})
 
 
 class UserAccessForm(FlaskForm):

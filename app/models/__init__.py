@@ -16,7 +16,7 @@ from app.models.survey import (
 )
 from app.models.throttle import ThrottleEvent
 from app.models.units import UNIT_KINDS, Unit
-from app.models.users import ROLES, User, user_units
+from app.models.users import ROLES, User, UserSession, user_units
 
 __all__ = [
     "AccessCode",
@@ -41,5 +41,6 @@ __all__ = [
     "Unit",
     "UnitResponse",
     "User",
+    "UserSession",
     "user_units",
 ]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Column, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -23,10 +22,6 @@ user_units = Table(
 )
 
 
-def new_session_token() -> str:
-    return secrets.token_hex(16)
-
-
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -36,16 +31,18 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(default=True)
-    # Part of the login session's id: a new token logs the user out everywhere.
-    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()
 
     units: Mapped[list[Unit]] = relationship(secondary=user_units, order_by="Unit.name")
 
+    # The login session this object was loaded for: the secret kept in the signed cookie, set
+    # when a login starts a session and by `load_user` (not a column: see UserSession).
+    session_secret = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        return f"{self.id}:{self.session_secret or ''}"
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
@@ -53,3 +50,17 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+class UserSession(db.Model):
+    """One login: it lasts until logout, an idle or absolute timeout, or until it is ended
+    (password or access change, an admin). The cookie holds a random secret; the table only
+    its hash, so a copy of the database opens no session."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (Index("ix_user_sessions_user_id", "user_id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the secret
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)

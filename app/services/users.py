@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -14,8 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.models import ROLES, Unit, User
 from app.models.base import utcnow
-from app.models.users import new_session_token
-from app.services import Problem, ServiceError, audit, throttle
+from app.services import Problem, ServiceError, audit, passwords, sessions, throttle
 
 MIN_PASSWORD_LENGTH = 12
 PASSWORD_METHOD = "scrypt"  # noqa: S105 (a hash method, not a password)
@@ -25,24 +22,28 @@ _DUMMY_HASH = generate_password_hash("lagesbild-timing-equaliser", method=PASSWO
 UNIT_ROLES = ("unit_editor", "unit_reader")
 
 
-@lru_cache(maxsize=1)
-def _common_passwords() -> frozenset[str]:
-    path = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
-
-
 def password_problems(password: str, email: str = "") -> list[object]:
-    """What is wrong with a new password, as messages (empty when it is acceptable)."""
+    """What is wrong with a new password, as messages (empty when it is acceptable): at least
+    MIN_PASSWORD_LENGTH characters, not a common or breached password, not made only of
+    guessable pieces (app/services/passwords.py), not containing the e-mail's name part."""
     problems = []
     if len(password) < MIN_PASSWORD_LENGTH:
         problems.append(_l("Lösenordet måste ha minst %(n)d tecken.", n=MIN_PASSWORD_LENGTH))
     lowered = password.lower()
-    stripped = lowered.rstrip("0123456789!?.#@*-_ ")
-    if lowered in _common_passwords() or stripped in _common_passwords():
+    if passwords.is_common(password):
         problems.append(_l("Lösenordet är ett av de vanligaste lösenorden."))
     elif len(set(lowered)) <= 2:
         problems.append(_l("Lösenordet upprepar samma tecken."))
+    elif len(password) >= MIN_PASSWORD_LENGTH and (weak := passwords.is_guessable(password, email)):
+        if "repeat" in weak.kinds:
+            problems.append(_l("Lösenordet är lätt att gissa: det upprepar ett mönster (som hejhejhej)."))
+        if "run" in weak.kinds:
+            problems.append(_l("Lösenordet är lätt att gissa: det följer tangentbordet eller alfabetet "
+                               "(som qwerty eller abcdef)."))
+        if not weak.kinds & {"repeat", "run"}:
+            problems.append(_l("Lösenordet är lätt att gissa: det består bara av vanliga ord eller lösenord, "
+                               "siffror, årtal eller delar av e-postadressen. Välj till exempel några ord "
+                               "som inte hör ihop."))
     if email and email.split("@")[0].lower() in lowered and len(email.split("@")[0]) >= 4:
         problems.append(_l("Lösenordet innehåller e-postadressen."))
     return problems
@@ -104,20 +105,23 @@ def create_user(session: Session, new: NewUser, actor: User | None = None) -> Us
     return user
 
 
-def change_password(session: Session, user: User, new_password: str, actor: User | None = None) -> None:
-    """Set a new password and end every session the user has (a new session token)."""
+def change_password(
+    session: Session, user: User, new_password: str, actor: User | None = None, keep_session: str | None = None
+) -> None:
+    """Set a new password and end every session the user has but `keep_session` (the secret of
+    the session the change was made in)."""
     problems = password_problems(new_password, user.email)
     if problems:
         raise ServiceError([Problem(p, "password") for p in problems])
     user.password_hash = generate_password_hash(new_password, method=PASSWORD_METHOD)
-    user.session_token = new_session_token()
+    sessions.end_all(session, user, keep=keep_session)
     audit.record(session, "user.password", actor=actor or user, target=user.email)
 
 
 def update_access(
     session: Session, user: User, role: str, unit_keys: list[str], active: bool, actor: User
 ) -> None:
-    """Change a user's role, units and active flag; ends their sessions when access shrinks."""
+    """Change a user's role, units and active flag; any change ends all their sessions."""
     if role not in ROLES:
         raise ServiceError(Problem(_l("Okänd roll '%(role)s'.", role=role), "role"))
     if role in UNIT_ROLES and not unit_keys:
@@ -127,10 +131,10 @@ def update_access(
     units = find_units(session, unit_keys) if unit_keys else []
     before = {"role": user.role, "units": [u.key for u in user.units], "active": user.active}
     after = {"role": role, "units": sorted(unit_keys), "active": active}
-    if before == {**after, "units": sorted(before["units"])}:
+    if {**before, "units": sorted(before["units"])} == after:
         return
     user.role, user.units, user.active = role, units, active
-    user.session_token = new_session_token()
+    sessions.end_all(session, user)
     audit.record(session, "user.access", actor=actor, target=user.email, before=before, after=after)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -19,7 +19,7 @@ from app.forms.admin import (
 from app.models import Unit, User
 from app.reports.tabular import csv_response
 from app.security import roles_required
-from app.services import ServiceError, audit, transaction
+from app.services import ServiceError, audit, sessions, transaction
 from app.services.units import UnitRow, create_unit, import_units, parse_csv, unit_tree, update_unit
 from app.services.users import NewUser, create_user, update_access
 
@@ -176,7 +176,23 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
         else:
             flash(_("Behörigheten för %(email)s är sparad.", email=user.email), "info")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user)
+    live = sessions.live(db.session, user, sessions.Lifetimes.from_config(current_app.config))
+    return render_template("admin/user_form.html", form=form, user=user, sessions=live)
+
+
+@bp.route("/anvandare/<int:user_id>/sessioner/avsluta", methods=["POST"])
+@roles_required("admin")
+def user_end_sessions(user_id: int):  # type: ignore[no-untyped-def]
+    """End every session of a user (a lost laptop, a role taken away); one's own but this one."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    actor = current_user._get_current_object()
+    keep = actor.session_secret if user.id == actor.id else None
+    with transaction() as session:
+        ended = sessions.end_all_by(session, user, actor, keep=keep)
+    flash(_("Sessionerna för %(email)s är avslutade (%(n)d st.).", email=user.email, n=ended), "info")
+    return redirect(url_for("admin.user_edit", user_id=user_id))
 
 
 @bp.route("/logg")

@@ -20,7 +20,7 @@ from werkzeug.security import check_password_hash
 
 from app.forms.admin import LoginForm, PasswordChangeForm
 from app.security import client_address
-from app.services import ServiceError, audit, transaction
+from app.services import ServiceError, audit, sessions, transaction
 from app.services.users import authenticate, change_password
 
 bp = Blueprint("auth", __name__)
@@ -49,6 +49,8 @@ def login():  # type: ignore[no-untyped-def]
                 client_address(),
                 current_app.config["LOGIN_ATTEMPTS_PER_MINUTE"],
             )
+            if result.user is not None:
+                sessions.start(db_session, result.user, sessions.Lifetimes.from_config(current_app.config))
         if result.user is not None:
             # A new session at login: nothing from before the login survives (session fixation).
             language = session.get("language")
@@ -72,6 +74,8 @@ def login():  # type: ignore[no-untyped-def]
 def logout():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         with transaction() as db_session:
+            # The session ends in the database too: a copy of the cookie opens nothing after this.
+            sessions.end(db_session, current_user.session_secret)
             audit.record(db_session, "logout", actor=current_user._get_current_object())
     logout_user()
     language = session.get("language")
@@ -93,12 +97,11 @@ def change_own_password():  # type: ignore[no-untyped-def]
         else:
             try:
                 with transaction() as db_session:
-                    change_password(db_session, user, form.new.data or "")
+                    change_password(db_session, user, form.new.data or "", keep_session=user.session_secret)
             except ServiceError as error:
                 form.new.errors = [str(p.message) for p in error.problems]
             else:
-                # Every other session has ended with the new token; this one continues.
-                login_user(user)
+                # Every other session has ended; this one continues.
                 flash(_("Lösenordet är bytt. Du är utloggad på alla andra enheter."), "info")
                 return redirect(url_for("main.index"))
     return render_template("auth/password.html", form=form)
