@@ -8,16 +8,25 @@ Faults are injected per test: `commit` makes every commit raise OperationalError
 makes every new connection read-only (PostgreSQL: SET SESSION CHARACTERISTICS AS TRANSACTION
 READ ONLY; SQLite: PRAGMA query_only, which also refuses SQLite's BEGIN IMMEDIATE, so there even
 reading fails); `down` makes every statement fail as a stopped server would.
+
+Two `db upgrade` started at once on a fresh PostgreSQL database both succeed (the advisory lock
+of migrations/env.py).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import create_engine, event, inspect, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
@@ -29,7 +38,7 @@ from app.models.survey import SurveyDraft
 from app.services import transaction
 from app.services.questionnaires import load_folder
 from app.services.rounds import RoundSpec, change_status, create_round
-from tests.conftest import csrf_token, login, post
+from tests.conftest import TEST_DB_ENV, _normalise, csrf_token, login, post
 from tests.rounds_factory import ROUND_KEY, full_answers, make_round, page_base_version
 
 SURVEY_KEY = "enkat-2026"
@@ -290,3 +299,71 @@ def test_halsa_says_unhealthy_when_the_database_cannot_be_written(rounds, monkey
         fault.off()
     healthy = client.get("/halsa")
     assert healthy.status_code == 200 and healthy.get_json() == {"status": "ok"}
+
+
+# --- two `db upgrade` at once ----------------------------------------------------------------
+
+UPGRADE_SCRIPT = textwrap.dedent("""
+    import os, sys, time
+    from flask_migrate import upgrade
+    from app import create_app
+    from app.extensions import db
+
+    url, instance, ready, go = sys.argv[1:5]
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": instance,
+                      "ENVIRON": {"SECRET_KEY": "x", "LAGESBILD_SECURE_COOKIES": "0"}})
+    with app.app_context():
+        with db.engine.connect():
+            pass  # connected and imported before the start signal, so that both start together
+        open(ready, "w").close()
+        while not os.path.exists(go):
+            time.sleep(0.005)
+        upgrade()
+""")
+
+
+@pytest.fixture
+def empty_postgres_schema(tmp_path) -> Iterator[str]:
+    base = os.environ.get(TEST_DB_ENV)
+    if not base:
+        pytest.skip(f"{TEST_DB_ENV} is not set: the advisory lock is PostgreSQL's")
+    base = _normalise(base)
+    schema = f"lagesbild_lock_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{base}?options=-csearch_path%3D{schema}"
+    finally:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+def test_two_upgrades_at_once_on_a_fresh_postgresql_database_both_succeed(empty_postgres_schema, tmp_path):
+    go = tmp_path / "go"
+    runs = []
+    for n in range(2):
+        ready = tmp_path / f"ready-{n}"
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+            [sys.executable, "-c", UPGRADE_SCRIPT, empty_postgres_schema, str(tmp_path / f"instance-{n}"),
+             str(ready), str(go)],
+            cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        runs.append((process, ready))
+    for process, ready in runs:
+        while not ready.exists():
+            assert process.poll() is None, process.communicate()[0]
+            time.sleep(0.01)
+    go.touch()
+    outputs = [process.communicate(timeout=300)[0] for process, _ready in runs]
+
+    assert [process.returncode for process, _ready in runs] == [0, 0], "\n".join(outputs)
+    engine = create_engine(empty_postgres_schema)
+    try:
+        with engine.connect() as connection:
+            versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+            tables = set(inspect(connection).get_table_names())
+    finally:
+        engine.dispose()
+    assert len(versions) == 1
+    assert set(db.metadata.tables) <= tables
