@@ -273,6 +273,7 @@ def test_a_signed_in_user_gets_the_503_page_in_their_language_while_the_database
     editor = rounds.test_client()
     assert login(editor, "editor@test.se").status_code == 302
     assert post(editor, "/sprak", {"language": language}).status_code == 302
+    token = csrf_token(editor)
     down.on()
 
     for url in ("/", "/granskning/", SA_URL):
@@ -280,6 +281,12 @@ def test_a_signed_in_user_gets_the_503_page_in_their_language_while_the_database
         assert heading in html, url
         assert f'<html lang="{language}">' in html
         assert "editor@test.se" not in html  # the signed-in menu needs the database: not drawn
+    for url in ("/finns-inte", "/tillganglighet"):  # a 404 and a page that reads nothing but the user
+        assert heading in _assert_unavailable(editor.get(url)), url
+    # A view that needs no database: the response's headers look at the user and fail after it
+    # (Flask hands such an error to the handlers only outside testing).
+    rounds.config["PROPAGATE_EXCEPTIONS"] = False
+    assert heading in _assert_unavailable(editor.post("/sprak", data={"language": language, "csrf_token": token}))
     down.off()
     assert editor.get("/granskning/").status_code == 200  # still signed in once it is back
 

@@ -68,16 +68,31 @@ def unavailable_page():  # type: ignore[no-untyped-def]
     return render_template("errors/unavailable.html", carried=_carried_fields(), action=action), 503, headers
 
 
+def _error_page(template: str, status: int, **context: object):  # type: ignore[no-untyped-def]
+    """An error page on the base layout, or the 503 page when drawing it needs a database that
+    fails too (the menu of a signed-in user reads the user)."""
+    try:
+        return render_template(template, **context), status
+    except sa_exc.SQLAlchemyError as failed:
+        if not database_unavailable(failed):
+            raise
+        return unavailable_page()
+
+
 def register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
         # Views with long forms catch this themselves and show the form again with its answers.
-        return render_template("errors/csrf.html", referrer=request.referrer), 400
+        return _error_page("errors/csrf.html", 400, referrer=request.referrer)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        original = getattr(error, "original_exception", None)
+        if original is not None and database_unavailable(original):
+            # Failed after the view, e.g. loading the user for the response's headers.
+            return unavailable_page()
         code = error.code or 500
-        return render_template("errors/error.html", code=code), code
+        return _error_page("errors/error.html", code, code=code)
 
     @app.errorhandler(sa_exc.SQLAlchemyError)
     def database_error(error: sa_exc.SQLAlchemyError):  # type: ignore[no-untyped-def]
@@ -90,10 +105,4 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):  # type: ignore[no-untyped-def]
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
-        try:
-            return render_template("errors/error.html", code=500), InternalServerError.code
-        except sa_exc.SQLAlchemyError as failed:
-            # The page itself needed the database (the signed-in user's menu) and it failed too.
-            if not database_unavailable(failed):
-                raise
-            return unavailable_page()
+        return _error_page("errors/error.html", InternalServerError.code, code=500)
