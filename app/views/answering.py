@@ -2,9 +2,8 @@
 
 A POST of the answering page never loses what was typed: a stale CSRF token, an expired session,
 a conflicting save, a refused submission or a database that cannot save just now (503) all show
-the posted answers again. That is why these
-POST routes check CSRF themselves (`csrf.exempt` + `csrf.protect()` inside the view) instead of
-letting the global check answer with an error page.
+the posted answers again. That is why these POST routes check CSRF themselves (`csrf.exempt` +
+`csrf.protect()` inside the view) instead of letting the global check answer with an error page.
 """
 
 from __future__ import annotations

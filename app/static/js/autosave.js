@@ -5,7 +5,7 @@
    - 409 (someone else saved, or the answer is locked) and other refusals: it stops and asks for
      the Save button, which shows what happened without losing anything;
    - 5xx or no answer at all (a database restarting, the network gone): "not saved yet", and it
-     tries again after 2, 4, 8 … seconds (at most 60), and at once on the next change. It never
+     tries again after 2, 4, 8 … seconds (at most 60), or as usual after the next change. It never
      stops for good on such a failure.
    Without this script the Save button is enough. */
 (function () {
