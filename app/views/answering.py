@@ -1,9 +1,9 @@
 """The units' side of a review round: their rounds, the answering page, autosave and history.
 
 A POST of the answering page never loses what was typed: a stale CSRF token, an expired session,
-a conflicting save or a refused submission all show the posted answers again. That is why these
-POST routes check CSRF themselves (`csrf.exempt` + `csrf.protect()` inside the view) instead of
-letting the global check answer with an error page.
+a conflicting save, a refused submission or a database that cannot save just now (503) all show
+the posted answers again. That is why these POST routes check CSRF themselves (`csrf.exempt` +
+`csrf.protect()` inside the view) instead of letting the global check answer with an error page.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import csrf, db, login_manager
@@ -59,6 +60,7 @@ from app.services.submissions import (
     save,
     submit,
 )
+from app.views.errors import RETRY_AFTER, database_unavailable
 
 bp = Blueprint("answering", __name__, url_prefix="/granskning")
 
@@ -213,12 +215,23 @@ def _post(round_key: str, unit_key: str, questionnaire_key: str):  # type: ignor
                             errors=invalid.validated.errors, status=400)
     except NotAllowed:
         abort(403)
+    except SQLAlchemyError as error:
+        if not database_unavailable(error):
+            raise
+        return _render_unsaved(target, base_version)
     if action is submit:
         flash(_("Svaren är inskickade. Tack!") if not outcome.repeated
               else _("Svaren var redan inskickade; inget har ändrats."), "info")
     else:
         flash(_("Utkastet är sparat %(time)s.", time=local_time(outcome.response.updated_at, "%H:%M")), "info")
     return redirect(_urls(target)["page"])
+
+
+def _render_unsaved(target: ResponseTarget, base_version: int):  # type: ignore[no-untyped-def]
+    """The database refused the save (restarting, read-only): the posted answers again, 503."""
+    html, status = _render_form(target, formdata=request.form, base_version=base_version, status=503, notice=_(
+        "Det gick inte att spara just nu – försök igen. Allt du skrev finns kvar nedan."))
+    return html, status, {"Retry-After": str(RETRY_AFTER)}
 
 
 def _render_conflict(target: ResponseTarget, conflict: Conflict):  # type: ignore[no-untyped-def]

@@ -6,11 +6,15 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import delete, false, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.config import LANGUAGES
 from app.extensions import db
+from app.models import User
 from app.services.rounds import assignments
 from app.services.submissions import accessible_unit_ids
+from app.views.errors import RETRY_AFTER, database_unavailable, forget_database_state
 
 bp = Blueprint("main", __name__)
 
@@ -50,7 +54,29 @@ def accessibility():  # type: ignore[no-untyped-def]
 
 @bp.route("/halsa")
 def health():  # type: ignore[no-untyped-def]
-    """For load balancers: answers 200 when the database answers."""
-    db.session.execute(db.select(1))
+    """For load balancers: 200 when the database answers and takes writes, else 503 (a database
+    that is down, restarting, read-only or a standby would fail every save)."""
+    try:
+        writable = _database_writable()
+    except SQLAlchemyError as error:
+        if not database_unavailable(error):
+            raise
+        forget_database_state()
+        writable = False
+    if not writable:
+        return {"status": "unavailable"}, 503, {"Retry-After": str(RETRY_AFTER), "Cache-Control": "no-store"}
     return {"status": "ok"}
 
+
+def _database_writable() -> bool:
+    """Whether a write would be accepted now; writes nothing (the transaction is rolled back)."""
+    try:
+        if db.engine.dialect.name == "postgresql":
+            in_recovery, read_only = db.session.execute(
+                text("SELECT pg_is_in_recovery(), current_setting('transaction_read_only')")).one()
+            return not in_recovery and read_only == "off"
+        # SQLite: a statement that writes takes the write lock, and fails on a read-only file.
+        db.session.execute(delete(User).where(false()))
+        return True
+    finally:
+        db.session.rollback()

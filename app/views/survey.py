@@ -6,7 +6,8 @@ The session holds only the draft's random id, never a code. Codes travel in POST
 
 A POST of a survey page never loses the page's answers: a stale CSRF token shows the page again
 with what was posted, and an ended session asks for the code again with the posted answers
-carried along (hidden fields), saved once the code is accepted. So the page checks CSRF itself
+carried along (hidden fields), saved once the code is accepted, and a database that cannot save
+just now shows the page again with what was posted (503). So the page checks CSRF itself
 (`csrf.exempt` + `csrf.protect()`), as the answering views do.
 """
 
@@ -27,6 +28,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
 from app.extensions import csrf, db
@@ -48,6 +50,7 @@ from app.services.survey import (
     start_with_code,
 )
 from app.services.throttle import forget_expired
+from app.views.errors import RETRY_AFTER, database_unavailable
 
 bp = Blueprint("survey", __name__, url_prefix="/enkat")
 
@@ -61,8 +64,14 @@ def _forget_expired_attempts() -> None:
     """Every survey post forgets the throttle's attempts older than its window, whatever it does:
     nothing derived from a respondent's address is kept longer than the throttle needs."""
     if request.method == "POST":
-        with transaction() as db_session:
-            forget_expired(db_session)
+        try:
+            with transaction() as db_session:
+                forget_expired(db_session)
+        except SQLAlchemyError as error:
+            if not database_unavailable(error):
+                raise
+            # The database cannot write just now: the page below says so and keeps the answers;
+            # the expired attempts are forgotten by the next post.
 
 
 def _today() -> date:
@@ -142,6 +151,17 @@ def _render_page(draft, definition, *, formdata=None, errors=None, notice=None, 
     ), status
 
 
+def _render_unsaved(draft_id: str, definition):  # type: ignore[no-untyped-def]
+    """The database refused the save (restarting, read-only): the page's posted answers again, 503."""
+    draft = get_draft(db.session, draft_id)
+    if draft is None:  # completed meanwhile by the same respondent's other request
+        session.pop(SESSION_KEY, None)
+        return redirect(url_for("survey.receipt"))
+    html, status = _render_page(draft, definition, formdata=request.form, status=503, notice=_(
+        "Det gick inte att spara just nu – försök igen. Allt du svarat finns kvar nedan."))
+    return html, status, {"Retry-After": str(RETRY_AFTER)}
+
+
 def _save_posted(draft, definition, direction: str) -> Response | None:  # type: ignore[no-untyped-def]
     """Save the posted page's answers and move `direction`; a response when the page must be shown again."""
     section_key = request.form.get("section", "")
@@ -163,6 +183,10 @@ def _save_posted(draft, definition, direction: str) -> Response | None:  # type:
         return _render_page(current, definition, formdata=request.form, status=409, notice=_(  # type: ignore[return-value]
             "Svaren sparades samtidigt från ett annat fönster. Det du skrev finns kvar nedan: klicka på "
             "knappen en gång till."))
+    except SQLAlchemyError as error:
+        if not database_unavailable(error):
+            raise
+        return _render_unsaved(draft_id, definition)
     if checked.errors:
         return _render_page(draft, definition, errors=checked.errors, status=400)  # type: ignore[return-value]
     return None
@@ -210,6 +234,10 @@ def page():  # type: ignore[no-untyped-def]
             # Completed meanwhile by the same respondent's other request (a double click).
             session.pop(SESSION_KEY, None)
             return redirect(url_for("survey.receipt"))
+        except SQLAlchemyError as error:
+            if not database_unavailable(error):
+                raise
+            return _render_unsaved(draft_id, definition)  # the page is saved; completing waits
         if errors:
             return _render_missing(draft_id, definition, errors)
         session.pop(SESSION_KEY, None)

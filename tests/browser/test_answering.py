@@ -1,7 +1,9 @@
-"""The answering page in a real browser: background saving, the conflict stop, and WCAG 2.1 AA
-on the answering, conflict and round pages."""
+"""The answering page in a real browser: background saving, retrying after a failed save, the
+conflict stop, and WCAG 2.1 AA on the answering, conflict and round pages."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -32,6 +34,42 @@ def test_typing_is_saved_in_the_background_and_survives_a_reload(answering):
     assert page.locator("input[name=base_version]").input_value() == "1"
     page.reload()
     assert page.locator("#q-kannedom-motivation").input_value() == "Skrivet utan att klicka på spara."
+
+
+def test_autosave_says_not_saved_yet_and_retries_after_a_503_or_no_answer(answering):
+    """A database restarting (503) or the network gone: "not saved yet", never "logged out",
+    and the next try (2 s, then 4 s later) saves without anyone touching the page."""
+    from playwright.sync_api import expect
+
+    page = answering
+    failures = ["503", "abort"]
+    sent = []
+
+    def flaky(route):  # type: ignore[no-untyped-def]
+        sent.append(route.request.url)
+        failure = failures.pop(0) if failures else None
+        if failure == "503":
+            route.fulfill(status=503, headers={"Retry-After": "10"}, content_type="application/json",
+                          body='{"ok": false, "error": "unavailable", "message": "Det gick inte att spara just nu – försök igen."}')
+        elif failure == "abort":
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/autosave", flaky)
+    status = page.locator("#autosave-status")
+    page.locator("#q-kannedom-motivation").fill("Skrivet medan databasen startade om.")
+    status.filter(has_text="Inte sparat ännu").wait_for(timeout=15_000)
+    assert "loggats ut" not in status.inner_text()
+    status.filter(has_text=re.compile(r"^Sparat \d")).wait_for(timeout=20_000)
+    assert len(sent) == 3  # the 503, the lost answer, then the save
+    assert page.locator("input[name=base_version]").input_value() == "1"
+
+    # Saving goes on after the failures: the next change is saved too.
+    page.locator("#q-kannedom-motivation").fill("Och en ändring till.")
+    expect(page.locator("input[name=base_version]")).to_have_value("2", timeout=15_000)
+    page.reload()
+    assert page.locator("#q-kannedom-motivation").input_value() == "Och en ändring till."
 
 
 def test_autosave_stops_on_a_conflict_and_the_save_button_shows_both_texts(answering, live_server, browser):
