@@ -13,10 +13,11 @@ from the key's first attempt in it.
 
 **Logins** (`reserve_login`):
 
-- per account and address, and per address whatever the account: at most
-  `LAGESBILD_LOGIN_ATTEMPTS_PER_MINUTE` (L) failed or refused attempts a window; beyond that the
-  address is refused (429) until the window ends. These only ever hold back the address that
-  failed, so they can be hard.
+- per account and address at most `LAGESBILD_LOGIN_ATTEMPTS_PER_MINUTE` (L, 10) failed or
+  refused attempts a window, and per address whatever the account at most
+  `LAGESBILD_LOGIN_ADDRESS_ATTEMPTS_PER_MINUTE` (30: staff behind one proxy share an address);
+  beyond that the address is refused (429) until the window ends. These only ever hold back
+  the address that failed, so they can be hard.
 - per account, from any address: once the account has had L failures (none successful between,
   no pause of `ACCOUNT_MEMORY`), each failure makes the address it came from wait before trying
   that account again, 2^(F−L) seconds after the failure that brought the account to F failures,
@@ -207,7 +208,8 @@ def account_failures(session: Session, secret: str, account: str) -> int:
     return int(found or 0)
 
 
-def reserve_login(session: Session, secret: str, account: str, address: str, limit: int) -> Reservation:
+def reserve_login(session: Session, secret: str, account: str, address: str, limit: int,
+                  address_limit: int) -> Reservation:
     """Count a login attempt for `account` from `address` before its password is checked, and
     decide whether it may go on (the rule is in the module docstring). When it may, its address
     is held back for the wait its failure would earn, so that parallel tries cannot slip in."""
@@ -217,7 +219,7 @@ def reserve_login(session: Session, secret: str, account: str, address: str, lim
     by_address = count(session, secret, LOGIN_ADDRESS, where)
     pair = count(session, secret, LOGIN_PAIR, f"{account}\0{where}")
     now = utcnow()
-    waits = [c.window_ends - now for c in (by_address, pair) if c.count > limit]
+    waits = [c.window_ends - now for c, most in ((by_address, address_limit), (pair, limit)) if c.count > most]
     if pair.not_before is not None and pair.not_before > now:
         waits.append(pair.not_before - now)
     if waits:

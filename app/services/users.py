@@ -142,7 +142,8 @@ class LoginResult:
 
 
 def authenticate(
-    session: Session, secret: str, email: str, password: str, address: str, limit: int
+    session: Session, secret: str, email: str, password: str, address: str, limit: int,
+    address_limit: int | None = None,
 ) -> LoginResult:
     """Check a login, throttled per account and address, per address and with a growing wait per
     account (services/throttle.py); record the outcome in the audit log.
@@ -151,7 +152,8 @@ def authenticate(
     attempts cannot all pass the check and no transaction is open while the hash is computed;
     the outcome is written in a second transaction (the caller's, committed by it)."""
     email = normalise_email(email)
-    reservation = throttle.reserve_login(session, secret, email, address, limit)
+    reservation = throttle.reserve_login(session, secret, email, address, limit,
+                                         limit if address_limit is None else address_limit)
     if not reservation.allowed:
         audit.record(session, "login.throttled", actor_label=email, target=email)
         return LoginResult(None, throttled=True, wait_seconds=reservation.wait_seconds)

@@ -49,6 +49,7 @@ def login():  # type: ignore[no-untyped-def]
                 form.password.data or "",
                 client_address(),
                 current_app.config["LOGIN_ATTEMPTS_PER_MINUTE"],
+                current_app.config["LOGIN_ADDRESS_ATTEMPTS_PER_MINUTE"],
             )
         if result.user is not None:
             # A new session at login: nothing from before the login survives (session fixation).
