@@ -15,7 +15,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash
 
@@ -60,9 +59,8 @@ def login():  # type: ignore[no-untyped-def]
             login_user(result.user)
             return redirect(_safe_next(request.args.get("next")))
         if result.throttled:
-            flash(ngettext("För många misslyckade inloggningar. Vänta %(num)d sekund och försök igen.",
-                           "För många misslyckade inloggningar. Vänta %(num)d sekunder och försök igen.",
-                           result.wait_seconds), "error")
+            flash(_("För många misslyckade inloggningar. Vänta %(seconds)d s och försök igen.",
+                    seconds=result.wait_seconds), "error")
             return render_template("auth/login.html", form=form), 429, {"Retry-After": str(result.wait_seconds)}
         flash(_("Fel e-postadress eller lösenord."), "error")
         status = 401
