@@ -23,6 +23,7 @@ from app.models import AuditEvent, ThrottleCounter
 from app.services.survey import THROTTLE_SCOPE
 from tests.conftest import PASSWORD, csrf_token, login, post
 from tests.test_survey import admin_client, new_codes, respond_with_code
+from tests.test_survey_storage import postgres_only, sql
 
 START = datetime(2026, 3, 2, 9, 0, 0)
 MINUTE = timedelta(minutes=1)
@@ -116,6 +117,19 @@ def test_an_accepted_code_is_given_back_to_its_address_whose_failures_still_coun
     client.environ_base["REMOTE_ADDR"] = "10.0.0.1"
     assert post(client, "/enkat", {"code": codes[0]}).status_code == 302
     assert counters(survey) == [(THROTTLE_SCOPE, 2, at(60), None)]
+
+
+def test_an_accepted_codes_counter_shares_no_transaction_with_the_claim_or_the_draft(survey, clock):
+    postgres_only(survey)
+    code = new_codes(admin_client(survey), "bolag", 1)[0]
+    wrong_code(survey, "10.0.0.1")  # so that the address's counter stays, given back by one
+    client = survey.test_client()
+    client.environ_base["REMOTE_ADDR"] = "10.0.0.1"
+    assert post(client, "/enkat", {"code": code}).status_code == 302
+    with survey.app_context():
+        assert sql("SELECT count FROM throttle_counters") == [(1,)]
+        assert sql("SELECT count(*) FROM survey_access_codes c JOIN throttle_counters t ON t.xmin = c.xmin") == [(0,)]
+        assert sql("SELECT count(*) FROM survey_drafts d JOIN throttle_counters t ON t.xmin = d.xmin") == [(0,)]
 
 
 def test_a_survey_request_clears_the_expired_login_counters_too(survey, clock):

@@ -31,7 +31,7 @@ from the key's first attempt in it.
 IPv6 addresses are counted by their /64 network (one host usually has all of it).
 
 **Nothing is kept longer than it counts.** `forget_expired` deletes every row, of every scope,
-whose window has ended and whose wait has passed; every count calls it, in the caller's
+whose window has ended and whose wait has passed; every reservation calls it, in the caller's
 transaction, and every survey POST does too (views/survey.py), so no address-derived value
 outlives its window (or its wait, at most `MAX_DELAY` after a failed login) by more than the
 time until the next such request. A survey code's counter is given back, and its row deleted
