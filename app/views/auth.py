@@ -62,8 +62,9 @@ def login():  # type: ignore[no-untyped-def]
             flash(_("För många misslyckade inloggningar. Vänta %(seconds)d s och försök igen.",
                     seconds=result.wait_seconds), "error")
             return render_template("auth/login.html", form=form), 429, {"Retry-After": str(result.wait_seconds)}
-        flash(_("Fel e-postadress eller lösenord."), "error")
-        status = 401
+        else:
+            flash(_("Fel e-postadress eller lösenord."), "error")
+            status = 401
     elif request.method == "POST":
         status = 400
     return render_template("auth/login.html", form=form), status
