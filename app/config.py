@@ -35,7 +35,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LAGESBILD_SESSION_IDLE_MINUTES", "240", "Log a user out after this many idle minutes."),
     Setting("LAGESBILD_SESSION_MAX_HOURS", "12", "Log a user out this many hours after logging in, however active."),
     Setting("LAGESBILD_MAX_UPLOAD_BYTES", str(2 * 1024 * 1024), "Largest request body accepted."),
-    Setting("LAGESBILD_LOGIN_ATTEMPTS_PER_MINUTE", "10", "Failed logins allowed per account and per address a minute."),
+    Setting("LAGESBILD_LOGIN_ATTEMPTS_PER_MINUTE", "10",
+            "Failed logins allowed per account from one address a minute; after as many failures, an account's addresses wait."),
+    Setting("LAGESBILD_LOGIN_ADDRESS_ATTEMPTS_PER_MINUTE", "30", "Failed logins allowed per address a minute, whatever the account."),
     Setting("LAGESBILD_CODE_ATTEMPTS_PER_MINUTE", "10", "Access-code attempts allowed per address a minute."),
     Setting("LAGESBILD_SURVEY_STARTS_PER_MINUTE", "30", "New respondents allowed per address a minute through open links."),
     Setting("LAGESBILD_ANONYMITY_THRESHOLD", str(DEFAULT_ANONYMITY_THRESHOLD), "Default smallest group shown in survey results (never below 3)."),
@@ -133,6 +135,7 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "MAX_CONTENT_LENGTH": _int(env, "LAGESBILD_MAX_UPLOAD_BYTES", str(2 * 1024 * 1024), 1024),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "LOGIN_ATTEMPTS_PER_MINUTE": _int(env, "LAGESBILD_LOGIN_ATTEMPTS_PER_MINUTE", "10", 1),
+        "LOGIN_ADDRESS_ATTEMPTS_PER_MINUTE": _int(env, "LAGESBILD_LOGIN_ADDRESS_ATTEMPTS_PER_MINUTE", "30", 1),
         "CODE_ATTEMPTS_PER_MINUTE": _int(env, "LAGESBILD_CODE_ATTEMPTS_PER_MINUTE", "10", 1),
         "SURVEY_STARTS_PER_MINUTE": _int(env, "LAGESBILD_SURVEY_STARTS_PER_MINUTE", "30", 1),
         # The thresholds a new round starts with; each round keeps its own after that.

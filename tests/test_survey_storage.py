@@ -285,5 +285,5 @@ def test_an_open_link_start_shares_no_transaction_with_the_address_it_counted(su
     assert start_by_link(survey, link, "10.3.3.3")[1].status_code == 200
     with survey.app_context():
         assert sql("SELECT count(*) FROM survey_drafts") == [(1,)]
-        assert sql("SELECT count(*) FROM throttle_events") == [(1,)]
-        assert sql("SELECT count(*) FROM survey_drafts d JOIN throttle_events t ON t.xmin = d.xmin") == [(0,)]
+        assert sql("SELECT count(*) FROM throttle_counters") == [(1,)]
+        assert sql("SELECT count(*) FROM survey_drafts d JOIN throttle_counters t ON t.xmin = d.xmin") == [(0,)]

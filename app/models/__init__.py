@@ -14,7 +14,7 @@ from app.models.survey import (
     SurveyTally,
     SurveyText,
 )
-from app.models.throttle import ThrottleEvent
+from app.models.throttle import ThrottleCounter
 from app.models.units import UNIT_KINDS, Unit
 from app.models.users import ROLES, User, UserSession, user_units
 
@@ -36,7 +36,7 @@ __all__ = [
     "SurveyResponse",
     "SurveyTally",
     "SurveyText",
-    "ThrottleEvent",
+    "ThrottleCounter",
     "UNIT_KINDS",
     "Unit",
     "UnitResponse",

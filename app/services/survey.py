@@ -63,7 +63,7 @@ from app.models.survey import (
 from app.services import Problem, ServiceError, audit, transaction
 from app.services.rounds import get_round
 from app.services.survey_storage import forget_deleted
-from app.services.throttle import is_throttled, record_failure
+from app.services.throttle import address_key, give_back, reserve
 from app.sorting import name_key
 
 # 32 symbols without I, L, O and U (Crockford's base 32): 16 of them are 80 bits.
@@ -186,22 +186,27 @@ def _open_round(round_: Round) -> None:
 
 
 def start_with_code(secret: str, typed: str, address: str, limit: int, today: date) -> Started:
-    """Start or resume with an access code or a resume code. Failures are recorded per address
-    (throttled after `limit` a minute); an unknown code gets the same message whatever the reason."""
+    """Start or resume with an access code or a resume code. Attempts are counted per address
+    before the code is checked (throttled after `limit` a window) and an accepted code's attempt
+    is given back; an unknown code gets the same message whatever the reason."""
     unknown = _l("Koden finns inte. Kontrollera att du skrivit den rätt.")
-    outcome: Started | CodeRefused | None = None
     with transaction() as session:
-        # The check also forgets expired attempts; committed whatever the outcome.
-        throttled = is_throttled(session, secret, THROTTLE_SCOPE, address, limit)
-        if not throttled:
-            code = normalise_code(typed)
-            outcome = _start(session, secret, code, today) if code is not None else None
-            if isinstance(outcome, Started):
-                return outcome
-            record_failure(session, secret, THROTTLE_SCOPE, address)
-    # The failure is committed with the transaction above; the refusal is raised after it.
-    if throttled:
+        # Counted in a transaction of its own (which also forgets expired counters), committed
+        # before the code is looked at: parallel guesses queue on the counter.
+        reservation = reserve(session, secret, THROTTLE_SCOPE, address_key(address), limit)
+    if not reservation.allowed:
         raise CodeRefused("throttled", _l("För många försök. Vänta en minut och försök igen."))
+    code = normalise_code(typed)
+    outcome: Started | CodeRefused | None = None
+    if code is not None:
+        with transaction() as session:
+            outcome = _start(session, secret, code, today)
+    if isinstance(outcome, Started):
+        with transaction() as session:
+            # Given back in a transaction of its own, never the one that claimed the code.
+            give_back(session, reservation.counted[0])
+        return outcome
+    # A failure stays counted: its attempt was committed above.
     raise outcome or CodeRefused("unknown", unknown)
 
 
@@ -277,9 +282,8 @@ def start_open_link(secret: str, token: str, address: str, limit: int, today: da
         invitation = find_open_link(session, token)
         if invitation is None:
             raise CodeRefused("unknown", _l("Länken gäller inte längre."))
-        throttled = is_throttled(session, secret, START_THROTTLE_SCOPE, address, limit)
-        record_failure(session, secret, START_THROTTLE_SCOPE, address)
-    if throttled:
+        reservation = reserve(session, secret, START_THROTTLE_SCOPE, address_key(address), limit)
+    if not reservation.allowed:
         raise CodeRefused("throttled", _l("För många försök. Vänta en minut och försök igen."))
     with transaction() as session:
         invitation = find_open_link(session, token)

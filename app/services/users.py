@@ -142,25 +142,35 @@ def update_access(
 class LoginResult:
     user: User | None
     throttled: bool = False
+    wait_seconds: int = 0  # when throttled: how long until the next try may go through
 
 
 def authenticate(
-    session: Session, secret: str, email: str, password: str, address: str, limit: int
+    session: Session, secret: str, email: str, password: str, address: str, limit: int,
+    address_limit: int | None = None,
 ) -> LoginResult:
-    """Check a login, throttled per account and per address; record the outcome in the audit log."""
+    """Check a login, throttled per account and address, per address and with a growing wait per
+    account (services/throttle.py); record the outcome in the audit log.
+
+    The attempt is counted and committed before the password is checked, so that parallel
+    attempts cannot all pass the check and no transaction is open while the hash is computed;
+    the outcome is written in a second transaction (the caller's, committed by it)."""
     email = normalise_email(email)
-    if throttle.is_throttled(session, secret, "login-account", email, limit) or throttle.is_throttled(
-        session, secret, "login-address", address, limit
-    ):
+    reservation = throttle.reserve_login(session, secret, email, address, limit,
+                                         limit if address_limit is None else address_limit)
+    if not reservation.allowed:
         audit.record(session, "login.throttled", actor_label=email, target=email)
-        return LoginResult(None, throttled=True)
+        return LoginResult(None, throttled=True, wait_seconds=reservation.wait_seconds)
     user = session.scalar(select(User).where(User.email == email))
-    valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
-    if user is None or not valid or not user.active:
-        throttle.record_failure(session, secret, "login-account", email)
-        throttle.record_failure(session, secret, "login-address", address)
+    password_hash = user.password_hash if user else _DUMMY_HASH
+    active = user is not None and user.active
+    session.commit()
+    valid = check_password_hash(password_hash, password)
+    if user is None or not valid or not active:
+        throttle.login_failed(session, secret, email)
         audit.record(session, "login.failed", actor_label=email, target=email)
         return LoginResult(None)
+    throttle.login_succeeded(session, secret, email, reservation)
     user.last_login_at = utcnow()
     audit.record(session, "login", actor=user, target=user.email)
     return LoginResult(user)

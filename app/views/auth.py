@@ -48,6 +48,7 @@ def login():  # type: ignore[no-untyped-def]
                 form.password.data or "",
                 client_address(),
                 current_app.config["LOGIN_ATTEMPTS_PER_MINUTE"],
+                current_app.config["LOGIN_ADDRESS_ATTEMPTS_PER_MINUTE"],
             )
             if result.user is not None:
                 sessions.start(db_session, result.user, sessions.Lifetimes.from_config(current_app.config))
@@ -60,8 +61,9 @@ def login():  # type: ignore[no-untyped-def]
             login_user(result.user)
             return redirect(_safe_next(request.args.get("next")))
         if result.throttled:
-            flash(_("För många misslyckade inloggningar. Vänta en minut och försök igen."), "error")
-            status = 429
+            flash(_("För många misslyckade inloggningar. Vänta %(seconds)d s och försök igen.",
+                    seconds=result.wait_seconds), "error")
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(result.wait_seconds)}
         else:
             flash(_("Fel e-postadress eller lösenord."), "error")
             status = 401
