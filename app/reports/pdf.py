@@ -245,8 +245,9 @@ def level_badge(label: str, colour: str | None, style: ParagraphStyle | None = N
     cell_style = ParagraphStyle("badge", style or styles().cell_bold, textColor=level.strong)
     text = para(label, cell_style)
     badge = Table([[text]])
-    narrowest, natural = text.natural_widths  # type: ignore[attr-defined]
-    badge.natural_widths = (narrowest + 8, natural + 8)  # type: ignore[attr-defined]
+    # A badge keeps its label on one line when its column can give it room.
+    _narrowest, natural = text.natural_widths  # type: ignore[attr-defined]
+    badge.natural_widths = (min(natural, LONGEST_WORD) + 8, natural + 8)  # type: ignore[attr-defined]
     badge.setStyle(TableStyle([
         ("BACKGROUND", (0, 0), (-1, -1), level.background),
         ("BOX", (0, 0), (-1, -1), 0.5, level.strong),
