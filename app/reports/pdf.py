@@ -340,7 +340,6 @@ class ReportMeta:
     language: str = "sv"
 
 
-
 def _numbered_canvas(meta: ReportMeta) -> type[Canvas]:
     """A canvas that draws the header and footer once the page count is known."""
 
