@@ -28,7 +28,9 @@ from app.reports.pdf import (
     LINE,
     MUTED,
     WHITE,
+    fit_line,
     level_colour,
+    printable,
     register_fonts,
 )
 
@@ -134,7 +136,7 @@ def wrap(text: str, width: float, font: str = FONT, size: float = FONT_SIZE,
     """`text` broken into lines no wider than `width`; the last line ends in '…' if cut."""
     lines: list[str] = []
     current = ""
-    for word in text.split():
+    for word in printable(text).split():
         candidate = f"{current} {word}" if current else word
         if _width(candidate, font, size) <= width or not current:
             current = candidate
@@ -151,16 +153,15 @@ def wrap(text: str, width: float, font: str = FONT, size: float = FONT_SIZE,
 
 
 def _shorten(text: str, width: float, font: str, size: float) -> str:
+    """`text` cut with an ellipsis to fit `width`."""
     if _width(text, font, size) <= width:
         return text
-    while len(text) > 1 and _width(text.rstrip("…") + "…", font, size) > width:
-        text = text.rstrip("…")[:-1] + "…"
-    return text
+    return fit_line(text.rstrip("…"), width, size, font) if len(text) > 1 else text
 
 
 def _text(x: float, y: float, text: str, *, font: str = FONT, size: float = FONT_SIZE,
           colour: colors.Color = INK, anchor: str = "start") -> String:
-    return String(x, y, text, fontName=font, fontSize=size, fillColor=colour, textAnchor=anchor)
+    return String(x, y, printable(text), fontName=font, fontSize=size, fillColor=colour, textAnchor=anchor)
 
 
 def _lines(drawing: Drawing, x: float, top: float, lines: Sequence[str], *,

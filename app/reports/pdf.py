@@ -2,13 +2,18 @@
 level colours and a document with page header, "Sida N av M" footer and metadata.
 
 Every text that reaches ReportLab's paragraph markup goes through `escape` first (or `para`,
-which does it): user text with `<`, `&` or tags appears as text and is never interpreted.
+which does it): user text with `<`, `&` or tags appears as text and is never interpreted, and
+characters the font has no glyph for never reach the PDF (`printable`). Text on a canvas or in a
+chart goes through `printable` as well. A word longer than its column is split (ReportLab's
+splitLongWords), and `data_table` gives every column a width that leaves room for its text, so
+no text a user types can make a PDF fail.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,6 +31,11 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
 AUTHOR = "Lägesbild"
+
+PAGE_SIZE = A4
+MARGIN = 18 * mm
+FRAME_PADDING = 6  # platypus' default padding inside the page frame
+CONTENT_WIDTH = PAGE_SIZE[0] - 2 * MARGIN - 2 * FRAME_PADDING
 
 # The font family: DejaVu Sans (Bitstream Vera with many more glyphs: the level symbols and
 # arrows of the comparison), shipped in app/fonts; TrueType fonts are embedded (subset) in
@@ -87,12 +97,71 @@ def register_fonts() -> str:
     return FONT
 
 
-def escape(text: object) -> str:
-    """`text` as paragraph markup that shows exactly those characters (line breaks kept)."""
+# Shown once for each run of characters the font cannot draw (emoji, scripts DejaVu lacks):
+# the reader sees that something was written there instead of an empty box.
+PLACEHOLDER = "\ufffd"
+
+
+@lru_cache(maxsize=1)
+def _glyphs() -> frozenset[int]:
+    """The code points both faces the reports write in (regular and bold) have a glyph for,
+    within the Basic Multilingual Plane: ReportLab writes the text layer (ToUnicode) of a
+    character beyond it wrongly, so copying or searching it would find another character."""
+    register_fonts()
+    faces = [pdfmetrics.getFont(name).face for name in (FONT, FONT_BOLD)]
+    common = {code for code, glyph in faces[0].charToGlyph.items() if glyph and code <= 0xFFFF}
+    for face in faces[1:]:
+        common &= {code for code, glyph in face.charToGlyph.items() if glyph}
+    return frozenset(common)
+
+
+def _variation_selector(code: int) -> bool:
+    return 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF
+
+
+def printable(text: object) -> str:
+    """`text` as the embedded font can draw it: composed (NFC), line breaks as "\\n", tabs and
+    spaces the font lacks as plain spaces, invisible control and format characters (zero-width
+    spaces and joiners, direction marks, soft hyphens, variation selectors) left out, a
+    combining mark the font lacks left out (its letter stays), and every other run of
+    characters the font lacks (emoji, rare scripts) as one PLACEHOLDER."""
     if text is None:
         return ""
-    escaped = _xml_escape(str(text), {'"': "&quot;"})
-    return escaped.replace("\r\n", "\n").replace("\n", "<br/>")
+    value = unicodedata.normalize("NFC", str(text)).replace("\r\n", "\n").replace("\r", "\n")
+    glyphs = _glyphs()
+    out: list[str] = []
+    missing = False  # the previous character shown was a placeholder for missing glyphs
+    for char in value:
+        code = ord(char)
+        category = unicodedata.category(char)
+        if char == "\n" or category in ("Zl", "Zp"):
+            out.append("\n")
+        elif char == "\t" or (category == "Zs" and code not in glyphs):
+            out.append(" ")
+        elif category in ("Cc", "Cf") or _variation_selector(code):
+            continue
+        elif code in glyphs:
+            out.append(char)
+        elif category.startswith("M"):
+            continue
+        elif not missing:
+            out.append(PLACEHOLDER)
+            missing = True
+            continue
+        else:
+            continue
+        missing = False
+    return "".join(out)
+
+
+def escape(text: object) -> str:
+    """`text` as paragraph markup that shows exactly those characters (line breaks kept), as
+    far as the font can draw them (see `printable`)."""
+    return _markup(printable(text))
+
+
+def _markup(shown: str) -> str:
+    return _xml_escape(shown, {'"': "&quot;"}).replace("\n", "<br/>")
 
 
 @dataclass(frozen=True)
@@ -136,8 +205,37 @@ def styles() -> Styles:
 
 
 def para(text: object, style: ParagraphStyle | None = None) -> Paragraph:
-    """A paragraph showing `text` literally (escaped), in `style` (body by default)."""
-    return Paragraph(escape(text), style or styles().body)
+    """A paragraph showing `text` literally (escaped), in `style` (body by default). A word
+    wider than the paragraph is split over lines (the styles' splitLongWords)."""
+    style = style or styles().body
+    shown = printable(text)
+    paragraph = Paragraph(_markup(shown), style)
+    paragraph.natural_widths = _text_widths(shown, style.fontName, style.fontSize)  # type: ignore[attr-defined]
+    return paragraph
+
+
+# A word wider than this never widens its table column further: it is split inside its cell.
+LONGEST_WORD = 90.0
+# The narrowest a column's content gets (its padding aside): room for a few characters.
+MIN_COLUMN = 24.0
+CELL_PADDING = 4
+
+
+def _text_widths(text: str, font: str, size: float) -> tuple[float, float]:
+    """(narrowest, natural) width of `text` in a table cell: its longest word up to
+    LONGEST_WORD, and its longest line."""
+    words = text.split()
+    narrowest = min(LONGEST_WORD, max((pdfmetrics.stringWidth(w, font, size) for w in words), default=0.0))
+    natural = max((pdfmetrics.stringWidth(line, font, size) for line in text.split("\n")), default=0.0)
+    return narrowest, natural
+
+
+def _flowable_widths(flowable: Flowable) -> tuple[float, float]:
+    known = getattr(flowable, "natural_widths", None)
+    if known is not None:
+        return known
+    width = float(flowable.minWidth())  # drawings and other fixed-width flowables
+    return width, width
 
 
 def level_badge(label: str, colour: str | None, style: ParagraphStyle | None = None) -> Table:
@@ -145,7 +243,11 @@ def level_badge(label: str, colour: str | None, style: ParagraphStyle | None = N
     alone, the label says the same."""
     level = level_colour(colour)
     cell_style = ParagraphStyle("badge", style or styles().cell_bold, textColor=level.strong)
-    badge = Table([[para(label, cell_style)]])
+    text = para(label, cell_style)
+    badge = Table([[text]])
+    # A badge keeps its label on one line when its column can give it room.
+    _narrowest, natural = text.natural_widths  # type: ignore[attr-defined]
+    badge.natural_widths = (min(natural, LONGEST_WORD) + 8, natural + 8)  # type: ignore[attr-defined]
     badge.setStyle(TableStyle([
         ("BACKGROUND", (0, 0), (-1, -1), level.background),
         ("BOX", (0, 0), (-1, -1), 0.5, level.strong),
@@ -179,7 +281,9 @@ def data_table(
     s = styles()
     data = [[_cell(value, s.header_cell) for value in header]]
     data += [[_cell(value, s.cell) for value in row] for row in rows]
-    table = Table(data, colWidths=col_widths, repeatRows=1)
+    widths = list(col_widths) if col_widths is not None else column_widths(data)
+    # A row taller than a page (a long text in a narrow column) is split inside the row.
+    table = Table(data, colWidths=widths, repeatRows=1, splitInRow=3 * s.cell.leading)
     commands: list[tuple] = [
         ("BACKGROUND", (0, 0), (-1, 0), BRAND_DARK),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -196,6 +300,36 @@ def data_table(
     return table
 
 
+def column_widths(data: Sequence[Sequence[Flowable]], total: float = CONTENT_WIDTH,
+                  padding: float = 2 * CELL_PADDING) -> list[float]:
+    """Column widths adding up to `total` that never leave a column too narrow for its text:
+    each column gets at least its longest word (up to LONGEST_WORD, longer words are split)
+    and MIN_COLUMN, and the rest of the width goes to the columns whose text would like more.
+    ReportLab's own guess gives narrow columns a negative width next to a long word."""
+    count = max((len(row) for row in data), default=0)
+    if count == 0:
+        return []
+    narrowest = [MIN_COLUMN] * count
+    natural = [MIN_COLUMN] * count
+    for row in data:
+        for index, cell in enumerate(row):
+            low, high = _flowable_widths(cell)
+            narrowest[index] = max(narrowest[index], low)
+            natural[index] = max(natural[index], high, low)
+    room = total - count * padding
+    if room <= count * MIN_COLUMN:  # so many columns that only equal shares are left
+        return [total / count] * count
+    if sum(narrowest) >= room:  # shrink the long words' columns towards MIN_COLUMN
+        scale = (room - count * MIN_COLUMN) / (sum(narrowest) - count * MIN_COLUMN)
+        return [MIN_COLUMN + (w - MIN_COLUMN) * scale + padding for w in narrowest]
+    wanted = [high - low for low, high in zip(narrowest, natural, strict=True)]
+    if sum(natural) > room:  # each its narrowest and a share of the rest by what it lacks
+        scale = (room - sum(narrowest)) / sum(wanted)
+        return [low + extra * scale + padding for low, extra in zip(narrowest, wanted, strict=True)]
+    scale = room / sum(natural)  # everything fits on one line: widen all alike
+    return [high * scale + padding for high in natural]
+
+
 @dataclass(frozen=True)
 class ReportMeta:
     """What the header, footer and document properties say about a report."""
@@ -204,12 +338,6 @@ class ReportMeta:
     subject: str = ""
     made_on: date = field(default_factory=date.today)
     language: str = "sv"
-
-
-PAGE_SIZE = A4
-MARGIN = 18 * mm
-FRAME_PADDING = 6  # platypus' default padding inside the page frame
-CONTENT_WIDTH = PAGE_SIZE[0] - 2 * MARGIN - 2 * FRAME_PADDING
 
 
 def _numbered_canvas(meta: ReportMeta) -> type[Canvas]:
@@ -242,7 +370,7 @@ def _numbered_canvas(meta: ReportMeta) -> type[Canvas]:
             self.line(MARGIN, MARGIN - 6 * mm, width - MARGIN, MARGIN - 6 * mm)
             self.setFont(FONT, 8)
             self.setFillColor(MUTED)
-            self.drawString(MARGIN, height - MARGIN + 6 * mm, _fit(meta.title, width - 2 * MARGIN - 40 * mm, 8))
+            self.drawString(MARGIN, height - MARGIN + 6 * mm, fit_line(meta.title, width - 2 * MARGIN - 40 * mm, 8))
             self.drawRightString(width - MARGIN, height - MARGIN + 6 * mm, AUTHOR)
             self.drawString(MARGIN, MARGIN - 10 * mm, meta.made_on.isoformat())
             self.drawRightString(width - MARGIN, MARGIN - 10 * mm,
@@ -252,13 +380,20 @@ def _numbered_canvas(meta: ReportMeta) -> type[Canvas]:
     return NumberedCanvas
 
 
-def _fit(text: str, width: float, size: float) -> str:
-    """`text` shortened with an ellipsis to fit `width` points on one line."""
-    if pdfmetrics.stringWidth(text, FONT, size) <= width:
+def fit_line(text: str, width: float, size: float, font: str = FONT) -> str:
+    """`text` on one line (as the font can draw it), shortened with an ellipsis to fit `width`
+    points."""
+    text = " ".join(printable(text).split())
+    if pdfmetrics.stringWidth(text, font, size) <= width:
         return text
-    while text and pdfmetrics.stringWidth(text + "…", FONT, size) > width:
-        text = text[:-1]
-    return text + "…"
+    low, high = 0, len(text)  # the longest prefix that fits with the ellipsis: binary search
+    while low < high:
+        middle = (low + high + 1) // 2
+        if pdfmetrics.stringWidth(text[:middle] + "…", font, size) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low] + "…"
 
 
 def build_pdf(meta: ReportMeta, story: Sequence[Flowable]) -> bytes:
