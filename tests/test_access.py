@@ -240,3 +240,30 @@ def test_forbidden_and_missing_look_different_only_to_those_allowed(as_role):
     assert reader.get("/admin/enheter/finns-inte").status_code == 403
     assert reader.get("/admin/enheter/soc").status_code == 403
     assert as_role("admin").get("/admin/enheter/finns-inte").status_code == 404
+
+
+# --- a round in draft, anonymous posts, history links ---------------------------------------------
+
+def test_units_get_404_for_their_report_of_a_round_still_in_draft(city, as_role):
+    from app.services import transaction
+    from app.services.rounds import change_status, get_round
+    from tests.rounds_factory import make_round
+
+    with city.app_context():
+        make_round(open_it=False)
+    report = "/rapporter/granskning-2026/enheter/sdn-norr"
+    for role in ("unit_editor", "unit_reader"):
+        client = as_role(role)
+        # As every other unit route of a round in draft.
+        assert client.get(ANSWERS).status_code == 404
+        assert client.get(report).status_code == 404
+        assert client.get(f"{report}.pdf").status_code == 404
+    for role in STAFF:
+        client = as_role(role)
+        assert client.get(report).status_code == 200
+        assert client.get(f"{report}.pdf").status_code == 200
+    with city.app_context(), transaction() as session:
+        change_status(session, get_round(session, "granskning-2026"), "open")
+    for role in ("unit_editor", "unit_reader"):
+        assert as_role(role).get(report).status_code == 200
+
