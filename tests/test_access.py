@@ -267,3 +267,33 @@ def test_units_get_404_for_their_report_of_a_round_still_in_draft(city, as_role)
     for role in ("unit_editor", "unit_reader"):
         assert as_role(role).get(report).status_code == 200
 
+
+def test_an_anonymous_post_tells_nothing_about_which_units_are_invited(city):
+    """Posting to an answering address without a session shows what was posted, to send again
+    after logging in, and the same page whether the address names an invited unit (of an open or
+    a draft round), a unit not invited, or nothing at all: no unit name, no question."""
+    import re
+
+    from tests.rounds_factory import make_round
+
+    with city.app_context():
+        make_round()  # invites sdn-norr, sdn-syd and bolag, not soc
+        make_round("utkast-2026", open_it=False)
+    paths = (ANSWERS, "/granskning/utkast-2026/sdn-norr/sjalvskattning",
+             "/granskning/granskning-2026/soc/sjalvskattning", "/granskning/granskning-2026/finns-inte/sjalvskattning",
+             "/granskning/finns-inte/sdn-norr/sjalvskattning", "/granskning/granskning-2026/sdn-norr/finns-inte")
+    data = {"csrf_token": "gammal", "base_version": "3", "action": "save", "q-risksyn": "Min text <b>här</b>."}
+    answers = set()
+    for path in paths:
+        response = city.test_client().post(path, data=data)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 401, path
+        for name in ("Norra stadsdelsnämnden", "Socialnämnden", "Gemensam granskning", "Hur ser nämnden"):
+            assert name not in page, (path, name)
+        assert "Min text &lt;b&gt;här&lt;/b&gt;." in page and 'href="/login"' in page
+        assert f'<form method="post" action="{path}"' in page
+        assert re.search(r'<input type="hidden" name="base_version" value="3">', page)
+        # Alike but for the address itself and the session's CSRF tokens.
+        answers.add(re.sub(r'(name="csrf_token"(?: type="hidden")? value=)"[^"]+"', r"\1", page.replace(path, "PATH")))
+    assert len(answers) == 1
+

@@ -189,7 +189,7 @@ def _show(round_key: str, unit_key: str, questionnaire_key: str):  # type: ignor
 
 def _post(round_key: str, unit_key: str, questionnaire_key: str):  # type: ignore[no-untyped-def]
     if not current_user.is_authenticated:
-        return _logged_out(round_key, unit_key, questionnaire_key)
+        return _logged_out()
     target = _target(round_key, unit_key, questionnaire_key)
     if not can_edit(db.session, _user(), target.unit):
         abort(403)
@@ -231,20 +231,15 @@ def _render_conflict(target: ResponseTarget, conflict: Conflict):  # type: ignor
                         mine=mine, theirs=theirs)
 
 
-def _logged_out(round_key: str, unit_key: str, questionnaire_key: str):  # type: ignore[no-untyped-def]
-    """The session ended while the page was open: show the posted answers in the form again
-    (nothing from the database), with a link to log in in a new tab and a button to send again."""
-    try:
-        target = find_target(db.session, round_key, unit_key, questionnaire_key)
-    except NotFound:
-        return login_manager.unauthorized()  # tells a stranger nothing about what exists
-    definition = target.definition
-    language = current_language()
-    form = build_form(definition, language=language, formdata=request.form)
-    return render_template(
-        "answering/logged_out.html", target=target, definition=definition, language=language, form=form,
-        base_version=_base_version(), errors_by_field={}, urls=_urls(target),
-    ), 401
+def _logged_out():  # type: ignore[no-untyped-def]
+    """The session ended while the page was open: show what was posted, carried in a form that
+    sends it to the same address again, with a link to log in in a new tab. Built from the posted
+    fields alone: the same page whether or not the round, unit or questionnaire exists, so that
+    a stranger learns nothing (no unit name, no question) from posting to any address."""
+    carried = [(name, value) for name, value in request.form.items(multi=True)
+               if name not in ("csrf_token", "action")]
+    shown = [value for name, value in carried if name != "base_version" and value.strip()]
+    return render_template("answering/logged_out.html", action=request.path, carried=carried, shown=shown), 401
 
 
 @bp.route("/<round_key>/<unit_key>/<questionnaire_key>/autosave", methods=["POST"])
