@@ -297,3 +297,29 @@ def test_an_anonymous_post_tells_nothing_about_which_units_are_invited(city):
         answers.add(re.sub(r'(name="csrf_token"(?: type="hidden")? value=)"[^"]+"', r"\1", page.replace(path, "PATH")))
     assert len(answers) == 1
 
+
+def test_every_history_link_on_a_round_page_or_answering_page_opens(city, as_role):
+    """The round page links each unit's history to the questionnaire's own history page (the
+    risk register keeps its own), and only for those who may read it."""
+    import re
+
+    from tests.risks_factory import seed_access_rounds
+
+    with city.app_context():
+        seed_access_rounds()  # risker-2025: sdn-norr saved both the self-assessment and the register
+    pages = ("/admin/omgangar/risker-2025?formular=sjalvskattning", "/admin/omgangar/risker-2025?formular=riskanalys",
+             "/granskning/risker-2025/sdn-norr/sjalvskattning", "/risker/risker-2025/sdn-norr")
+    followed = {}
+    for role in ("admin", "analyst", "unit_editor", "unit_reader"):
+        client = as_role(role)
+        links = set()
+        for page in pages:
+            response = client.get(page)
+            links |= set(re.findall(r'<a href="([^"]+)">Historik', response.get_data(as_text=True)))
+        for link in links:
+            assert client.get(link).status_code == 200, (role, link)
+        followed[role] = links
+    assert followed["admin"] == {"/granskning/risker-2025/sdn-norr/sjalvskattning/historik",
+                                 "/risker/risker-2025/sdn-norr/historik"}
+    assert followed["analyst"] == set()
+    assert followed["unit_editor"] == followed["unit_reader"] == followed["admin"]

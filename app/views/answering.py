@@ -65,6 +65,8 @@ bp = Blueprint("answering", __name__, url_prefix="/granskning")
 # Times are stored in UTC and shown in the city's time.
 LOCAL_ZONE = ZoneInfo("Europe/Stockholm")
 ACTION_LABELS = {"save": _l("Sparade"), "submit": _l("Skickade in"), "reopen": _l("Öppnade igen")}
+# The unit's own users and the city office's admins; analysts read reports, not who typed what.
+HISTORY_READERS = ("admin", "unit_editor", "unit_reader")
 
 
 @bp.app_template_filter("local_time")
@@ -120,8 +122,9 @@ def _base_version() -> int:
 def _urls(target: ResponseTarget) -> dict[str, str]:
     args = {"round_key": target.round.key, "unit_key": target.unit.key,
             "questionnaire_key": target.questionnaire_key}
-    urls = {"page": url_for("answering.page", **args), "autosave": url_for("answering.autosave", **args),
-            "history": url_for("answering.history_page", **args)}
+    urls = {"page": url_for("answering.page", **args), "autosave": url_for("answering.autosave", **args)}
+    if getattr(current_user, "role", None) in HISTORY_READERS:
+        urls["history"] = url_for("answering.history_page", **args)
     if "reports.unit_page" in current_app.view_functions:  # the unit report, when it is installed
         urls["report"] = url_for("reports.unit_page", round_key=target.round.key, unit_key=target.unit.key)
     return urls
@@ -280,8 +283,7 @@ def autosave(round_key: str, unit_key: str, questionnaire_key: str):  # type: ig
 def history_page(round_key: str, unit_key: str, questionnaire_key: str):  # type: ignore[no-untyped-def]
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    # The unit's own users and the city office's admins; analysts read reports, not who typed what.
-    if current_user.role not in ("admin", "unit_editor", "unit_reader"):
+    if current_user.role not in HISTORY_READERS:
         abort(403)
     target = _target(round_key, unit_key, questionnaire_key)
     response = get_response(db.session, target)
