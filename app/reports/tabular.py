@@ -9,8 +9,6 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from flask import Response, stream_with_context
-
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_STARTERS = frozenset("=+-@")
 # Skipped before the first character that counts, as a program that trims a cell would: spaces
@@ -59,13 +57,6 @@ def csv_lines(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> Iterator[
         buffer.truncate()
         writer.writerow([neutralise(v) for v in row])
         yield buffer.getvalue()
-
-
-def csv_response(filename: str, header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> Response:
-    response = Response(stream_with_context(csv_lines(header, rows)), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def xlsx_bytes(sheets: Iterable[tuple[str, Sequence[Any], Iterable[Sequence[Any]]]]) -> bytes:

@@ -4,7 +4,7 @@ Units see a round's report once the round is opened, as every other page of thei
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, abort, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -16,6 +16,7 @@ from app.reports.charts import register_chart_helpers
 from app.reports.unit_report import ReportNotFound, UnitReport, build_unit_report, render_unit_pdf
 from app.security import roles_required
 from app.services.submissions import can_read
+from app.views.downloads import download
 
 bp = Blueprint("reports", __name__, url_prefix="/rapporter")
 # Chart templates anywhere in the app use `drawing|svg_data_uri`.
@@ -57,8 +58,5 @@ def unit_page(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
 @roles_required(*READERS)
 def unit_pdf(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
     report = _readable_report(round_key, unit_key)
-    response = Response(render_unit_pdf(report), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f'inline; filename="{report.round_key}-{report.unit_key}.pdf"'
-    )
-    return response
+    return download(render_unit_pdf(report), f"{report.round_key}-{report.unit_key}.pdf", what="unit_report",
+                    round_key=report.round_key, unit_key=report.unit_key, inline=True)
