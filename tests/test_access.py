@@ -242,3 +242,86 @@ def test_forbidden_and_missing_look_different_only_to_those_allowed(as_role):
     assert reader.get("/admin/enheter/finns-inte").status_code == 403
     assert reader.get("/admin/enheter/soc").status_code == 403
     assert as_role("admin").get("/admin/enheter/finns-inte").status_code == 404
+
+
+# --- a round in draft, anonymous posts, history links ---------------------------------------------
+
+def test_units_get_404_for_their_report_of_a_round_still_in_draft(city, as_role):
+    from app.services import transaction
+    from app.services.rounds import change_status, get_round
+    from tests.rounds_factory import make_round
+
+    with city.app_context():
+        make_round(open_it=False)
+    report = "/rapporter/granskning-2026/enheter/sdn-norr"
+    for role in ("unit_editor", "unit_reader"):
+        client = as_role(role)
+        # As every other unit route of a round in draft.
+        assert client.get(ANSWERS).status_code == 404
+        assert client.get(report).status_code == 404
+        assert client.get(f"{report}.pdf").status_code == 404
+    for role in STAFF:
+        client = as_role(role)
+        assert client.get(report).status_code == 200
+        assert client.get(f"{report}.pdf").status_code == 200
+    with city.app_context(), transaction() as session:
+        change_status(session, get_round(session, "granskning-2026"), "open")
+    for role in ("unit_editor", "unit_reader"):
+        assert as_role(role).get(report).status_code == 200
+
+
+def test_an_anonymous_post_tells_nothing_about_which_units_are_invited(city):
+    """Posting to an answering address without a session shows what was posted, to send again
+    after logging in, and the same page whether the address names an invited unit (of an open or
+    a draft round), a unit not invited, or nothing at all: no unit name, no question."""
+    import re
+
+    from tests.rounds_factory import make_round
+
+    with city.app_context():
+        make_round()  # invites sdn-norr, sdn-syd and bolag, not soc
+        make_round("utkast-2026", open_it=False)
+    paths = (ANSWERS, "/granskning/utkast-2026/sdn-norr/sjalvskattning",
+             "/granskning/granskning-2026/soc/sjalvskattning", "/granskning/granskning-2026/finns-inte/sjalvskattning",
+             "/granskning/finns-inte/sdn-norr/sjalvskattning", "/granskning/granskning-2026/sdn-norr/finns-inte")
+    data = {"csrf_token": "gammal", "base_version": "3", "action": "save", "q-risksyn": "Min text <b>här</b>."}
+    answers = set()
+    for path in paths:
+        response = city.test_client().post(path, data=data)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 401, path
+        for name in ("Norra stadsdelsnämnden", "Socialnämnden", "Gemensam granskning", "Hur ser nämnden"):
+            assert name not in page, (path, name)
+        assert "Min text &lt;b&gt;här&lt;/b&gt;." in page and 'href="/login"' in page
+        assert f'<form method="post" action="{path}"' in page
+        assert re.search(r'<input type="hidden" name="base_version" value="3">', page)
+        # Alike but for the address itself and the session's CSRF tokens.
+        answers.add(re.sub(r'(name="csrf_token"(?: type="hidden")? value=)"[^"]+"', r"\1", page.replace(path, "PATH")))
+    assert len(answers) == 1
+
+
+def test_every_history_link_on_a_round_page_or_answering_page_opens(city, as_role):
+    """The round page links each unit's history to the questionnaire's own history page (the
+    risk register keeps its own), and only for those who may read it."""
+    import re
+
+    from tests.risks_factory import seed_access_rounds
+
+    with city.app_context():
+        seed_access_rounds()  # risker-2025: sdn-norr saved both the self-assessment and the register
+    pages = ("/admin/omgangar/risker-2025?formular=sjalvskattning", "/admin/omgangar/risker-2025?formular=riskanalys",
+             "/granskning/risker-2025/sdn-norr/sjalvskattning", "/risker/risker-2025/sdn-norr")
+    followed = {}
+    for role in ("admin", "analyst", "unit_editor", "unit_reader"):
+        client = as_role(role)
+        links = set()
+        for page in pages:
+            response = client.get(page)
+            links |= set(re.findall(r'<a href="([^"]+)">Historik', response.get_data(as_text=True)))
+        for link in links:
+            assert client.get(link).status_code == 200, (role, link)
+        followed[role] = links
+    assert followed["admin"] == {"/granskning/risker-2025/sdn-norr/sjalvskattning/historik",
+                                 "/risker/risker-2025/sdn-norr/historik"}
+    assert followed["analyst"] == set()
+    assert followed["unit_editor"] == followed["unit_reader"] == followed["admin"]

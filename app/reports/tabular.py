@@ -5,12 +5,29 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from flask import Response, stream_with_context
-
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTERS = frozenset("=+-@")
+# Skipped before the first character that counts, as a program that trims a cell would: spaces
+# (any kind), line breaks, control and invisible format characters (zero-width space, BOM).
+_SKIPPED_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
+
+
+def starts_formula(text: str) -> bool:
+    """Whether a spreadsheet program could read `text` as a formula: its first character that is
+    not a space, line break, control or invisible character is one of = + - @ once normalised
+    (NFKC: a full-width ＝ or a small ﹢ counts as = or +), or it starts with a tab or a carriage
+    return."""
+    if text.startswith(FORMULA_PREFIXES):
+        return True
+    for char in text:
+        if unicodedata.category(char) in _SKIPPED_CATEGORIES:
+            continue
+        return unicodedata.normalize("NFKC", char)[:1] in FORMULA_STARTERS
+    return False
 
 
 def neutralise(value: Any) -> Any:
@@ -24,7 +41,7 @@ def neutralise(value: Any) -> Any:
     if isinstance(value, (dict, list)):
         value = json.dumps(value, ensure_ascii=False, sort_keys=True)
     text = str(value)
-    if text.startswith(FORMULA_PREFIXES):
+    if starts_formula(text):
         return "'" + text
     return text
 
@@ -40,13 +57,6 @@ def csv_lines(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> Iterator[
         buffer.truncate()
         writer.writerow([neutralise(v) for v in row])
         yield buffer.getvalue()
-
-
-def csv_response(filename: str, header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> Response:
-    response = Response(stream_with_context(csv_lines(header, rows)), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def xlsx_bytes(sheets: Iterable[tuple[str, Sequence[Any], Iterable[Sequence[Any]]]]) -> bytes:

@@ -17,11 +17,11 @@ from app.forms.admin import (
     UserForm,
 )
 from app.models import Unit, User
-from app.reports.tabular import csv_response
 from app.security import roles_required
 from app.services import ServiceError, audit, sessions, transaction
 from app.services.units import UnitRow, create_unit, import_units, parse_csv, unit_tree, update_unit
 from app.services.users import NewUser, create_user, update_access
+from app.views.downloads import csv_download
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -208,6 +208,5 @@ def audit_log_csv() -> Response:
     # after the view has returned).
     rows = [[e.at.isoformat(timespec="seconds"), e.actor, e.action, e.target, e.detail]
             for e in audit.recent_events(db.session, limit=100_000)]
-    with transaction() as session:
-        audit.record(session, "export", actor=current_user._get_current_object(), target="audit_log")
-    return csv_response("granskningslogg.csv", ["tid", "vem", "handling", "objekt", "detaljer"], rows)
+    return csv_download("granskningslogg.csv", ["tid", "vem", "handling", "objekt", "detaljer"], rows,
+                        what="audit_log")

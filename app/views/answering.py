@@ -67,6 +67,8 @@ bp = Blueprint("answering", __name__, url_prefix="/granskning")
 # Times are stored in UTC and shown in the city's time.
 LOCAL_ZONE = ZoneInfo("Europe/Stockholm")
 ACTION_LABELS = {"save": _l("Sparade"), "submit": _l("Skickade in"), "reopen": _l("Öppnade igen")}
+# The unit's own users and the city office's admins; analysts read reports, not who typed what.
+HISTORY_READERS = ("admin", "unit_editor", "unit_reader")
 
 
 @bp.app_template_filter("local_time")
@@ -122,8 +124,9 @@ def _base_version() -> int:
 def _urls(target: ResponseTarget) -> dict[str, str]:
     args = {"round_key": target.round.key, "unit_key": target.unit.key,
             "questionnaire_key": target.questionnaire_key}
-    urls = {"page": url_for("answering.page", **args), "autosave": url_for("answering.autosave", **args),
-            "history": url_for("answering.history_page", **args)}
+    urls = {"page": url_for("answering.page", **args), "autosave": url_for("answering.autosave", **args)}
+    if getattr(current_user, "role", None) in HISTORY_READERS:
+        urls["history"] = url_for("answering.history_page", **args)
     if "reports.unit_page" in current_app.view_functions:  # the unit report, when it is installed
         urls["report"] = url_for("reports.unit_page", round_key=target.round.key, unit_key=target.unit.key)
     return urls
@@ -191,7 +194,7 @@ def _show(round_key: str, unit_key: str, questionnaire_key: str):  # type: ignor
 
 def _post(round_key: str, unit_key: str, questionnaire_key: str):  # type: ignore[no-untyped-def]
     if not current_user.is_authenticated:
-        return _logged_out(round_key, unit_key, questionnaire_key)
+        return _logged_out()
     target = _target(round_key, unit_key, questionnaire_key)
     if not can_edit(db.session, _user(), target.unit):
         abort(403)
@@ -244,20 +247,15 @@ def _render_conflict(target: ResponseTarget, conflict: Conflict):  # type: ignor
                         mine=mine, theirs=theirs)
 
 
-def _logged_out(round_key: str, unit_key: str, questionnaire_key: str):  # type: ignore[no-untyped-def]
-    """The session ended while the page was open: show the posted answers in the form again
-    (nothing from the database), with a link to log in in a new tab and a button to send again."""
-    try:
-        target = find_target(db.session, round_key, unit_key, questionnaire_key)
-    except NotFound:
-        return login_manager.unauthorized()  # tells a stranger nothing about what exists
-    definition = target.definition
-    language = current_language()
-    form = build_form(definition, language=language, formdata=request.form)
-    return render_template(
-        "answering/logged_out.html", target=target, definition=definition, language=language, form=form,
-        base_version=_base_version(), errors_by_field={}, urls=_urls(target),
-    ), 401
+def _logged_out():  # type: ignore[no-untyped-def]
+    """The session ended while the page was open: show what was posted, carried in a form that
+    sends it to the same address again, with a link to log in in a new tab. Built from the posted
+    fields alone: the same page whether or not the round, unit or questionnaire exists, so that
+    a stranger learns nothing (no unit name, no question) from posting to any address."""
+    carried = [(name, value) for name, value in request.form.items(multi=True)
+               if name not in ("csrf_token", "action")]
+    shown = [value for name, value in carried if name != "base_version" and value.strip()]
+    return render_template("answering/logged_out.html", action=request.path, carried=carried, shown=shown), 401
 
 
 @bp.route("/<round_key>/<unit_key>/<questionnaire_key>/autosave", methods=["POST"])
@@ -298,8 +296,7 @@ def autosave(round_key: str, unit_key: str, questionnaire_key: str):  # type: ig
 def history_page(round_key: str, unit_key: str, questionnaire_key: str):  # type: ignore[no-untyped-def]
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    # The unit's own users and the city office's admins; analysts read reports, not who typed what.
-    if current_user.role not in ("admin", "unit_editor", "unit_reader"):
+    if current_user.role not in HISTORY_READERS:
         abort(403)
     target = _target(round_key, unit_key, questionnaire_key)
     response = get_response(db.session, target)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request
-from flask_login import current_user
+from flask import Blueprint, abort, render_template, request
 from sqlalchemy import select
 
 from app.extensions import db
@@ -24,11 +23,10 @@ from app.reports.city_export import (
 )
 from app.reports.city_report import build_city_report, render_city_pdf
 from app.reports.comparison import KIND_FILTERS, SORTS, Filters
-from app.reports.tabular import csv_response
 from app.reports.unit_report import ReportNotFound
 from app.security import roles_required
-from app.services import audit, transaction
 from app.sorting import name_key
+from app.views.downloads import csv_download, download
 
 bp = Blueprint("city", __name__, url_prefix="/lagesbild")
 
@@ -102,10 +100,8 @@ def report_page(round_key: str):  # type: ignore[no-untyped-def]
 @roles_required(*STAFF)
 def report_pdf(round_key: str):  # type: ignore[no-untyped-def]
     report = _report(round_key)
-    response = Response(render_city_pdf(report), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="lagesbild-{report.round_key}.pdf"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return download(render_city_pdf(report), f"lagesbild-{report.round_key}.pdf", what="city_report",
+                    round_key=report.round_key)
 
 
 @bp.route("/<round_key>/export/<what>.<fmt>")
@@ -117,14 +113,9 @@ def export_file(round_key: str, what: str, fmt: str):  # type: ignore[no-untyped
     try:
         rows = bi_rows(db.session, round_key, what)
     except ExportNotAvailable:
-        abort(404)
-    with transaction() as session:
-        audit.record(session, "export", actor=current_user._get_current_object(),
-                     target=f"lagesbild:{round_key}:{what}", format=fmt)
+        abort(404)  # not audited: nothing was exported
+    about = {"what": what, "round_key": round_key, "target": f"lagesbild:{round_key}:{what}"}
     if fmt == "csv":  # streamed row by row as it is made
-        return csv_response(export_filename(round_key, what, fmt), export_header(what), rows)
+        return csv_download(export_filename(round_key, what, fmt), export_header(what), rows, **about)
     found = document(rows, round_key, what, fmt)  # XLSX and JSON are whole documents
-    response = Response(found.data, mimetype=found.mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{found.filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return download(found.data, found.filename, **about)

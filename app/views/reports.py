@@ -1,36 +1,44 @@
-"""Reports: the unit's own report on a round as a page and as a PDF with the same content."""
+"""Reports: the unit's own report on a round as a page and as a PDF with the same content.
+
+Units see a round's report once the round is opened, as every other page of theirs."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, abort, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.extensions import db
 from app.i18n import current_language
-from app.models import Unit
+from app.models import Round, Unit
 from app.reports import city_report, city_survey, unit_report, unit_survey
 from app.reports.charts import register_chart_helpers
 from app.reports.unit_report import ReportNotFound, UnitReport, build_unit_report, render_unit_pdf
 from app.security import roles_required
 from app.services.submissions import can_read
+from app.views.downloads import download
 
 bp = Blueprint("reports", __name__, url_prefix="/rapporter")
 # Chart templates anywhere in the app use `drawing|svg_data_uri`.
 bp.record_once(lambda state: register_chart_helpers(state.app))
 
 READERS = ("admin", "analyst", "unit_editor", "unit_reader")
+STAFF = ("admin", "analyst")
 
 
 def _readable_report(round_key: str, unit_key: str) -> UnitReport:
     """The report if the user may read the unit's answers: 403 otherwise, and 403 also for a
-    unit that does not exist unless the user reads every unit (then 404)."""
+    unit that does not exist unless the user reads every unit (then 404). A round still in
+    draft is 404 for the units' own users."""
     unit = db.session.scalar(select(Unit).where(Unit.key == unit_key))
     user = current_user._get_current_object()
     if unit is None:
-        abort(404 if user.role in ("admin", "analyst") else 403)
+        abort(404 if user.role in STAFF else 403)
     if not can_read(db.session, user, unit):
         abort(403)
+    if user.role not in STAFF and db.session.scalar(
+            select(Round.status).where(Round.key == round_key)) in (None, "draft"):
+        abort(404)
     try:
         return build_unit_report(db.session, round_key, unit_key, current_language())
     except ReportNotFound:
@@ -50,8 +58,5 @@ def unit_page(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
 @roles_required(*READERS)
 def unit_pdf(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
     report = _readable_report(round_key, unit_key)
-    response = Response(render_unit_pdf(report), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f'inline; filename="{report.round_key}-{report.unit_key}.pdf"'
-    )
-    return response
+    return download(render_unit_pdf(report), f"{report.round_key}-{report.unit_key}.pdf", what="unit_report",
+                    round_key=report.round_key, unit_key=report.unit_key, inline=True)

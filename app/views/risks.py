@@ -24,7 +24,7 @@ from app.models import Round, Unit
 from app.reports import charts, tabular
 from app.reports.risk_report import matrix_grid
 from app.security import roles_required
-from app.services import ServiceError, audit, transaction
+from app.services import ServiceError, transaction
 from app.services import risks as service
 from app.services.rounds import assignments
 from app.services.submissions import (
@@ -41,6 +41,7 @@ from app.services.submissions import (
     get_response,
     history,
 )
+from app.views.downloads import csv_download, download
 
 bp = Blueprint("risks", __name__, url_prefix="/risker")
 
@@ -348,28 +349,24 @@ def city(round_key: str):  # type: ignore[no-untyped-def]
     )
 
 
-def _export_rows(round_: Round, kind: str) -> list[tuple[Any, ...]]:
-    with transaction() as session:
-        rows = service.export_rows(session, round_, current_language())
-        audit.record(session, "risks.export", actor=_user(), target=round_.key, format=kind, rows=len(rows))
-    return rows
+def _audited(round_: Round, rows: list[tuple[Any, ...]]) -> dict[str, Any]:
+    """What the audit record of a register export holds besides who and the format."""
+    return {"action": "risks.export", "what": "risks", "round_key": round_.key, "target": round_.key,
+            "rows": len(rows)}
 
 
 @bp.route("/<round_key>/export/riskregister.csv")
 @roles_required(*STAFF)
 def export_csv(round_key: str):  # type: ignore[no-untyped-def]
     round_ = _round_or_404(round_key)
-    rows = _export_rows(round_, "csv")
-    return tabular.csv_response(f"riskregister-{round_.key}.csv", service.EXPORT_HEADER, rows)
+    rows = service.export_rows(db.session, round_, current_language())
+    return csv_download(f"riskregister-{round_.key}.csv", service.EXPORT_HEADER, rows, **_audited(round_, rows))
 
 
 @bp.route("/<round_key>/export/riskregister.xlsx")
 @roles_required(*STAFF)
 def export_xlsx(round_key: str):  # type: ignore[no-untyped-def]
     round_ = _round_or_404(round_key)
-    rows = _export_rows(round_, "xlsx")
-    response = Response(tabular.xlsx_bytes([("Riskregister", service.EXPORT_HEADER, rows)]),
-                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response.headers["Content-Disposition"] = f'attachment; filename="riskregister-{round_.key}.xlsx"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    rows = service.export_rows(db.session, round_, current_language())
+    return download(tabular.xlsx_bytes([("Riskregister", service.EXPORT_HEADER, rows)]),
+                    f"riskregister-{round_.key}.xlsx", **_audited(round_, rows))

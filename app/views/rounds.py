@@ -22,9 +22,8 @@ from app.extensions import db
 from app.forms.rounds import AddUnitsForm, ReopenForm, RoundForm, ThresholdsForm
 from app.models import Questionnaire, QuestionnaireVersion, Round
 from app.models.base import utcnow
-from app.reports.tabular import csv_response
 from app.security import roles_required
-from app.services import ServiceError, audit, transaction
+from app.services import ServiceError, transaction
 from app.services.rounds import (
     TRANSITIONS,
     UNIT_SIDE_KINDS,
@@ -43,6 +42,7 @@ from app.services.rounds import (
 from app.services.submissions import NotFound, find_target, get_response, reopen
 from app.services.survey_storage import reshuffle_survey_tables
 from app.services.units import unit_tree
+from app.views.downloads import csv_download
 
 bp = Blueprint("rounds", __name__, url_prefix="/admin/omgangar")
 
@@ -240,15 +240,13 @@ def not_submitted_csv(key: str) -> Response:
     round_ = _round_or_404(key)
     version = _selected_version(round_)
     status = round_status(db.session, round_, version)
-    with transaction() as session:
-        audit.record(session, "export", actor=current_user._get_current_object(),
-                     target=f"{round_.key}/not_submitted",
-                     questionnaire=version.questionnaire.key if version else None)
     rows = ([u.unit_key, u.unit_name, u.status,
              u.last_change_at.isoformat(timespec="seconds") if u.last_change_at else "",
              u.last_change_by or ""] for u in status.not_submitted)
-    return csv_response(f"{round_.key}-ej-inskickade.csv",
-                        ["enhet", "namn", "status", "senast_andrad", "senast_andrad_av"], rows)
+    return csv_download(f"{round_.key}-ej-inskickade.csv",
+                        ["enhet", "namn", "status", "senast_andrad", "senast_andrad_av"], rows,
+                        what="not_submitted", round_key=round_.key,
+                        questionnaire=version.questionnaire.key if version else None)
 
 
 @bp.route("/<key>/<unit_key>/<questionnaire_key>/oppna-igen", methods=["GET", "POST"])

@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -27,7 +26,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.i18n import current_language
 from app.models import Round, RoundUnit, Unit
-from app.reports.tabular import csv_response, xlsx_bytes
+from app.reports.tabular import xlsx_bytes
 from app.security import roles_required
 from app.services import ServiceError, transaction
 from app.services.survey import (
@@ -48,6 +47,7 @@ from app.services.survey_results import (
     readable_texts,
     survey_results,
 )
+from app.views.downloads import csv_download, download
 
 bp = Blueprint("survey_admin", __name__, url_prefix="/admin/enkat")
 
@@ -127,16 +127,15 @@ def codes(round_key: str):  # type: ignore[no-untyped-def]
     except ServiceError as error:
         flash(str(error), "error")
         return redirect(url_for("survey_admin.index", round_key=round_key))
+    unit_name = invitation.unit.name  # read now: the rows stream on after the request's session is done
     name = f"koder-{round_.key}-{invitation.unit.key}"
+    about = {"what": "codes", "round_key": round_.key, "unit_key": invitation.unit.key, "count": len(new)}
     if request.form.get("format") == "pdf":
         from app.reports.survey_pdf import code_slips_pdf
 
         link = url_for("survey.enter", _external=True)
-        response = Response(code_slips_pdf(round_.name, invitation.unit.name, link, new), mimetype="application/pdf")
-        response.headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
-        response.headers["Cache-Control"] = "no-store"
-        return response
-    return csv_response(f"{name}.csv", ("enhet", "kod"), ((invitation.unit.name, code) for code in new))
+        return download(code_slips_pdf(round_.name, unit_name, link, new), f"{name}.pdf", **about)
+    return csv_download(f"{name}.csv", ("enhet", "kod"), ((unit_name, code) for code in new), **about)
 
 
 @bp.route("/<round_key>/lank", methods=["POST"])
@@ -199,7 +198,8 @@ def results(round_key: str):  # type: ignore[no-untyped-def]
 @roles_required(*STAFF)
 def results_csv(round_key: str):  # type: ignore[no-untyped-def]
     found = _results(round_key)
-    return csv_response(f"enkat-{found.round.key}.csv", EXPORT_HEADER, export_rows(found))
+    return csv_download(f"enkat-{found.round.key}.csv", EXPORT_HEADER, export_rows(found),
+                        what="survey_results", round_key=found.round.key)
 
 
 @bp.route("/<round_key>/resultat.xlsx")
@@ -207,10 +207,7 @@ def results_csv(round_key: str):  # type: ignore[no-untyped-def]
 def results_xlsx(round_key: str):  # type: ignore[no-untyped-def]
     found = _results(round_key)
     data = xlsx_bytes([(_("Resultat"), EXPORT_HEADER, export_rows(found))])
-    response = Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response.headers["Content-Disposition"] = f'attachment; filename="enkat-{found.round.key}.xlsx"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return download(data, f"enkat-{found.round.key}.xlsx", what="survey_results", round_key=found.round.key)
 
 
 @bp.route("/<round_key>/resultat.pdf")
@@ -219,8 +216,5 @@ def results_pdf(round_key: str):  # type: ignore[no-untyped-def]
     from app.reports.survey_pdf import results_pdf as build
 
     found = _results(round_key)
-    response = Response(build(found), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="enkat-{found.round.key}.pdf"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return download(build(found), f"enkat-{found.round.key}.pdf", what="survey_results", round_key=found.round.key)
 
