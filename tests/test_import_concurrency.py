@@ -194,3 +194,38 @@ def test_upload_of_a_large_file_with_late_parents_is_imported(as_role, city):
         leaf = db.session.scalar(select(Unit).where(Unit.key == "u4999"))
         assert [u.key for u in leaf.ancestors()] == ["u499", "u49", "u4", "u0", "stad"]
 
+
+
+def test_a_file_with_mistakes_is_refused_while_another_import_writes(as_role, city):
+    """The file is checked before the transaction that writes: one with mistakes is refused
+    without ever waiting for the write lock that another import holds."""
+    client = as_role("admin")
+    written, answered = threading.Event(), threading.Event()
+    outcome: list[object] = []
+
+    def run_import() -> None:
+        try:
+            with city.app_context(), transaction() as session:
+                import_units(session, [UnitRow("annan", "Annan nämnd", "board", "stad")])
+                written.set()
+                assert answered.wait(WAIT), "the upload was not refused while the import wrote"
+            outcome.append("committed")
+        except BaseException as error:  # noqa: BLE001 (reported below)
+            outcome.append(error)
+            written.set()
+
+    importer = threading.Thread(target=run_import)
+    importer.start()
+    try:
+        assert written.wait(WAIT)
+        data = {"csrf_token": csrf_token(client),
+                "file": (io.BytesIO(b"key,name,kind,parent\nny,Ny,board,saknas\nsoc,Igen,board,stad\n"), "u.csv")}
+        response = client.post("/admin/enheter/import", data=data, content_type="multipart/form-data")
+        assert response.status_code == 400
+        page = response.get_data(as_text=True)
+        assert "rad 2: okänd överordnad enhet &#39;saknas&#39;" in page
+        assert "rad 3: enheten &#39;soc&#39; finns redan" in page
+    finally:
+        answered.set()
+        importer.join(WAIT)
+    assert outcome == ["committed"]

@@ -161,6 +161,14 @@ def import_units(session: Session, rows: list[UnitRow], actor: User | None = Non
     return keys
 
 
+def import_problems(session: Session, rows: list[UnitRow], first_row_number: int = 2) -> list[Problem]:
+    """What would stop `import_units` now. Only reads: a caller checks a file before it opens
+    the transaction that writes, so that a file with mistakes never takes the write lock
+    (`import_units` checks again, against what others have written meanwhile)."""
+    existing = dict(session.execute(select(Unit.key, Unit.id)).tuples().all())
+    return _import_problems(rows, existing, first_row_number)
+
+
 def _import_problems(rows: list[UnitRow], existing: dict[str, int], first_row_number: int) -> list[Problem]:
     """What stops `rows` from being imported next to the `existing` units, row by row."""
     problems: list[Problem] = []
