@@ -146,13 +146,13 @@ def import_units(session: Session, rows: list[UnitRow], actor: User | None = Non
     table = Unit.__table__
     ids: dict[str, int] = {}
     for start in range(0, len(values), WRITE_CHUNK):
-        inserted = session.execute(insert(table).returning(table.c.key, table.c.id),  # type: ignore[attr-defined]
+        inserted = session.execute(insert(table).returning(table.c.key, table.c.id),
                                    values[start:start + WRITE_CHUNK])
         ids.update(inserted.tuples().all())
     # Parents inside the file get their ids only now.
     moves = [{"unit_id": ids[row.key], "new_parent_id": ids[row.parent]}
              for row in rows if row.parent and row.parent not in existing]
-    move = (update(table).where(table.c.id == bindparam("unit_id"))  # type: ignore[attr-defined]
+    move = (update(table).where(table.c.id == bindparam("unit_id"))
             .values(parent_id=bindparam("new_parent_id")))
     for start in range(0, len(moves), WRITE_CHUNK):
         session.execute(move, moves[start:start + WRITE_CHUNK])
@@ -191,20 +191,17 @@ def _import_problems(rows: list[UnitRow], existing: dict[str, int], first_row_nu
         return problems
     # A cycle inside the file (a under b, b under a) would make a tree without a root. Existing
     # units lie under existing units only, so a cycle runs through rows of the file. Each row is
-    # walked once: a walk stops at a row already known to reach a root.
+    # walked up once: a walk stops at a row an earlier walk passed (which led to a root, or the
+    # import would have been refused) or comes back to a row of its own.
     parent_in_file = {row.key: row.parent for row in rows if row.parent in in_file}
-    reaches_root: set[str] = set()
-    for row in rows:
-        path: list[str] = []
-        on_path: set[str] = set()
-        key: str | None = row.key
-        while key is not None and key not in reaches_root:
-            if key in on_path:
-                return [Problem(_l("enheterna bildar en cirkel: %(key)s", key=row.key))]
-            path.append(key)
-            on_path.add(key)
-            key = parent_in_file.get(key)
-        reaches_root.update(path)
+    walked_by: dict[str, int] = {}
+    for walk, row in enumerate(rows):
+        key = row.key
+        while key in parent_in_file and key not in walked_by:
+            walked_by[key] = walk
+            key = parent_in_file[key]
+        if walked_by.get(key) == walk:
+            return [Problem(_l("enheterna bildar en cirkel: %(key)s", key=row.key))]
     return []
 
 
