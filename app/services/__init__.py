@@ -46,7 +46,8 @@ writing: ContextVar[bool] = ContextVar("writing", default=False)
 
 @contextmanager
 def transaction() -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
+    """One unit of work: commit on success, roll back on any error. Every write goes through
+    one; on SQLite it is the only kind of transaction that takes the write lock."""
     session = db.session
     token = writing.set(True)
     try:
@@ -72,7 +73,8 @@ def _take_write_lock(session: Session) -> None:
     connection = session.connection()
     if connection.dialect.name != "sqlite" or connection.info.get("sqlite_writing"):
         return
-    if connection.connection.driver_connection.total_changes == connection.info.get("sqlite_changes"):  # type: ignore[union-attr]
+    driver_connection = connection.connection.driver_connection
+    if driver_connection.total_changes == connection.info.get("sqlite_changes"):  # type: ignore[union-attr]
         connection.exec_driver_sql("COMMIT")
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     connection.info["sqlite_writing"] = True
