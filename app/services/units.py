@@ -144,14 +144,12 @@ def import_units(session: Session, rows: list[UnitRow], actor: User | None = Non
                "parent_id": existing.get(row.parent), "active": True, "created_at": created_at}
               for row in rows]
     table = Unit.__table__
-    ids: dict[str, int] = {}
     for start in range(0, len(values), WRITE_CHUNK):
-        inserted = session.execute(insert(table).returning(table.c.key, table.c.id),
-                                   values[start:start + WRITE_CHUNK])
-        ids.update(inserted.tuples().all())
+        session.execute(insert(table), values[start:start + WRITE_CHUNK])
     # Parents inside the file get their ids only now.
-    moves = [{"unit_id": ids[row.key], "new_parent_id": ids[row.parent]}
-             for row in rows if row.parent and row.parent not in existing]
+    moving = [row for row in rows if row.parent and row.parent not in existing]
+    ids = dict(session.execute(select(Unit.key, Unit.id)).tuples().all()) if moving else {}
+    moves = [{"unit_id": ids[row.key], "new_parent_id": ids[row.parent]} for row in moving]
     move = (update(table).where(table.c.id == bindparam("unit_id"))
             .values(parent_id=bindparam("new_parent_id")))
     for start in range(0, len(moves), WRITE_CHUNK):
