@@ -73,8 +73,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def _configure_sqlite(engine: Engine) -> None:
-    """WAL, a busy timeout and immediate write transactions, so concurrent saves queue up;
-    `secure_delete`, so that a deleted survey draft's bytes do not stay in the file."""
+    """WAL, a busy timeout and immediate write transactions, so concurrent saves queue up
+    while reads never wait for them; `secure_delete`, so that a deleted survey draft's bytes
+    do not stay in the file."""
+    from app.services import writing
+
     engine.pool.dispose()
 
     @event.listens_for(engine, "connect")
@@ -91,7 +94,13 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Only `transaction()` writes: it takes the write lock when it begins (and waits for
+        # it). Any other transaction reads, from a snapshot, without waiting for writers; one
+        # that has only read is begun again IMMEDIATE when `transaction()` starts inside it.
+        immediate = writing.get()
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        connection.info["sqlite_writing"] = immediate
+        connection.info["sqlite_changes"] = connection.connection.driver_connection.total_changes
 
 
 def register_blueprints(app: Flask) -> None:

@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from app.cli import fail, print_json
 from app.extensions import db
 from app.services import ServiceError, transaction
-from app.services.units import import_units, parse_csv, unit_tree
+from app.services.units import import_problems, import_units, parse_csv, unit_tree
 
 
 @click.group("units", help="The organisation's units.")
@@ -33,6 +33,8 @@ def import_command(csv_file: Path) -> None:
     except UnicodeDecodeError:
         fail(f"{csv_file}: not UTF-8 text")
     rows, problems = parse_csv(text)
+    # Checked before the transaction: only writing the rows holds the write lock.
+    problems = problems or import_problems(db.session, rows)
     if problems:
         fail(f"{csv_file}: " + "; ".join(str(p) for p in problems))
     try:

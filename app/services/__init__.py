@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -38,13 +39,42 @@ class ServiceError(Exception):
         super().__init__("; ".join(str(p) for p in problems))
 
 
+# SQLite: set while a `transaction()` runs, so that the transaction it begins takes the write
+# lock at once (BEGIN IMMEDIATE, see app/__init__.py); every other transaction only reads.
+writing: ContextVar[bool] = ContextVar("writing", default=False)
+
+
 @contextmanager
 def transaction() -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
+    """One unit of work: commit on success, roll back on any error. Every write goes through
+    one; on SQLite it is the only kind of transaction that takes the write lock."""
     session = db.session
+    token = writing.set(True)
     try:
+        _take_write_lock(session)
         yield session
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    finally:
+        writing.reset(token)
+
+
+def _take_write_lock(session: Session) -> None:
+    """SQLite: make the session's transaction a write transaction before the first write.
+
+    A request has usually read already (the signed-in user, the objects a form edits) in a
+    deferred transaction. SQLite cannot make such a transaction write once another connection
+    has written or is writing: the statement fails with "database is locked" at once instead of
+    waiting. So a transaction that has only read is committed and begun again IMMEDIATE, which
+    waits for the write lock; objects already loaded keep their values (as on PostgreSQL, the
+    transaction sees others' writes made in between). One that has written keeps its lock."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite" or connection.info.get("sqlite_writing"):
+        return
+    driver_connection = connection.connection.driver_connection
+    if driver_connection.total_changes == connection.info.get("sqlite_changes"):  # type: ignore[union-attr]
+        connection.exec_driver_sql("COMMIT")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    connection.info["sqlite_writing"] = True

@@ -8,16 +8,19 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.models import UNIT_KINDS, Unit, User
+from app.models.base import utcnow
 from app.services import Problem, ServiceError, audit
 from app.sorting import name_key
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 CSV_COLUMNS = ("key", "name", "kind", "parent")
 MAX_NAME_LENGTH = 200
+# Rows per INSERT or UPDATE statement of an import (the driver may split them further).
+WRITE_CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -74,15 +77,19 @@ def descendant_ids(session: Session, unit_ids: set[int]) -> set[int]:
 
 
 def _check_fields(row: UnitRow, where: str) -> list[Problem]:
-    problems = []
+    return [Problem(message, where) for message in _field_problems(row)]
+
+
+def _field_problems(row: UnitRow) -> list[object]:
+    problems: list[object] = []
     if not KEY_PATTERN.match(row.key):
-        problems.append(Problem(_l("nyckeln '%(key)s' får bara innehålla a-z, 0-9, - och _ (högst 64 tecken)", key=row.key), where))
+        problems.append(_l("nyckeln '%(key)s' får bara innehålla a-z, 0-9, - och _ (högst 64 tecken)", key=row.key))
     if not row.name.strip():
-        problems.append(Problem(_l("namn saknas"), where))
+        problems.append(_l("namn saknas"))
     elif len(row.name) > MAX_NAME_LENGTH:
-        problems.append(Problem(_l("namnet är längre än %(n)d tecken", n=MAX_NAME_LENGTH), where))
+        problems.append(_l("namnet är längre än %(n)d tecken", n=MAX_NAME_LENGTH))
     if row.kind not in UNIT_KINDS:
-        problems.append(Problem(_l("okänd typ '%(kind)s' (möjliga: %(kinds)s)", kind=row.kind, kinds=", ".join(UNIT_KINDS)), where))
+        problems.append(_l("okänd typ '%(kind)s' (möjliga: %(kinds)s)", kind=row.kind, kinds=", ".join(UNIT_KINDS)))
     return problems
 
 
@@ -91,7 +98,8 @@ def parse_csv(text: str) -> tuple[list[UnitRow], list[Problem]]:
     text = text.lstrip("\ufeff")
     if not text.strip():
         return [], [Problem(_l("filen är tom"), _l("rad 1"))]
-    dialect_delimiter = ";" if text.splitlines()[0].count(";") > text.splitlines()[0].count(",") else ","
+    first_line = text.splitlines()[0]
+    dialect_delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=dialect_delimiter)
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in CSV_COLUMNS[:3] if c not in header]
@@ -113,54 +121,94 @@ def parse_csv(text: str) -> tuple[list[UnitRow], list[Problem]]:
         if not any(values.values()):
             continue
         rows.append(UnitRow(values["key"], values["name"], values["kind"], values.get("parent", "")))
-        problems += _check_fields(rows[-1], str(_l("rad %(n)d", n=number)))
+        wrong = _field_problems(rows[-1])
+        if wrong:  # the row's name only for rows named in a message: it is translated
+            problems += [Problem(message, str(_l("rad %(n)d", n=number))) for message in wrong]
     return rows, problems
 
 
 def import_units(session: Session, rows: list[UnitRow], actor: User | None = None,
-                 first_row_number: int = 2) -> list[Unit]:
-    """Create the units of `rows` (parents may come later in the file); all or nothing."""
-    existing = {u.key: u for u in session.scalars(select(Unit))}
-    problems: list[Problem] = []
-    seen: dict[str, int] = {}
-    for number, row in enumerate(rows, start=first_row_number):
-        where = str(_l("rad %(n)d", n=number))
-        if row.key in existing:
-            problems.append(Problem(_l("enheten '%(key)s' finns redan", key=row.key), where))
-        elif row.key in seen:
-            problems.append(Problem(_l("enheten '%(key)s' står redan på rad %(n)d", key=row.key, n=seen[row.key]), where))
-        seen.setdefault(row.key, number)
-        if row.parent and row.parent not in existing and row.parent not in {r.key for r in rows}:
-            problems.append(Problem(_l("okänd överordnad enhet '%(key)s'", key=row.parent), where))
-        if row.parent == row.key:
-            problems.append(Problem(_l("enheten kan inte ligga under sig själv"), where))
+                 first_row_number: int = 2) -> list[str]:
+    """Create the units of `rows` (parents may come later in the file); all or nothing.
+    Returns the keys created, in file order.
+
+    Everything is checked in memory first, in time linear in the rows, and then written with a
+    few bulk statements: an import of tens of thousands of units holds the write lock for a
+    moment only."""
+    existing = dict(session.execute(select(Unit.key, Unit.id)).tuples().all())
+    problems = _import_problems(rows, existing, first_row_number)
     if problems:
         raise ServiceError(problems)
-    created = {row.key: Unit(key=row.key, name=row.name.strip(), kind=row.kind) for row in rows}
-    for row in rows:
-        if row.parent:
-            created[row.key].parent = created.get(row.parent) or existing[row.parent]
-    # A cycle inside the file (a under b, b under a) would make a tree without a root.
-    for unit in created.values():
-        seen_keys = {unit.key}
-        node = unit.parent
-        while node is not None:
-            if node.key in seen_keys:
-                raise ServiceError(Problem(_l("enheterna bildar en cirkel: %(key)s", key=unit.key)))
-            seen_keys.add(node.key)
-            node = node.parent
-    session.add_all(created.values())
-    session.flush()
-    audit.record(session, "units.import", actor=actor, target=f"{len(created)} units",
-                 keys=[r.key for r in rows])
-    return list(created.values())
+    created_at = utcnow()
+    values = [{"key": row.key, "name": row.name.strip(), "kind": row.kind,
+               "parent_id": existing.get(row.parent), "active": True, "created_at": created_at}
+              for row in rows]
+    table = Unit.__table__
+    for start in range(0, len(values), WRITE_CHUNK):
+        session.execute(insert(table), values[start:start + WRITE_CHUNK])
+    # Parents inside the file get their ids only now.
+    moving = [row for row in rows if row.parent and row.parent not in existing]
+    ids = dict(session.execute(select(Unit.key, Unit.id)).tuples().all()) if moving else {}
+    moves = [{"unit_id": ids[row.key], "new_parent_id": ids[row.parent]} for row in moving]
+    move = (update(table).where(table.c.id == bindparam("unit_id"))
+            .values(parent_id=bindparam("new_parent_id")))
+    for start in range(0, len(moves), WRITE_CHUNK):
+        session.execute(move, moves[start:start + WRITE_CHUNK])
+    keys = [row.key for row in rows]
+    audit.record(session, "units.import", actor=actor, target=f"{len(keys)} units", keys=keys)
+    return keys
+
+
+def import_problems(session: Session, rows: list[UnitRow], first_row_number: int = 2) -> list[Problem]:
+    """What would stop `import_units` now. Only reads: a caller checks a file before it opens
+    the transaction that writes, so that a file with mistakes never takes the write lock
+    (`import_units` checks again, against what others have written meanwhile)."""
+    existing = dict(session.execute(select(Unit.key, Unit.id)).tuples().all())
+    return _import_problems(rows, existing, first_row_number)
+
+
+def _import_problems(rows: list[UnitRow], existing: dict[str, int], first_row_number: int) -> list[Problem]:
+    """What stops `rows` from being imported next to the `existing` units, row by row."""
+    problems: list[Problem] = []
+    in_file = {row.key for row in rows}
+    seen: dict[str, int] = {}
+    for number, row in enumerate(rows, start=first_row_number):
+        wrong: list[object] = []
+        if row.key in existing:
+            wrong.append(_l("enheten '%(key)s' finns redan", key=row.key))
+        elif row.key in seen:
+            wrong.append(_l("enheten '%(key)s' står redan på rad %(n)d", key=row.key, n=seen[row.key]))
+        seen.setdefault(row.key, number)
+        if row.parent and row.parent not in existing and row.parent not in in_file:
+            wrong.append(_l("okänd överordnad enhet '%(key)s'", key=row.parent))
+        if row.parent == row.key:
+            wrong.append(_l("enheten kan inte ligga under sig själv"))
+        if wrong:
+            problems += [Problem(message, str(_l("rad %(n)d", n=number))) for message in wrong]
+    if problems:
+        return problems
+    # A cycle inside the file (a under b, b under a) would make a tree without a root. Existing
+    # units lie under existing units only, so a cycle runs through rows of the file. Each row is
+    # walked up once: a walk stops at a row an earlier walk passed (which led to a root, or the
+    # import would have been refused) or comes back to a row of its own.
+    parent_in_file = {row.key: row.parent for row in rows if row.parent in in_file}
+    walked_by: dict[str, int] = {}
+    for walk, row in enumerate(rows):
+        key = row.key
+        while key in parent_in_file and key not in walked_by:
+            walked_by[key] = walk
+            key = parent_in_file[key]
+        if walked_by.get(key) == walk:
+            return [Problem(_l("enheterna bildar en cirkel: %(key)s", key=row.key))]
+    return []
 
 
 def create_unit(session: Session, row: UnitRow, actor: User | None = None) -> Unit:
     problems = _check_fields(row, "")
     if problems:
         raise ServiceError(problems)
-    return import_units(session, [row], actor)[0]
+    import_units(session, [row], actor)
+    return get_unit(session, row.key)
 
 
 def get_unit(session: Session, key: str) -> Unit:

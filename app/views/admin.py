@@ -19,7 +19,15 @@ from app.forms.admin import (
 from app.models import Unit, User
 from app.security import roles_required
 from app.services import ServiceError, audit, sessions, transaction
-from app.services.units import UnitRow, create_unit, import_units, parse_csv, unit_tree, update_unit
+from app.services.units import (
+    UnitRow,
+    create_unit,
+    import_problems,
+    import_units,
+    parse_csv,
+    unit_tree,
+    update_unit,
+)
 from app.services.users import NewUser, create_user, update_access
 from app.views.downloads import csv_download
 
@@ -108,7 +116,8 @@ def unit_import():  # type: ignore[no-untyped-def]
             problems = [_("Filen är inte UTF-8-kodad text.")]
         else:
             rows, parse_problems = parse_csv(text)
-            problems = [str(p) for p in parse_problems]
+            # Checked before the transaction: only writing the rows holds the write lock.
+            problems = [str(p) for p in parse_problems or import_problems(db.session, rows)]
             if not problems:
                 try:
                     with transaction() as session:
