@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.models import User, UserSession
 from app.models.base import utcnow
-from app.services import audit
+from app.services import audit, transaction
 
 # How stale `last_seen_at` may be: it is written at most once a minute per session, so that a
 # request is not a write.
@@ -71,11 +71,12 @@ def load(session: Session, user_id: int, secret: str, lifetimes: Lifetimes) -> U
         return None
     if now - row.last_seen_at >= TOUCH_INTERVAL and not (session.new or session.dirty or session.deleted):
         try:
-            session.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
-            session.commit()
+            with transaction() as writing:
+                writing.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
         except SQLAlchemyError:
-            # Only a timestamp: a database that refuses writes must not refuse the request.
-            session.rollback()
+            # Only a timestamp: a database that refuses writes must not refuse the request
+            # (`transaction()` has rolled back).
+            pass
     user.session_secret = secret
     return user
 
