@@ -9,6 +9,7 @@ from app.services.rounds import RoundSpec, change_status, create_round
 
 SELF_ASSESSMENT = PROJECT_ROOT / "questionnaires" / "sjalvskattning.yaml"
 ROUND_KEY = "granskning-2026"
+SURVEY_KEY = "enkat-2026"
 
 
 def load_self_assessment() -> None:
@@ -50,3 +51,14 @@ def page_base_version(response) -> str:  # type: ignore[no-untyped-def]
     match = re.search(r'name="base_version" value="(\d+)"', response.get_data(as_text=True))
     assert match, "no base_version on the page"
     return match.group(1)
+
+
+def make_assessment_and_survey_rounds() -> None:
+    """The self-assessment round of `make_round` and an open staff-survey round for sdn-norr."""
+    make_round()
+    assert load_folder([PROJECT_ROOT / "questionnaires" / "medarbetarenkat.yaml"]).ok
+    with transaction() as session:
+        created = create_round(session, RoundSpec(key=SURVEY_KEY, name="Medarbetarenkät 2026", year=2026,
+                                                  questionnaire_keys=("medarbetarenkat",),
+                                                  unit_keys=("sdn-norr",)))
+        change_status(session, created, "open")

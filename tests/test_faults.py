@@ -15,13 +15,11 @@ of migrations/env.py).
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
 import textwrap
 import time
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -35,13 +33,15 @@ from app.config import PROJECT_ROOT
 from app.extensions import db
 from app.models import UnitResponse
 from app.models.survey import SurveyDraft
-from app.services import transaction
-from app.services.questionnaires import load_folder
-from app.services.rounds import RoundSpec, change_status, create_round
-from tests.conftest import TEST_DB_ENV, _normalise, csrf_token, login, post
-from tests.rounds_factory import ROUND_KEY, full_answers, make_round, page_base_version
+from tests.conftest import csrf_token, login, new_postgres_schema, post
+from tests.rounds_factory import (
+    ROUND_KEY,
+    SURVEY_KEY,
+    full_answers,
+    make_assessment_and_survey_rounds,
+    page_base_version,
+)
 
-SURVEY_KEY = "enkat-2026"
 SA_URL = f"/granskning/{ROUND_KEY}/sdn-norr/sjalvskattning"
 UNAVAILABLE_SV = "Tjänsten är tillfälligt otillgänglig"
 NOT_SAVED_SV = "Det gick inte att spara just nu – försök igen"
@@ -109,13 +109,7 @@ class Fault:
 def rounds(city: Flask) -> Flask:
     """The self-assessment round of `rounds_factory` and an open staff-survey round."""
     with city.app_context():
-        make_round()
-        assert load_folder([PROJECT_ROOT / "questionnaires" / "medarbetarenkat.yaml"]).ok
-        with transaction() as session:
-            created = create_round(session, RoundSpec(key=SURVEY_KEY, name="Medarbetarenkät 2026", year=2026,
-                                                      questionnaire_keys=("medarbetarenkat",),
-                                                      unit_keys=("sdn-norr",)))
-            change_status(session, created, "open")
+        make_assessment_and_survey_rounds()
     return city
 
 
@@ -331,20 +325,8 @@ UPGRADE_SCRIPT = textwrap.dedent("""
 
 @pytest.fixture
 def empty_postgres_schema(tmp_path) -> Iterator[str]:
-    base = os.environ.get(TEST_DB_ENV)
-    if not base:
-        pytest.skip(f"{TEST_DB_ENV} is not set: the advisory lock is PostgreSQL's")
-    base = _normalise(base)
-    schema = f"lagesbild_lock_{uuid.uuid4().hex[:10]}"
-    engine = create_engine(base, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{base}?options=-csearch_path%3D{schema}"
-    finally:
-        with engine.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
+    with new_postgres_schema("lagesbild_lock") as url:
+        yield url
 
 
 def test_two_upgrades_at_once_on_a_fresh_postgresql_database_both_succeed(empty_postgres_schema, tmp_path):

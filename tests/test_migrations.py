@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
 from flask_migrate import check, downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import TEST_DB_ENV, _normalise
+from tests.conftest import TEST_DB_ENV, _normalise, new_postgres_schema
 
 
 def _database_urls(tmp_path) -> list[tuple[str, str | None]]:
@@ -27,20 +26,8 @@ def empty_database(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrated.db'}"
         return
-    base = os.environ.get(TEST_DB_ENV)
-    if not base:
-        pytest.skip(f"{TEST_DB_ENV} is not set: PostgreSQL runs in the CI's second pass")
-    base = _normalise(base)
-    schema = f"lagesbild_mig_{uuid.uuid4().hex[:10]}"
-    engine = create_engine(base, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{base}?options=-csearch_path%3D{schema}"
-    finally:
-        with engine.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
+    with new_postgres_schema("lagesbild_mig") as url:
+        yield url
 
 
 def test_migrations_build_the_schema_from_empty_without_drift(empty_database, tmp_path):

@@ -33,14 +33,15 @@ from app.config import PROJECT_ROOT
 from app.extensions import db
 from app.models import ResponseEvent, UnitResponse
 from app.models.survey import AccessCode, SurveyAnswer, SurveyDraft, SurveyPending, SurveyResponse
-from app.services import transaction
-from app.services.questionnaires import load_folder
-from app.services.rounds import RoundSpec, change_status, create_round
 from tests.conftest import PASSWORD, csrf_token, post
-from tests.rounds_factory import ROUND_KEY, full_answers, make_round
+from tests.rounds_factory import (
+    ROUND_KEY,
+    SURVEY_KEY,
+    full_answers,
+    make_assessment_and_survey_rounds,
+)
 from tests.test_survey import PAGES, admin_client, current_section
 
-SURVEY_KEY = "enkat-2026"
 SA_URL = f"/granskning/{ROUND_KEY}/sdn-norr/sjalvskattning"
 
 SERVER_SCRIPT = textwrap.dedent("""
@@ -143,13 +144,7 @@ class Browser:
 def rounds(city: Flask) -> Flask:
     """The self-assessment round of `rounds_factory` and an open staff-survey round."""
     with city.app_context():
-        make_round()
-        assert load_folder([PROJECT_ROOT / "questionnaires" / "medarbetarenkat.yaml"]).ok
-        with transaction() as session:
-            created = create_round(session, RoundSpec(key=SURVEY_KEY, name="Medarbetarenkät 2026", year=2026,
-                                                      questionnaire_keys=("medarbetarenkat",),
-                                                      unit_keys=("sdn-norr",)))
-            change_status(session, created, "open")
+        make_assessment_and_survey_rounds()
     return city
 
 
