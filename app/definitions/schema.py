@@ -40,6 +40,17 @@ OptionValue = Annotated[
 ]
 Colour = Literal["green", "amber", "red", "grey", "blue"]
 
+# The JSON Schema says what the checks in `references.py` say about shapes, so that an editor
+# warns about the same mistakes: lists that need an entry, and option flags where they mean nothing.
+AT_LEAST_ONE = {"minItems": 1}
+
+
+def _options_without(*flags: str) -> dict[str, object]:
+    """Schema: the options in `options` may not set `flags` to true."""
+    return {"properties": {"options": {"items": {
+        "properties": {flag: {"not": {"const": True}} for flag in flags}
+    }}}}
+
 
 class Strict(BaseModel):
     """Every model rejects fields it does not know: a typo is an error, never ignored."""
@@ -107,7 +118,11 @@ class Scale(Strict):
     """A named list of options, defined once and used by rating and matrix questions."""
 
     key: Key
-    options: list[Option] = Field(description="In display order; at least one.")
+    options: list[Option] = Field(description="In display order; at least one.",
+                                  json_schema_extra=AT_LEAST_ONE)
+
+    model_config = ConfigDict(extra="forbid", frozen=True,
+                              json_schema_extra={"allOf": [_options_without("exclusive", "other")]})
 
 
 class Row(Strict):
@@ -165,16 +180,22 @@ class RatingQuestion(QuestionBase):
 class SingleChoiceQuestion(QuestionBase):
     type: Literal["single_choice"]
     scale: Key | None = Field(default=None, description="Either a scale or options.")
-    options: list[Option] | None = None
+    options: list[Option] | None = Field(default=None, json_schema_extra=AT_LEAST_ONE)
     breakdown: bool = Field(
         default=False, description="Reports may group results by the answers to this question."
     )
     other_max_length: int = Field(default=200, ge=1, le=5000)
 
+    # Exactly one of `scale` and `options` (written, even as null, counts as given).
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={
+        "oneOf": [{"required": ["scale"]}, {"required": ["options"]}],
+        "allOf": [_options_without("exclusive")],
+    })
+
 
 class MultipleChoiceQuestion(QuestionBase):
     type: Literal["multiple_choice"]
-    options: list[Option]
+    options: list[Option] = Field(json_schema_extra=AT_LEAST_ONE)
     min_choices: int | None = Field(default=None, ge=1)
     max_choices: int | None = Field(default=None, ge=1)
     other_max_length: int = Field(default=200, ge=1, le=5000)
@@ -185,7 +206,7 @@ class MatrixQuestion(QuestionBase):
 
     type: Literal["matrix"]
     scale: Key
-    rows: list[Row]
+    rows: list[Row] = Field(json_schema_extra=AT_LEAST_ONE)
 
 
 class TextQuestion(QuestionBase):
@@ -222,7 +243,7 @@ class Section(Strict):
     title: Text
     intro: Text | None = Field(default=None, description="Light Markdown: paragraphs, emphasis, lists.")
     show_if: Condition | None = None
-    questions: list[Question]
+    questions: list[Question] = Field(json_schema_extra=AT_LEAST_ONE)
 
 
 class RiskLevel(Strict):
@@ -237,8 +258,12 @@ class RiskLevel(Strict):
 class RiskScale(Strict):
     label: Text
     options: list[Option] = Field(
-        description="Ascending; option values are the numbers 1, 2, 3 ... as strings."
+        description="Ascending; option values are the numbers 1, 2, 3 ... as strings.",
+        json_schema_extra=AT_LEAST_ONE,
     )
+
+    model_config = ConfigDict(extra="forbid", frozen=True,
+                              json_schema_extra={"allOf": [_options_without("exclusive", "other")]})
 
 
 class CatalogueItem(Strict):
@@ -251,10 +276,12 @@ class CatalogueItem(Strict):
 
 
 class RiskTemplate(Strict):
-    forms: list[Row] = Field(description="The forms of influence (trakasserier, hot, ...).")
+    forms: list[Row] = Field(description="The forms of influence (trakasserier, hot, ...).",
+                             json_schema_extra=AT_LEAST_ONE)
     likelihood: RiskScale
     consequence: RiskScale
-    levels: list[RiskLevel] = Field(description="Ascending by max_value; the last covers the top.")
+    levels: list[RiskLevel] = Field(description="Ascending by max_value; the last covers the top.",
+                                    json_schema_extra=AT_LEAST_ONE)
     catalogue: list[CatalogueItem] = Field(default_factory=list)
 
 
@@ -269,6 +296,15 @@ class Definition(Strict):
     scales: list[Scale] = Field(default_factory=list)
     sections: list[Section] = Field(default_factory=list)
     risk: RiskTemplate | None = Field(default=None, description="risk_template only.")
+
+    # A questionnaire or survey needs a section; `risk` is there exactly in a risk_template.
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"allOf": [
+        {"if": {"properties": {"kind": {"enum": ["unit_questionnaire", "survey"]}}, "required": ["kind"]},
+         "then": {"required": ["sections"], "properties": {"sections": AT_LEAST_ONE}}},
+        {"if": {"properties": {"kind": {"const": "risk_template"}}, "required": ["kind"]},
+         "then": {"required": ["risk"]},
+         "else": {"not": {"required": ["risk"]}}},
+    ]})
 
     def questions(self) -> list[Question]:
         """Every question in document order."""

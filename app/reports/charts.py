@@ -50,6 +50,9 @@ class ChartTable:
 
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    # Per header cell, the name screen readers get instead of the shown text: a column shown as
+    # a bare number ("3") is named by what it stands for ("3. Vi har rutiner ..."). "": as shown.
+    header_spoken: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ read from that round's own release.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask_babel import gettext as _
 from reportlab.graphics.shapes import Drawing
@@ -171,7 +171,8 @@ def heatmap_chart_pages(heatmap: SurveyHeatmap, width: float = CONTENT_WIDTH) ->
 
 
 def heatmap_table(heatmap: SurveyHeatmap) -> ChartTable:
-    return heat_grid_table(heatmap_grid(heatmap))
+    table = heat_grid_table(heatmap_grid(heatmap))
+    return replace(table, header_spoken=("", *(f"{n}. {i.label}" for n, i in enumerate(heatmap.indicators, start=1))))
 
 
 # --- index over the rounds -------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask_babel import gettext as _
@@ -349,7 +349,8 @@ def comparison_chart_pages(comparison: Comparison, width: float = CONTENT_WIDTH)
 
 
 def comparison_table(comparison: Comparison) -> ChartTable:
-    return heat_grid_table(comparison_grid(comparison))
+    table = heat_grid_table(comparison_grid(comparison))
+    return replace(table, header_spoken=("", *(f"{s.number}. {s.text}" for s in comparison.statements)))
 
 
 def comparison_alt(comparison: Comparison) -> str:
