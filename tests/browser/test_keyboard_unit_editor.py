@@ -78,6 +78,40 @@ def rate_and_motivate(page, skip: str) -> None:  # type: ignore[no-untyped-def]
         assert_not_obscured(page)
 
 
+def test_a_refused_login_moves_focus_to_its_errors(editor_page):
+    """No password: the error summary gets focus and leads to the field. A wrong password: the
+    message gets focus and the next Tab is the e-mail field."""
+    from tests.conftest import PASSWORD
+
+    page = editor_page
+    page.goto("/login")
+    tab_to(page, page.get_by_label("E-postadress"))
+    page.keyboard.type("editor@test.se")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    summary = page.locator("#error-summary")
+    assert_focus(page, summary)
+    page.keyboard.press("Tab")
+    assert_focus(page, summary.get_by_role("link", name="Lösenord"))
+    page.keyboard.press("Enter")
+    assert_focus(page, page.get_by_label("Lösenord"))
+
+    page.keyboard.type("fel-lösenord")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    message = page.locator(".flash-error", has_text="Fel e-postadress eller lösenord")
+    assert_focus(page, message)
+    page.keyboard.press("Tab")
+    assert_focus(page, page.get_by_label("E-postadress"))
+    page.keyboard.press("Tab")
+    assert_focus(page, page.get_by_label("Lösenord"))
+    page.keyboard.type(PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert focus_state(page) is None  # logged in: no error, focus stays at the start
+    assert page.get_by_role("button", name="Logga ut").count() == 1
+
+
 def test_unit_editor_rates_saves_fixes_an_error_and_submits_by_keyboard_alone(editor_page):
     page = editor_page
     log_in_by_keyboard(page)
