@@ -60,6 +60,7 @@ _FOCUS_STATE = """() => {
     }
   }
   return {
+    index: Array.prototype.indexOf.call(document.getElementsByTagName("*"), el),
     tag: el.tagName.toLowerCase(),
     id: el.id || "",
     type: el.getAttribute("type") || "",
@@ -73,7 +74,9 @@ _FOCUS_STATE = """() => {
 
 
 def focus_state(page: Any) -> dict[str, Any] | None:
-    """The focused element's tag, id, type, value, name, box and the sticky boxes covering it."""
+    """The focused element's index (in document order), tag, id, type, value, name, box (top,
+    bottom, left, right), the viewport (height, width) and the sticky/fixed boxes covering it;
+    None when nothing (the body) has focus."""
     return page.evaluate(_FOCUS_STATE)
 
 
@@ -115,8 +118,8 @@ def assert_focus(page: Any, locator: Any) -> str:
 def _key(state: dict[str, Any] | None) -> tuple[Any, ...]:
     if state is None:
         return ("body",)
-    # Radios of one group share a tab stop; their id tells them apart.
-    return (state["tag"], state["id"], state["name"], state["type"], state["value"])
+    # The element's place in the document: links of the same name in a table are told apart.
+    return (state["index"], state["tag"], state["id"], state["name"])
 
 
 def tab_to(page: Any, locator: Any, *, max_presses: int = 60, backwards: bool = False,
