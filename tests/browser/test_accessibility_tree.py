@@ -3,8 +3,9 @@
 form, the admin's round and user forms). Every input and every group has a name, required
 fields say so, and a field with an error is invalid and described by its error message.
 
-`locator.aria_snapshot()` shows the names; the required and invalid states and the descriptions
-are not in it, so they are read from the full tree over the DevTools protocol."""
+`locator.aria_snapshot()` of the main content shows the names (a bare `- textbox` or `- group`
+line is an unnamed one); the required state and the descriptions are not in it, so the states
+are read from the full tree over the DevTools protocol."""
 
 from __future__ import annotations
 
@@ -59,7 +60,9 @@ def tree(page) -> list[Node]:  # type: ignore[no-untyped-def]
 
 
 def form_nodes(page) -> list[Node]:  # type: ignore[no-untyped-def]
-    """The controls and groups of the page's forms (the language menu of the header aside)."""
+    """The page's controls, its named groups and its focusable unnamed ones (a fieldset has
+    tabindex=-1 for the error summary's links; other unnamed groups, such as a details element,
+    are no fields: the snapshot check catches an unnamed group of fields in the main content)."""
     nodes = tree(page)
     return [n for n in nodes if n.role in CONTROLS or (n.role in GROUPS and n.name != "")] + [
         n for n in nodes if n.role in GROUPS and n.name == "" and n.states.get("focusable")]
