@@ -51,7 +51,22 @@ def build_form(definition: Definition, *, language: str, sections: Iterable[str]
         formdata = answers_to_formdata(definition, answers or {}, section_keys)
     form = form_class(formdata=formdata)
     form.conditions_elsewhere = conditions_elsewhere(definition, answers or {}, section_keys)
+    form.required_questions = required_questions(definition, form.conditions_elsewhere, section_keys)
     return form
+
+
+def required_questions(definition: Definition, decided: Mapping[str, bool],
+                       sections: Iterable[str] | None = None) -> set[str]:
+    """The keys of the chosen sections' required questions, less those that a condition decided
+    elsewhere (`conditions_elsewhere`) hides: a hidden question is never required. A condition on
+    this form's own inputs is the script's (static/js/conditions.js disables what it hides)."""
+    return {
+        question.key
+        for section in chosen_sections(definition, sections)
+        if decided.get(element_id(section), True)
+        for question in section.questions
+        if question.required and decided.get(element_id(question), True)
+    }
 
 
 def element_id(item: Question | Section) -> str:

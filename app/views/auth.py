@@ -65,7 +65,8 @@ def login():  # type: ignore[no-untyped-def]
                     seconds=result.wait_seconds), "error")
             return render_template("auth/login.html", form=form), 429, {"Retry-After": str(result.wait_seconds)}
         else:
-            flash(_("Fel e-postadress eller lösenord."), "error")
+            # On the field, so that the error summary links to it and the field names it (aria).
+            form.password.errors = [_("Fel e-postadress eller lösenord.")]
             status = 401
     elif request.method == "POST":
         status = 400

@@ -236,7 +236,7 @@ def act(page, action: Choose | Type) -> None:  # type: ignore[no-untyped-def]
         field = question.get_by_role("textbox", name=action.label) if action.label else question.get_by_role("textbox")
         field.fill(action.text)
         return
-    within = question.get_by_role("group", name=action.row, exact=True) if action.row else question
+    within = question.get_by_role("radiogroup", name=action.row, exact=True) if action.row else question
     within.get_by_label(action.option, exact=True).check()
 
 
