@@ -91,8 +91,9 @@ def _set_headers(response):  # type: ignore[no-untyped-def]
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    # Static files show nothing of anyone's: they do not load the signed-in user (a query each).
     if request.path.startswith(NO_STORE_PREFIXES) or (
-        current_user and current_user.is_authenticated
+        request.endpoint != "static" and current_user and current_user.is_authenticated
     ):
         headers["Cache-Control"] = "no-store"
     return response

@@ -302,6 +302,27 @@ def test_halsa_says_unhealthy_when_the_database_cannot_be_written(rounds, monkey
     assert healthy.status_code == 200 and healthy.get_json() == {"status": "ok"}
 
 
+def test_a_fault_of_the_code_or_the_deployment_is_a_500_not_a_503(rounds):
+    """A real driver error that no retry cures (here a missing table, as after a forgotten
+    `db upgrade`) is logged and answered 500, not shown as "try again later"."""
+    with rounds.app_context():
+        engine = db.engine
+
+    def missing_table(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        return statement.replace("INSERT INTO user_sessions", "INSERT INTO user_sessions_missing"), parameters
+
+    event.listen(engine, "before_cursor_execute", missing_table, retval=True)
+    try:
+        client = rounds.test_client()
+        rounds.config["PROPAGATE_EXCEPTIONS"] = False
+        response = login(client, "editor@test.se")
+        assert response.status_code == 500
+        assert "Retry-After" not in response.headers
+    finally:
+        event.remove(engine, "before_cursor_execute", missing_table)
+    assert login(rounds.test_client(), "editor@test.se").status_code == 302
+
+
 # --- two `db upgrade` at once ----------------------------------------------------------------
 
 UPGRADE_SCRIPT = textwrap.dedent("""

@@ -295,3 +295,32 @@ def test_a_session_of_one_user_opens_no_other_account(as_role, city):
     with forged.session_transaction() as session:
         session["_user_id"] = f"{user_id(city, 'admin@test.se')}:{secret}"
     assert not signed_in(forged)
+
+
+def test_an_admin_changing_their_own_units_stays_signed_in(as_role, city):
+    admin = as_role("admin")
+    _set_access(admin, user_id(city, "admin@test.se"), "admin", ["sdn-norr"], True)
+    assert signed_in(admin)
+    assert [e.detail["after"]["units"] for e in audit_actions(city) if e.action == "user.access"] == [["sdn-norr"]]
+
+
+def test_the_last_seen_write_never_commits_a_transaction_in_progress(as_role, city):
+    """`current_user` first read inside a `transaction()`: the once-a-minute write waits for
+    another request instead of committing the caller's half-done work."""
+    from app.models import Unit
+    from app.services import sessions, transaction
+
+    with city.test_request_context():
+        lifetimes = sessions.Lifetimes.from_config(city.config)
+        admin = db.session.scalar(select(User).where(User.email == "admin@test.se"))
+        with transaction() as session:
+            secret = sessions.start(session, admin, lifetimes)
+        admin_id = admin.id
+    shift_sessions(city, "admin@test.se", last_seen_at=timedelta(minutes=5))
+    with city.test_request_context():
+        with pytest.raises(RuntimeError), transaction() as session:
+            session.execute(Unit.__table__.insert().values(key="halvfardig", name="Halvfärdig", kind="board"))
+            assert sessions.load(session, admin_id, secret, lifetimes) is not None
+            raise RuntimeError("the caller's work fails after reading the user")
+        assert db.session.scalar(select(Unit.id).where(Unit.key == "halvfardig")) is None
+    assert utcnow() - max(s.last_seen_at for s in sessions_of(city, "admin@test.se")) >= timedelta(minutes=4)

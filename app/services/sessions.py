@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.models import User, UserSession
 from app.models.base import utcnow
-from app.services import audit, transaction
+from app.services import audit, transaction, writing
 
 # How stale `last_seen_at` may be: it is written at most once a minute per session, so that a
 # request is not a write.
@@ -58,7 +58,8 @@ def start(session: Session, user: User, lifetimes: Lifetimes) -> str:
 
 def load(session: Session, user_id: int, secret: str, lifetimes: Lifetimes) -> User | None:
     """The active user of a live session, or None: one lookup by primary key. `last_seen_at`
-    is written at most once a TOUCH_INTERVAL, and only when nothing else waits in `session`."""
+    is written at most once a TOUCH_INTERVAL, in a transaction of its own, and only when no
+    `transaction()` is open and nothing else waits in `session`."""
     found = session.execute(
         select(UserSession, User).join(User, User.id == UserSession.user_id)
         .where(UserSession.id == _hash(secret))
@@ -69,10 +70,12 @@ def load(session: Session, user_id: int, secret: str, lifetimes: Lifetimes) -> U
     row, user = found
     if user.id != user_id or not user.active or not lifetimes.alive(row, now):
         return None
-    if now - row.last_seen_at >= TOUCH_INTERVAL and not (session.new or session.dirty or session.deleted):
+    # Not while a `transaction()` is open: its commit would end the caller's unit of work early.
+    if now - row.last_seen_at >= TOUCH_INTERVAL and not writing.get() and not (
+            session.new or session.dirty or session.deleted):
         try:
-            with transaction() as writing:
-                writing.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
+            with transaction() as touch:
+                touch.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
         except SQLAlchemyError:
             # Only a timestamp: a database that refuses writes must not refuse the request
             # (`transaction()` has rolled back).

@@ -134,7 +134,8 @@ def update_access(
     if {**before, "units": sorted(before["units"])} == after:
         return
     user.role, user.units, user.active = role, units, active
-    sessions.end_all(session, user)
+    # The actor's own session survives a change to their own units (the only change allowed).
+    sessions.end_all(session, user, keep=getattr(actor, "session_secret", None) if user.id == actor.id else None)
     audit.record(session, "user.access", actor=actor, target=user.email, before=before, after=after)
 
 

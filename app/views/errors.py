@@ -23,10 +23,15 @@ from app.extensions import db, login_manager
 # How long a client is asked to wait before trying again (seconds).
 RETRY_AFTER = 10
 # Errors that say the database cannot do the work now, rather than that the request or the code
-# is wrong: connection lost or refused, server restarting, read-only transaction (SQLSTATE 25006
-# is an InternalError), "database is locked", no connection free in the pool.
-UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.InternalError, sa_exc.TimeoutError,
-               sa_exc.DisconnectionError)
+# is wrong, decided by the database's own error code where it gives one. PostgreSQL SQLSTATEs:
+# connection exceptions (class 08), server shutting down or starting (57P01-57P03), too many
+# connections (53300), out of memory or disk (53100, 53200), a read-only transaction (25006,
+# a standby or `default_transaction_read_only`). A missing table or an aborted transaction is a
+# fault of the code or the deployment: 500, logged with its traceback.
+UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300", "53100", "53200", "25006"})
+# SQLite result codes (the primary code, the low byte): BUSY, LOCKED, READONLY, IOERR, FULL,
+# CANTOPEN. "no such table" is a plain SQLITE_ERROR (1).
+UNAVAILABLE_SQLITE_CODES = frozenset({5, 6, 8, 10, 13, 14})
 # Pages of answers whose posted fields the 503 page carries, so that one click sends them again.
 CARRIED_ENDPOINTS = frozenset({"answering.page", "survey.page", "survey.enter"})
 NOT_CARRIED = frozenset({"csrf_token", "code"})
@@ -34,9 +39,20 @@ NOT_CARRIED = frozenset({"csrf_token", "code"})
 
 def database_unavailable(error: BaseException) -> bool:
     """True for an error that means "the database cannot do this now, try again"."""
-    if isinstance(error, UNAVAILABLE):
+    if isinstance(error, (sa_exc.TimeoutError, sa_exc.DisconnectionError)):
+        return True  # no connection free in the pool, or one found dead
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    if error.connection_invalidated or isinstance(error, sa_exc.InterfaceError):
         return True
-    return isinstance(error, sa_exc.DBAPIError) and bool(error.connection_invalidated)
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate:
+        return sqlstate.startswith("08") or sqlstate in UNAVAILABLE_SQLSTATES
+    sqlite_code = getattr(error.orig, "sqlite_errorcode", None)
+    if sqlite_code is not None:
+        return sqlite_code & 0xFF in UNAVAILABLE_SQLITE_CODES
+    # A driver error without a code: the connection failed before the server answered.
+    return isinstance(error, sa_exc.OperationalError)
 
 
 def forget_database_state() -> None:

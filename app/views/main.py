@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import delete, false, text
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.config import LANGUAGES
 from app.extensions import db
-from app.models import User
 from app.services.rounds import assignments
 from app.services.submissions import accessible_unit_ids
 from app.views.errors import RETRY_AFTER, database_unavailable, forget_database_state
@@ -75,8 +75,14 @@ def _database_writable() -> bool:
             in_recovery, read_only = db.session.execute(
                 text("SELECT pg_is_in_recovery(), current_setting('transaction_read_only')")).one()
             return not in_recovery and read_only == "off"
-        # SQLite: a statement that writes takes the write lock, and fails on a read-only file.
-        db.session.execute(delete(User).where(false()))
-        return True
+        # SQLite: no write statement, which would wait for the write lock behind an import.
+        # Writes fail when the connection is read-only or the file or its folder (where the
+        # write-ahead log lives) cannot be written.
+        if db.session.execute(text("PRAGMA query_only")).scalar():
+            return False
+        path = db.engine.url.database
+        if not path or path == ":memory:":
+            return True
+        return os.access(path, os.W_OK) and os.access(os.path.dirname(os.path.abspath(path)), os.W_OK)
     finally:
         db.session.rollback()
