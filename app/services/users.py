@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.models import ROLES, Unit, User
 from app.models.base import utcnow
-from app.services import Problem, ServiceError, audit, passwords, sessions, throttle
+from app.services import Problem, ServiceError, audit, passwords, sessions, throttle, transaction
 
 MIN_PASSWORD_LENGTH = 12
 PASSWORD_METHOD = "scrypt"  # noqa: S105 (a hash method, not a password)
@@ -147,31 +147,34 @@ class LoginResult:
 
 
 def authenticate(
-    session: Session, secret: str, email: str, password: str, address: str, limit: int,
+    secret: str, email: str, password: str, address: str, lifetimes: sessions.Lifetimes, limit: int,
     address_limit: int | None = None,
 ) -> LoginResult:
     """Check a login, throttled per account and address, per address and with a growing wait per
-    account (services/throttle.py); record the outcome in the audit log.
+    account (services/throttle.py); record the outcome in the audit log and, when it succeeds,
+    start a login session.
 
-    The attempt is counted and committed before the password is checked, so that parallel
-    attempts cannot all pass the check and no transaction is open while the hash is computed;
-    the outcome is written in a second transaction (the caller's, committed by it)."""
+    Two transactions of its own: the attempt is counted and committed before the password is
+    checked, so that parallel attempts cannot all pass the check and no transaction is open
+    while the hash is computed; the outcome is written in the second."""
     email = normalise_email(email)
-    reservation = throttle.reserve_login(session, secret, email, address, limit,
-                                         limit if address_limit is None else address_limit)
-    if not reservation.allowed:
-        audit.record(session, "login.throttled", actor_label=email, target=email)
-        return LoginResult(None, throttled=True, wait_seconds=reservation.wait_seconds)
-    user = session.scalar(select(User).where(User.email == email))
-    password_hash = user.password_hash if user else _DUMMY_HASH
-    active = user is not None and user.active
-    session.commit()
+    with transaction() as session:
+        reservation = throttle.reserve_login(session, secret, email, address, limit,
+                                             limit if address_limit is None else address_limit)
+        if not reservation.allowed:
+            audit.record(session, "login.throttled", actor_label=email, target=email)
+            return LoginResult(None, throttled=True, wait_seconds=reservation.wait_seconds)
+        user = session.scalar(select(User).where(User.email == email))
+        password_hash = user.password_hash if user else _DUMMY_HASH
+        active = user is not None and user.active
     valid = check_password_hash(password_hash, password)
-    if user is None or not valid or not active:
-        throttle.login_failed(session, secret, email)
-        audit.record(session, "login.failed", actor_label=email, target=email)
-        return LoginResult(None)
-    throttle.login_succeeded(session, secret, email, reservation)
-    user.last_login_at = utcnow()
-    audit.record(session, "login", actor=user, target=user.email)
-    return LoginResult(user)
+    with transaction() as session:
+        if user is None or not valid or not active:
+            throttle.login_failed(session, secret, email)
+            audit.record(session, "login.failed", actor_label=email, target=email)
+            return LoginResult(None)
+        throttle.login_succeeded(session, secret, email, reservation)
+        user.last_login_at = utcnow()
+        audit.record(session, "login", actor=user, target=user.email)
+        sessions.start(session, user, lifetimes)
+        return LoginResult(user)

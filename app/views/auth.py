@@ -40,18 +40,15 @@ def login():  # type: ignore[no-untyped-def]
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        with transaction() as db_session:
-            result = authenticate(
-                db_session,
-                current_app.config["SECRET_KEY"],
-                form.email.data or "",
-                form.password.data or "",
-                client_address(),
-                current_app.config["LOGIN_ATTEMPTS_PER_MINUTE"],
-                current_app.config["LOGIN_ADDRESS_ATTEMPTS_PER_MINUTE"],
-            )
-            if result.user is not None:
-                sessions.start(db_session, result.user, sessions.Lifetimes.from_config(current_app.config))
+        result = authenticate(
+            current_app.config["SECRET_KEY"],
+            form.email.data or "",
+            form.password.data or "",
+            client_address(),
+            sessions.Lifetimes.from_config(current_app.config),
+            current_app.config["LOGIN_ATTEMPTS_PER_MINUTE"],
+            current_app.config["LOGIN_ADDRESS_ATTEMPTS_PER_MINUTE"],
+        )
         if result.user is not None:
             # A new session at login: nothing from before the login survives (session fixation).
             language = session.get("language")
