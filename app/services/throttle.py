@@ -17,10 +17,10 @@ hash is computed. A successful login clears its counters.
 from its address, or PostgreSQL's transaction ids (`xmin`) would set the address's counter next
 to the draft the code claims. So an entry first reads its address's counter without writing
 (`exceeded`: refused while the window holds `limit` failures), then the code is checked, and only
-a failure is counted, in a transaction of its own. Parallel guesses that all read the counter
-before any of them is counted get checked: at most `limit` plus the number of requests in flight
-a window, harmless against 16-character codes, and once they are counted the address is refused
-until the window ends.
+a failure is counted, in a transaction of its own. Parallel guesses that read the counter
+before the others are counted are all checked: a window checks at most `limit` − 1 plus the
+number of requests in flight, harmless against 16-character codes; once they are counted the
+address is refused until the window ends. A refusal is not counted.
 
 **Logins** (`reserve_login`):
 
