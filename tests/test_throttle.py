@@ -3,27 +3,29 @@
 Counters keep a keyed hash of an address or account only while they count: a window of one
 minute from the key's first attempt (a failed login's wait, at most a minute, besides). Every
 count and every survey POST deletes what has ended, for every scope. An attacker's failures
-never keep the real user at another address out; an attempt is counted before it is checked,
-so parallel requests get exactly the limit through. The clock the throttle reads is moved by
-hand; nothing sleeps."""
+never keep the real user at another address out; a login is counted before it is checked, so
+parallel requests get exactly the limit through. An access code is counted only when it fails:
+an accepted one writes nothing derived from its address. The clock the throttle reads is moved
+by hand; nothing sleeps."""
 
 from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import lru_cache
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from werkzeug.security import check_password_hash
 
 from app.extensions import db
 from app.models import AuditEvent, ThrottleCounter
 from app.services.survey import THROTTLE_SCOPE
 from tests.conftest import PASSWORD, csrf_token, login, post
-from tests.test_survey import admin_client, new_codes, respond_with_code
-from tests.test_survey_storage import postgres_only, sql
+from tests.test_survey import admin_client, answer_all, new_codes, respond_with_code
+from tests.test_survey_storage import on_postgres, sql
 
 START = datetime(2026, 3, 2, 9, 0, 0)
 MINUTE = timedelta(minutes=1)
@@ -105,11 +107,11 @@ def test_an_accepted_code_leaves_no_counter_and_clears_the_expired_ones(survey, 
     assert len(counters(survey)) == 3
     clock.advance(60)  # exactly one window later the counters no longer count, and are deleted
     respond_with_code(survey, code)
-    # The accepted code's own attempt was counted first, then given back: its row is gone too.
+    # The survey POSTs deleted the ended counters; the accepted code counted nothing.
     assert counters(survey) == []
 
 
-def test_an_accepted_code_is_given_back_to_its_address_whose_failures_still_count(survey, clock):
+def test_an_accepted_code_leaves_its_addresss_failures_as_they_were(survey, clock):
     codes = new_codes(admin_client(survey), "bolag", 2)
     wrong_code(survey, "10.0.0.1")
     wrong_code(survey, "10.0.0.1")
@@ -119,17 +121,52 @@ def test_an_accepted_code_is_given_back_to_its_address_whose_failures_still_coun
     assert counters(survey) == [(THROTTLE_SCOPE, 2, at(60), None)]
 
 
-def test_an_accepted_codes_counter_shares_no_transaction_with_the_claim_or_the_draft(survey, clock):
-    postgres_only(survey)
-    code = new_codes(admin_client(survey), "bolag", 1)[0]
-    wrong_code(survey, "10.0.0.1")  # so that the address's counter stays, given back by one
-    client = survey.test_client()
-    client.environ_base["REMOTE_ADDR"] = "10.0.0.1"
-    assert post(client, "/enkat", {"code": code}).status_code == 302
+@contextmanager
+def writes_to_counters(app):
+    """The statements that insert or update a throttle counter, or delete one, while the block runs."""
+    seen: list[str] = []
+
+    def after(_conn, cursor, statement, _parameters, _context, _many) -> None:
+        if "throttle_counters" not in statement:
+            return
+        verb = statement.lstrip().split(None, 1)[0].upper()
+        if verb in ("INSERT", "UPDATE") or (verb == "DELETE" and cursor.rowcount):
+            seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "after_cursor_execute", after)
+
+
+def stored_counters(app) -> list[tuple]:
+    """Every counter row as stored, on PostgreSQL with its transaction id and place."""
+    with app.app_context():
+        system = ", xmin::text, ctid::text" if on_postgres() else ""
+        return sorted(sql(f"SELECT scope, key_hash, count, window_ends, not_before{system} "  # noqa: S608
+                          "FROM throttle_counters"))
+
+
+def test_an_accepted_code_and_its_survey_write_nothing_to_the_counters(survey, clock):
+    codes = new_codes(admin_client(survey), "bolag", 2)
+    wrong_code(survey, "10.0.0.1")  # one address with a failure counted, the other without
+    before = stored_counters(survey)
+    assert len(before) == 1
+    with writes_to_counters(survey) as writes:
+        for address, code in zip(("10.0.0.1", "10.0.0.2"), codes, strict=True):
+            client = survey.test_client()
+            client.environ_base["REMOTE_ADDR"] = address
+            assert post(client, "/enkat", {"code": code}).status_code == 302
+            answer_all(client)
+    assert writes == []
+    # The row of the address that failed is as it was (on PostgreSQL: not even rewritten), and
+    # no row holds the other address: nothing sits next to the claims in the database.
+    assert stored_counters(survey) == before
     with survey.app_context():
-        assert sql("SELECT count FROM throttle_counters") == [(1,)]
-        assert sql("SELECT count(*) FROM survey_access_codes c JOIN throttle_counters t ON t.xmin = c.xmin") == [(0,)]
-        assert sql("SELECT count(*) FROM survey_drafts d JOIN throttle_counters t ON t.xmin = d.xmin") == [(0,)]
+        assert sql("SELECT count(*) FROM survey_drafts") == [(0,)]  # both surveys completed
 
 
 def test_a_survey_request_clears_the_expired_login_counters_too(survey, clock):
@@ -173,7 +210,8 @@ def test_a_throttled_code_entry_also_clears_the_expired_counters(survey, clock):
         wrong_code(survey, "10.0.0.2")
     clock.advance(10)  # 60 s after 10.0.0.1's failure, 10 s after 10.0.0.2's
     assert wrong_code(survey, "10.0.0.2").status_code == 429
-    assert counters(survey) == [(THROTTLE_SCOPE, limit + 1, at(110), None)]
+    # The refusal was not counted: only failures are.
+    assert counters(survey) == [(THROTTLE_SCOPE, limit, at(110), None)]
 
 
 # --- logins: nobody can lock an account ---------------------------------------------------------
@@ -293,7 +331,7 @@ def test_counters_hold_no_email_or_address(city, clock):
     assert "admin" not in stored and "10.4.4.4" not in stored and "test.se" not in stored
 
 
-# --- parallel requests get exactly the limit through ----------------------------------------------
+# --- parallel requests ----------------------------------------------
 
 
 def in_parallel(app, count: int, send) -> list[int]:
@@ -322,10 +360,17 @@ def test_parallel_wrong_passwords_get_exactly_the_limit_through(city):
     assert actions.count("login.failed") == limit and actions.count("login.throttled") == 40 - limit
 
 
-def test_parallel_code_guesses_get_exactly_the_limit_through(survey):
+def test_parallel_code_guesses_are_all_counted_and_refused_once_the_limit_is_reached(survey):
     limit = survey.config["CODE_ATTEMPTS_PER_MINUTE"]
 
     def send(client, token):
         return client.post("/enkat", data={"code": "AAAA-BBBB-CCCC-DDDD", "csrf_token": token})
 
-    assert in_parallel(survey, 40, send) == [400] * limit + [429] * (40 - limit)
+    statuses = in_parallel(survey, 40, send)
+    # A guess is counted after its check, so guesses that read the counter before the others
+    # were counted are checked too: at least the limit, at most those in flight besides.
+    checked = statuses.count(400)
+    assert limit <= checked and statuses == [400] * checked + [429] * (40 - checked)
+    # Every checked guess was counted, and the address is refused now.
+    assert [count for _scope, count, *_rest in counters(survey)] == [checked]
+    assert wrong_code(survey, "127.0.0.1").status_code == 429

@@ -63,7 +63,7 @@ from app.models.survey import (
 from app.services import Problem, ServiceError, audit, transaction
 from app.services.rounds import get_round
 from app.services.survey_storage import forget_deleted
-from app.services.throttle import address_key, give_back, reserve
+from app.services.throttle import address_key, count_failure, exceeded, reserve
 from app.sorting import name_key
 
 # 32 symbols without I, L, O and U (Crockford's base 32): 16 of them are 80 bits.
@@ -186,15 +186,15 @@ def _open_round(round_: Round) -> None:
 
 
 def start_with_code(secret: str, typed: str, address: str, limit: int, today: date) -> Started:
-    """Start or resume with an access code or a resume code. Attempts are counted per address
-    before the code is checked (throttled after `limit` a window) and an accepted code's attempt
-    is given back; an unknown code gets the same message whatever the reason."""
+    """Start or resume with an access code or a resume code, throttled per address after `limit`
+    failures a window; an unknown code gets the same message whatever the reason. An accepted
+    code writes nothing derived from the address (services/throttle.py says why)."""
     unknown = _l("Koden finns inte. Kontrollera att du skrivit den rätt.")
+    where = address_key(address)
     with transaction() as session:
-        # Counted in a transaction of its own (which also forgets expired counters), committed
-        # before the code is looked at: parallel guesses queue on the counter.
-        reservation = reserve(session, secret, THROTTLE_SCOPE, address_key(address), limit)
-    if not reservation.allowed:
+        # Only read: a transaction that writes nothing leaves no transaction id behind.
+        refused = exceeded(session, secret, THROTTLE_SCOPE, where, limit)
+    if refused is not None:
         raise CodeRefused("throttled", _l("För många försök. Vänta en minut och försök igen."))
     code = normalise_code(typed)
     outcome: Started | CodeRefused | None = None
@@ -202,11 +202,10 @@ def start_with_code(secret: str, typed: str, address: str, limit: int, today: da
         with transaction() as session:
             outcome = _start(session, secret, code, today)
     if isinstance(outcome, Started):
-        with transaction() as session:
-            # Given back in a transaction of its own, never the one that claimed the code.
-            give_back(session, reservation.counted[0])
         return outcome
-    # A failure stays counted: its attempt was committed above.
+    with transaction() as session:
+        # A failure is counted in a transaction of its own, after the check that wrote nothing.
+        count_failure(session, secret, THROTTLE_SCOPE, where)
     raise outcome or CodeRefused("unknown", unknown)
 
 

@@ -1,15 +1,26 @@
-"""Throttling of logins and access codes, stored in the database so every app instance sees it.
+"""Throttling of logins, survey starts and access codes, stored in the database so every app
+instance sees it.
 
-**One mechanism: counters reserved before the check.** A counter row holds a keyed hash of the
-account, the address or both (HMAC-SHA256 with `SECRET_KEY`), how many attempts its window has
-counted, when the window ends and, for logins, before when the key may not try again. An attempt
-is counted *before* the password or code is checked, by one atomic upsert (`INSERT … ON CONFLICT
-DO UPDATE … RETURNING count`, on PostgreSQL and SQLite alike), committed in a transaction of its
-own: parallel requests queue on the row and each sees the count that includes the ones before
-it, so exactly `limit` of them get through, and no transaction is open while a password hash is
-computed. An attempt that turns out to succeed is given back (survey codes) or clears the
-counters (logins), so only failures, and refusals, keep counting. A window lasts one `WINDOW`
-from the key's first attempt in it.
+**One mechanism: counters in the database.** A counter row holds a keyed hash of the account,
+the address or both (HMAC-SHA256 with `SECRET_KEY`), how many attempts its window has counted,
+when the window ends and, for logins, before when the key may not try again. An attempt is
+counted by one atomic upsert (`INSERT … ON CONFLICT DO UPDATE … RETURNING count`, on PostgreSQL
+and SQLite alike), committed in a transaction of its own. A window lasts one `WINDOW` from the
+key's first attempt in it.
+
+**Logins and open-link starts** are counted *before* they are checked (`reserve_login`,
+`reserve`): parallel requests queue on the row and each sees the count that includes the ones
+before it, so exactly `limit` of them get through, and no transaction is open while a password
+hash is computed. A successful login clears its counters.
+
+**Access codes** are counted only when they fail: an accepted code must write nothing derived
+from its address, or PostgreSQL's transaction ids (`xmin`) would set the address's counter next
+to the draft the code claims. So an entry first reads its address's counter without writing
+(`exceeded`: refused while the window holds `limit` failures), then the code is checked, and only
+a failure is counted, in a transaction of its own. Parallel guesses that read the counter
+before the others are counted are all checked: a window checks at most `limit` − 1 plus the
+number of requests in flight, harmless against 16-character codes; once they are counted the
+address is refused until the window ends. A refusal is not counted.
 
 **Logins** (`reserve_login`):
 
@@ -31,13 +42,11 @@ from the key's first attempt in it.
 IPv6 addresses are counted by their /64 network (one host usually has all of it).
 
 **Nothing is kept longer than it counts.** `forget_expired` deletes every row, of every scope,
-whose window has ended and whose wait has passed; every reservation calls it, in the caller's
+whose window has ended and whose wait has passed; every count calls it, in the caller's
 transaction, and every survey POST does too (views/survey.py), so no address-derived value
 outlives its window (or its wait, at most `MAX_DELAY` after a failed login) by more than the
-time until the next such request. A survey code's counter is given back, and its row deleted
-when nothing else is in it, in a transaction of its own right after a code is accepted. The
-account's failure count (a keyed hash of the e-mail, no address) is kept `ACCOUNT_MEMORY` after
-its last failure.
+time until the next such request. The account's failure count (a keyed hash of the e-mail, no
+address) is kept `ACCOUNT_MEMORY` after its last failure.
 """
 
 from __future__ import annotations
@@ -187,6 +196,26 @@ def reserve(session: Session, secret: str, scope: str, key: str, limit: int) -> 
     counted = count(session, secret, scope, key)
     allowed = counted.count <= limit
     return Reservation(allowed, timedelta(0) if allowed else counted.window_ends - utcnow(), (counted,))
+
+
+def exceeded(session: Session, secret: str, scope: str, key: str, limit: int) -> timedelta | None:
+    """Read, without writing anything, whether `key`'s running window has counted `limit`
+    attempts: then the wait until it ends, else None."""
+    now = utcnow()
+    found = session.execute(
+        select(_TABLE.c.count, _TABLE.c.window_ends)
+        .where(_row(scope, _key_hash(secret, scope, key)), _TABLE.c.window_ends > now)
+    ).one_or_none()
+    if found is None:
+        return None
+    counted, window_ends = found
+    return window_ends - now if counted >= limit else None
+
+
+def count_failure(session: Session, secret: str, scope: str, key: str) -> Counted:
+    """Count an attempt that failed its check (forgetting expired counters of every scope)."""
+    forget_expired(session)
+    return count(session, secret, scope, key)
 
 
 # --- logins ---------------------------------------------------------------------------------
