@@ -114,24 +114,19 @@ def test_a_cycle_deep_in_a_large_file_is_found_and_named(city, tmp_path):
         assert db.session.scalar(select(func.count()).select_from(Unit)) == 5
 
 
-def test_a_signed_in_request_answers_while_an_import_holds_the_write_lock(as_role, city):
-    """An import runs in a thread and keeps its transaction open after writing (as a slow
-    import would); meanwhile an admin opens the unit list, which loads the signed-in user and
-    every unit. It answers at once, without the units not yet committed; then the import
-    commits. Before, every request began with BEGIN IMMEDIATE and waited for the import until
-    SQLite gave up with "database is locked"."""
-    client = as_role("admin")
-    rows, problems = parse_csv(tree_csv(3000))
-    assert not problems
-    written, answered = threading.Event(), threading.Event()
+@contextmanager
+def import_holding_the_write_lock(app: Flask, rows: list[UnitRow]) -> Iterator[None]:
+    """An import in another thread that has written and keeps its transaction open (as a slow
+    import would) until the block ends; then it commits."""
+    written, done = threading.Event(), threading.Event()
     outcome: list[object] = []
 
     def run_import() -> None:
         try:
-            with city.app_context(), transaction() as session:
+            with app.app_context(), transaction() as session:
                 import_units(session, rows)
                 written.set()
-                assert answered.wait(WAIT), "the request did not answer while the import wrote"
+                assert done.wait(WAIT), "the block did not end while the import held the lock"
             outcome.append("committed")
         except BaseException as error:  # noqa: BLE001 (reported below)
             outcome.append(error)
@@ -142,14 +137,27 @@ def test_a_signed_in_request_answers_while_an_import_holds_the_write_lock(as_rol
     try:
         assert written.wait(WAIT)
         assert not outcome, outcome
+        yield
+    finally:
+        done.set()
+        importer.join(WAIT)
+    assert outcome == ["committed"]
+
+
+def test_a_signed_in_request_answers_while_an_import_holds_the_write_lock(as_role, city):
+    """An import runs in a thread and keeps its transaction open after writing (as a slow
+    import would); meanwhile an admin opens the unit list, which loads the signed-in user and
+    every unit. It answers at once, without the units not yet committed; then the import
+    commits. Before, every request began with BEGIN IMMEDIATE and waited for the import until
+    SQLite gave up with "database is locked"."""
+    client = as_role("admin")
+    rows, problems = parse_csv(tree_csv(3000))
+    assert not problems
+    with import_holding_the_write_lock(city, rows):
         response = client.get("/admin/enheter")
         assert response.status_code == 200
         page = response.get_data(as_text=True)
         assert "Norra stadsdelsnämnden" in page and "Enhet 2999" not in page
-    finally:
-        answered.set()
-        importer.join(WAIT)
-    assert outcome == ["committed"]
     assert "Enhet 2999" in client.get("/admin/enheter").get_data(as_text=True)
 
 
@@ -200,24 +208,7 @@ def test_a_file_with_mistakes_is_refused_while_another_import_writes(as_role, ci
     """The file is checked before the transaction that writes: one with mistakes is refused
     without ever waiting for the write lock that another import holds."""
     client = as_role("admin")
-    written, answered = threading.Event(), threading.Event()
-    outcome: list[object] = []
-
-    def run_import() -> None:
-        try:
-            with city.app_context(), transaction() as session:
-                import_units(session, [UnitRow("annan", "Annan nämnd", "board", "stad")])
-                written.set()
-                assert answered.wait(WAIT), "the upload was not refused while the import wrote"
-            outcome.append("committed")
-        except BaseException as error:  # noqa: BLE001 (reported below)
-            outcome.append(error)
-            written.set()
-
-    importer = threading.Thread(target=run_import)
-    importer.start()
-    try:
-        assert written.wait(WAIT)
+    with import_holding_the_write_lock(city, [UnitRow("annan", "Annan nämnd", "board", "stad")]):
         data = {"csrf_token": csrf_token(client),
                 "file": (io.BytesIO(b"key,name,kind,parent\nny,Ny,board,saknas\nsoc,Igen,board,stad\n"), "u.csv")}
         response = client.post("/admin/enheter/import", data=data, content_type="multipart/form-data")
@@ -225,7 +216,3 @@ def test_a_file_with_mistakes_is_refused_while_another_import_writes(as_role, ci
         page = response.get_data(as_text=True)
         assert "rad 2: okänd överordnad enhet &#39;saknas&#39;" in page
         assert "rad 3: enheten &#39;soc&#39; finns redan" in page
-    finally:
-        answered.set()
-        importer.join(WAIT)
-    assert outcome == ["committed"]
