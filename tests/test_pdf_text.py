@@ -32,7 +32,7 @@ from app.reports.pdf import (
     CONTENT_WIDTH,
     MARGIN,
     PAGE_SIZE,
-    PLACEHOLDER,
+    REPLACEMENT_GLYPH,
     ReportMeta,
     build_pdf,
     column_widths,
@@ -125,7 +125,7 @@ def shown(text: str) -> str:
 
 
 def compact(extracted: str) -> str:
-    return "".join(c for c in extracted if not c.isspace() and c != PLACEHOLDER)
+    return "".join(c for c in extracted if not c.isspace() and c != REPLACEMENT_GLYPH)
 
 
 def assert_shows(extracted: str, *texts: str) -> None:
@@ -341,9 +341,9 @@ def test_markup_characters_appear_as_typed(world):
     assert "<u>Larm</u> & knapp – Chef <HR>" in " ".join(text.split())
 
 
-def test_emoji_and_characters_the_font_lacks_become_one_visible_placeholder(world):
+def test_emoji_and_characters_the_font_lacks_become_one_visible_replacement_glyph(world):
     write_risk(world.editor, world.risk_key, "Hot 👍🏽 via 🙂🙂 sms ❤️ 𝔸 中文", "Åtgärd", "Chef")
-    text = compact(body_text(get_pdf(world.editor, UNIT_PDF)).replace(PLACEHOLDER, "[?]"))
+    text = compact(body_text(get_pdf(world.editor, UNIT_PDF)).replace(REPLACEMENT_GLYPH, "[?]"))
     assert "Hot[?]via[?]sms❤[?]" in text  # ❤ is in the font; 𝔸 and 中文 are not: one run
 
 

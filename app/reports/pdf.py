@@ -99,7 +99,7 @@ def register_fonts() -> str:
 
 # Shown once for each run of characters the font cannot draw (emoji, scripts DejaVu lacks):
 # the reader sees that something was written there instead of an empty box.
-PLACEHOLDER = "\ufffd"
+REPLACEMENT_GLYPH = "\ufffd"
 
 
 @lru_cache(maxsize=1)
@@ -124,13 +124,13 @@ def printable(text: object) -> str:
     spaces the font lacks as plain spaces, invisible control and format characters (zero-width
     spaces and joiners, direction marks, soft hyphens, variation selectors) left out, a
     combining mark the font lacks left out (its letter stays), and every other run of
-    characters the font lacks (emoji, rare scripts) as one PLACEHOLDER."""
+    characters the font lacks (emoji, rare scripts) as one REPLACEMENT_GLYPH."""
     if text is None:
         return ""
     value = unicodedata.normalize("NFC", str(text)).replace("\r\n", "\n").replace("\r", "\n")
     glyphs = _glyphs()
     out: list[str] = []
-    missing = False  # the previous character shown was a placeholder for missing glyphs
+    missing = False  # the previous character shown was the replacement glyph (U+FFFD) for characters the font lacks
     for char in value:
         code = ord(char)
         category = unicodedata.category(char)
@@ -145,7 +145,7 @@ def printable(text: object) -> str:
         elif category.startswith("M"):
             continue
         elif not missing:
-            out.append(PLACEHOLDER)
+            out.append(REPLACEMENT_GLYPH)
             missing = True
             continue
         else:
