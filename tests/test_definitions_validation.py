@@ -268,7 +268,8 @@ def test_cli_schema_prints_json_schema_that_describes_the_format() -> None:
     assert set(questions["discriminator"]["mapping"]) == {
         "rating", "single_choice", "multiple_choice", "matrix", "text", "long_text", "number"
     }
-    assert schema["$defs"]["Condition"]["required"] == ["question", "in"]
+    assert schema["$defs"]["Condition"]["required"] == ["question"]
+    assert schema["$defs"]["Condition"]["oneOf"] == [{"required": ["in"]}, {"required": ["not_in"]}]
 
 
 def test_committed_schema_file_is_up_to_date() -> None:

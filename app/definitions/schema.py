@@ -133,18 +133,54 @@ class Row(Strict):
 
 
 class Condition(Strict):
-    """Show a question or section only when an earlier answer contains one of `in`.
+    """Show a question or section only when an earlier answer contains one of `in`, or (with
+    `not_in`) when it was answered with none of `not_in`.
 
     For a single choice or rating: the chosen value is one of `in`. For a multiple choice:
     any chosen value is one of `in`. For a matrix: the answer of `row` (or, without `row`,
-    of any row) is one of `in`. Answers to a hidden question are discarded.
+    of any row) is one of `in`. `not_in` is the negation: the earlier question was answered
+    and none of its values is among `not_in`, so an unanswered question shows neither kind.
+    Exactly one of `in` and `not_in` is given. Answers to a hidden question are discarded.
     """
 
     question: Key = Field(description="Key of an earlier question.")
     row: Key | None = Field(default=None, description="Matrix questions: the row to test.")
-    in_: list[OptionValue] = Field(alias="in", min_length=1, description="Values that show it.")
+    in_: list[OptionValue] | None = Field(
+        default=None, alias="in", min_length=1, description="Values that show it."
+    )
+    not_in: list[OptionValue] | None = Field(
+        default=None, min_length=1,
+        description="Values that hide it: shown when the earlier question was answered with none of them.",
+    )
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True,
+        json_schema_extra={"oneOf": [{"required": ["in"]}, {"required": ["not_in"]}]},
+    )
+
+    @model_validator(mode="after")
+    def _one_of_in_or_not_in(self) -> Condition:
+        if (self.in_ is None) == (self.not_in is None):
+            raise ValueError("give exactly one of 'in' and 'not_in'")
+        return self
+
+    @property
+    def negated(self) -> bool:
+        return self.not_in is not None
+
+    @property
+    def values(self) -> list[str]:
+        """The values the condition names (those of `in`, or those of `not_in`)."""
+        return list(self.not_in if self.not_in is not None else self.in_ or [])
+
+    def matches(self, answered: set[str]) -> bool:
+        """Whether an answer whose condition values are `answered` shows the item; an empty set
+        is no answer, which shows nothing."""
+        if not answered:
+            return False
+        if self.not_in is not None:
+            return not (answered & set(self.not_in))
+        return bool(answered & set(self.in_ or []))
 
 
 class StaffView(Strict):

@@ -121,12 +121,12 @@ def answers_from_formdata(definition: Definition, formdata: FormData,
 
 
 def condition_holds(definition: Definition, condition: Condition, answers: Mapping[str, Any]) -> bool:
-    """Whether the answer to the condition's question has one of its values."""
+    """Whether the answer to the condition's question shows the item (`Condition.matches`)."""
     if condition.question not in answers:
         return False
     target = definition.question(condition.question)
     values = question_type(target).condition_values(target, answers[condition.question], row=condition.row)
-    return bool(values & set(condition.in_))
+    return condition.matches(values)
 
 
 def _shown(definition: Definition, answers: Mapping[str, Any]) -> tuple[set[str], set[str], dict[str, Any]]:

@@ -1,8 +1,10 @@
 /* Conditional questions and sections: shown or hidden as the answers they depend on change.
    A hidden question's inputs are disabled so that its answers are not sent. Without this
    script everything is shown, and the server discards answers to hidden questions.
-   The rule is the server's (app/forms/builder.py): a condition holds when the answer to its
-   question has one of the listed values, and an answer to a hidden question counts as none.
+   The rule is the server's (Condition.matches in app/definitions/schema.py): a condition holds
+   when the answer to its question has one of the values of data-show-if-in or, with
+   data-show-if-not-in, when the question is answered with none of those values; an answer to a
+   hidden question counts as none.
    A condition on a question answered on an earlier page carries the server's decision
    (data-show-if-earlier), since that question has no inputs on this page. */
 (function () {
@@ -41,12 +43,17 @@
     if (earlier !== null) {
       return earlier === "holds";
     }
-    var wanted = JSON.parse(element.getAttribute("data-show-if-in") || "[]");
     var chosen = chosenValues(
       form,
       element.getAttribute("data-show-if-question"),
       element.getAttribute("data-show-if-row")
     );
+    var unwanted = element.getAttribute("data-show-if-not-in");
+    if (unwanted !== null) {
+      var hiding = JSON.parse(unwanted);
+      return chosen.length > 0 && !chosen.some(function (value) { return hiding.indexOf(value) !== -1; });
+    }
+    var wanted = JSON.parse(element.getAttribute("data-show-if-in") || "[]");
     return chosen.some(function (value) { return wanted.indexOf(value) !== -1; });
   }
 
