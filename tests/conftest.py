@@ -90,6 +90,9 @@ def _make_app(url: str, instance: Path, **overrides: object) -> Flask:
         "ENVIRON": {"SECRET_KEY": "test-secret-key-not-for-production", "LAGESBILD_SECURE_COOKIES": "0"},
         "INSTANCE_PATH": str(instance),
         "SQLALCHEMY_DATABASE_URI": url,
+        # One PBKDF2 round instead of scrypt (a quarter of a second per hash): honoured only
+        # under TESTING, see app.services.users.hash_method.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
     }
     config.update(overrides)
     return create_app(config)

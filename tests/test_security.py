@@ -77,3 +77,23 @@ def test_language_can_be_switched_to_english(city):
     post(client, "/sprak", {"language": "en", "next": "/login"})
     page = client.get("/login").get_data(as_text=True)
     assert '<html lang="en">' in page
+
+
+def test_only_a_test_application_may_hash_passwords_cheaply(app, tmp_path):
+    """The suite hashes with one PBKDF2 round (conftest); a server never does, whatever its
+    config says: outside TESTING the method is scrypt."""
+    from app import create_app
+    from app.services.users import hash_method
+
+    with app.app_context():
+        assert app.config["PASSWORD_HASH_METHOD"] == "pbkdf2:sha256:1"
+        assert hash_method() == "pbkdf2:sha256:1"
+    server = create_app({
+        "ENVIRON": {"SECRET_KEY": "a-secret-for-this-test-only-0123456789"},
+        "INSTANCE_PATH": str(tmp_path / "server"),
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'server.sqlite'}",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
+    })
+    with server.app_context():
+        assert hash_method() == "scrypt"
+    assert hash_method() == "scrypt"

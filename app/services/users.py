@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,9 +19,22 @@ from app.services import Problem, ServiceError, audit, passwords, sessions, thro
 MIN_PASSWORD_LENGTH = 12
 PASSWORD_METHOD = "scrypt"  # noqa: S105 (a hash method, not a password)
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# A hash to compare against when the account does not exist, so both cases take as long.
-_DUMMY_HASH = generate_password_hash("lagesbild-timing-equaliser", method=PASSWORD_METHOD)
 UNIT_ROLES = ("unit_editor", "unit_reader")
+
+
+def hash_method() -> str:
+    """scrypt. Only a test application (TESTING) may name a cheaper method in its config
+    (PASSWORD_HASH_METHOD), so that a test suite creating thousands of users does not spend its
+    time hashing; no environment variable reaches it, so a running server always uses scrypt."""
+    if has_app_context() and current_app.config.get("TESTING"):
+        return str(current_app.config.get("PASSWORD_HASH_METHOD", PASSWORD_METHOD))
+    return PASSWORD_METHOD
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    """A hash to compare against when the account does not exist, so both cases take as long."""
+    return generate_password_hash("lagesbild-timing-equaliser", method=method)
 
 
 def password_problems(password: str, email: str = "") -> list[object]:
@@ -95,7 +110,7 @@ def create_user(session: Session, new: NewUser, actor: User | None = None) -> Us
         email=email,
         name=new.name.strip(),
         role=new.role,
-        password_hash=generate_password_hash(new.password, method=PASSWORD_METHOD),
+        password_hash=generate_password_hash(new.password, method=hash_method()),
         units=units,
     )
     session.add(user)
@@ -113,7 +128,7 @@ def change_password(
     problems = password_problems(new_password, user.email)
     if problems:
         raise ServiceError([Problem(p, "password") for p in problems])
-    user.password_hash = generate_password_hash(new_password, method=PASSWORD_METHOD)
+    user.password_hash = generate_password_hash(new_password, method=hash_method())
     sessions.end_all(session, user, keep=keep_session)
     audit.record(session, "user.password", actor=actor or user, target=user.email)
 
@@ -165,7 +180,7 @@ def authenticate(
             audit.record(session, "login.throttled", actor_label=email, target=email)
             return LoginResult(None, throttled=True, wait_seconds=reservation.wait_seconds)
         user = session.scalar(select(User).where(User.email == email))
-        password_hash = user.password_hash if user else _DUMMY_HASH
+        password_hash = user.password_hash if user else _dummy_hash(hash_method())
         active = user is not None and user.active
     valid = check_password_hash(password_hash, password)
     with transaction() as session:
