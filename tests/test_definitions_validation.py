@@ -75,7 +75,7 @@ CASES = [
      "set max_value: 4"),
     ("risk_scale_values", "Q025", 18, 17, "risk.consequence.options[1].value", 'value: "2"'),
     ("unknown_risk_form", "Q026", 25, 20, "risk.catalogue[0].forms[1]", None),
-    ("too_deep", "Q028", 11, 65, "", "fewer than 15 levels"),
+    ("too_deep", "Q028", 11, 60, "", "fewer than 15 levels"),
     ("condition_in_and_not_in", "Q029", 21, 11, "sections[0].questions[1].show_if.not_in",
      "'not_in' for those that hide it"),
 ]

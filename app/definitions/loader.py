@@ -125,6 +125,8 @@ def load_document(text: str, filename: str) -> tuple[Document | None, list[Defin
             return None, [unreadable.error]
         for width in TAB_WIDTHS:
             columns = _Columns.expanding_tabs(text, width)
+            if not columns.widened:  # the tab is not in the indentation
+                break
             try:
                 document, errors = _read(columns.text, filename, columns)
             except _Unreadable:
@@ -300,9 +302,10 @@ class _Loader(yaml.SafeLoader):
         self.faults: dict[int, list[_Fault]] = {}
 
     def fetch_flow_collection_start(self, TokenClass: type) -> None:  # noqa: N803
-        # Brackets are counted as they are read: an opening '[' or '{' keeps PyYAML's scanner
-        # looking ahead for a key at every open level, which grows with the depth.
-        if self.flow_level >= MAX_DEPTH:
+        # Brackets are counted as they are scanned, ahead of composing: an opening '[' or '{'
+        # keeps PyYAML's scanner looking ahead for a key at every open level, which grows with
+        # the depth. The open block collections (one indentation each) count as well.
+        if len(self.indents) + self.flow_level + 1 > MAX_DEPTH:
             raise _TooDeep(self.get_mark())
         super().fetch_flow_collection_start(TokenClass)
 
