@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from app.cli.questionnaires import questionnaires_group
+from app.definitions.errors import CODES
 from app.extensions import db
 from app.models.questionnaires import Questionnaire
 from app.services.questionnaires import load_folder
@@ -394,3 +395,30 @@ def test_check_never_crashes_on_a_mutated_questionnaire(tmp_path: Path, text: st
         assert result.stdout == f"OK {path}\n"
     else:
         assert errors(result)  # at least one error, every line in the error format
+
+
+# --- the format reference ------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "questionnaire-format.md"
+BROKEN = DATA / "broken"
+
+
+def test_every_error_example_in_the_format_reference_is_real_output() -> None:
+    """The reference's example of each code is what `check` prints for that broken file
+    (the examples of an oversized and a Latin-1 file come from files made in other tests)."""
+    text = DOCS.read_text("utf-8")
+    block = text[text.index("One example of each:"):].split("```")[1]
+    examples = [line for line in block.splitlines() if line.strip()]
+    shown = 0
+    for example in examples:
+        name = example.split(":", 1)[0]
+        if not (BROKEN / name).is_file():
+            assert name in ("big.yaml", "latin1.yaml"), example
+            continue
+        result = CliRunner().invoke(questionnaires_group, ["check", str(BROKEN / name.split("/")[0])])
+        printed = [line.removeprefix(f"{BROKEN}/") for line in result.stdout.splitlines()]
+        assert example in printed
+        shown += 1
+    codes = {example.split(": ")[1].split()[0] for example in examples}
+    assert codes == set(CODES)
+    assert shown == len(examples) - 2
