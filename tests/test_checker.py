@@ -65,9 +65,12 @@ def check(path: Path) -> Result:
 
 
 def errors(result: Result) -> list[tuple[str, int, int, str]]:
-    """(code, line, column, message with its [path]) of each error line the command printed."""
+    """(code, line, column, message with its [path]) of each error line the command printed
+    (the `OK file` lines of valid files left out)."""
     found = []
     for line in result.stdout.splitlines():
+        if line.startswith("OK "):
+            continue
         match = LINE.match(line)
         assert match, f"not an error line: {line!r}"
         found.append((match["code"], int(match["line"]), int(match["column"]), match["rest"]))
@@ -422,3 +425,20 @@ def test_every_error_example_in_the_format_reference_is_real_output() -> None:
     codes = {example.split(": ")[1].split()[0] for example in examples}
     assert codes == set(CODES)
     assert shown == len(examples) - 2
+
+
+def test_a_favourable_staff_view_value_that_is_not_an_option_says_so(tmp_path: Path) -> None:
+    for name in ("enkat.yaml", "sjalvskattning.yaml"):
+        text = (BROKEN / "staff_view" / name).read_text("utf-8")
+        write(tmp_path, text.replace("favourable: [ja, kanske]", "favourable: [Ja, Kanske]"), name)
+    result = check(tmp_path)
+    assert result.exit_code == 1
+    # Line 29: '        staff_view: {survey: enkat, question: stod, favourable: [Ja, Kanske]}'.
+    favourable = [error for error in errors(result) if "favourable" in error[3]]
+    assert favourable == [
+        ("Q027", 29, 66, "[sections[0].questions[2].staff_view.favourable[0]] 'Ja' is not an "
+         "option of survey question 'stod'; its options are ja (Ja), nej (Nej) "
+         "(did you mean 'ja'?)"),
+        ("Q027", 29, 70, "[sections[0].questions[2].staff_view.favourable[1]] 'Kanske' is not an "
+         "option of survey question 'stod'; its options are ja (Ja), nej (Nej)"),
+    ]
