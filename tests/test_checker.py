@@ -288,6 +288,8 @@ def test_an_option_written_as_its_label_suggests_its_value(tmp_path: Path) -> No
     ("          in: [ja]\n          not_in: [nej]\n", 21, 11,
      "sections[0].questions[1].show_if.not_in", "has both 'in' and 'not_in'"),
     ("", 18, 9, "sections[0].questions[1].show_if", "has neither 'in' nor 'not_in'"),
+    ("          not_in:\n", 20, 11, "sections[0].questions[1].show_if.not_in",
+     "show_if's 'not_in' is empty"),
 ])
 def test_a_condition_needs_exactly_one_of_in_and_not_in(
     tmp_path: Path, lines: str, line: int, column: int, path: str, words: str

@@ -424,14 +424,20 @@ def closest_option(value: str, options: dict[str, str]) -> str | None:
 def in_or_not_in(condition: Raw) -> tuple[str | None, str, str] | None:
     """For a show_if with both `in` and `not_in`, or neither: the field to point at (None for
     the condition itself), the message and the hint; None when it has exactly one."""
-    if ("in" in condition) != ("not_in" in condition):
+    given = [name for name in ("in", "not_in") if condition.get(name) is not None]
+    if len(given) == 1:
         return None
-    if "in" in condition:
+    if given:
         return ("not_in", "show_if has both 'in' and 'not_in'; a condition has exactly one of them",
                 "keep 'in' for the values that show it, or 'not_in' for those that hide it")
-    return (None, "show_if has neither 'in' nor 'not_in'; a condition needs exactly one of them",
-            "add 'in: [...]' with the values that show it, or 'not_in: [...]' with those that "
+    hint = ("add 'in: [...]' with the values that show it, or 'not_in: [...]' with those that "
             "hide it")
+    for name in ("in", "not_in"):
+        if name in condition:  # written without a value
+            return (name, f"show_if's '{name}' is empty; a condition needs values in exactly one "
+                    "of 'in' and 'not_in'", hint)
+    return (None, "show_if has neither 'in' nor 'not_in'; a condition needs exactly one of them",
+            hint)
 
 
 def _fold(text: str) -> str:

@@ -150,8 +150,11 @@ def _is_missing_swedish(
 def _condition_in_or_not_in(condition: dict[str, Any], path: str, error: Any) -> DefinitionError:
     """A show_if with both `in` and `not_in`, or with neither (the same error as the check of
     the raw data gives when pydantic stops before its own)."""
-    field, message, hint = in_or_not_in(condition) or (None, "show_if is not valid", "")
-    return error(E.CONDITION_IN_OR_NOT_IN, message, hint or None,
+    problem = in_or_not_in(condition)
+    if problem is None:  # not reached: the model refuses a condition for nothing else
+        return error(E.INVALID_VALUE, f"'show_if' is not a valid condition: {condition!r}")
+    field, message, hint = problem
+    return error(E.CONDITION_IN_OR_NOT_IN, message, hint,
                  at=f"{path}.{field}" if field else path, key=True)
 
 
