@@ -23,6 +23,9 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder="static",
     )
+    # JSON that people read (the preview's answers, an audit entry's details) shows å, ä and ö
+    # as themselves, not as \u00e5 escapes; pages and responses are UTF-8 anyway.
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
     instance_path = Path(app.instance_path)
     if config and "INSTANCE_PATH" in config:
         instance_path = Path(str(config["INSTANCE_PATH"]))

@@ -51,12 +51,14 @@ CASES = [
     ("section_condition_same_section", "Q009", 9, 17, "sections[0].show_if.question", None),
     ("condition_bad_value", "Q010", 20, 20, "sections[0].questions[1].show_if.in[1]",
      "did you mean 'ja'?"),
+    ("condition_not_in_bad_value", "Q010", 20, 20, "sections[0].questions[1].show_if.not_in[0]",
+     None),
     ("missing_swedish_empty_sv", "Q011", 8, 11, "sections[0].title.sv", None),
     ("missing_swedish_only_en", "Q011", 12, 11, f"{Q}.text", None),
     ("missing_field", "Q012", 9, 9, Q, None),
     ("wrong_type", "Q013", 14, 21, f"{Q}.options[1].value", "in quotes"),
     ("invalid_value", "Q014", 6, 10, "sections[0].key", "for example 'del_1'"),
-    ("unsupported_yaml", "Q016", 7, 12, "", None),
+    ("unsupported_yaml", "Q016", 7, 12, "sections[0].title", None),
     ("condition_unknown_row", "Q018", 24, 44, "sections[0].questions[1].show_if.row",
      "did you mean 'polis'?"),
     ("condition_without_options", "Q019", 15, 29, "sections[0].questions[1].show_if.question",
@@ -73,6 +75,9 @@ CASES = [
      "set max_value: 4"),
     ("risk_scale_values", "Q025", 18, 17, "risk.consequence.options[1].value", 'value: "2"'),
     ("unknown_risk_form", "Q026", 25, 20, "risk.catalogue[0].forms[1]", None),
+    ("too_deep", "Q028", 11, 60, "", "fewer than 15 levels"),
+    ("condition_in_and_not_in", "Q029", 21, 11, "sections[0].questions[1].show_if.not_in",
+     "'not_in' for those that hide it"),
 ]
 
 

@@ -1,6 +1,8 @@
-"""`lagesbild questionnaires`: check definition files, print their JSON Schema, load them.
+"""`lagesbild questionnaires`: check definition files, preview one as read, print the JSON
+Schema, load them.
 
-`check` and `schema` need no database and no application: they run in CI and in an editor.
+`check`, `preview` and `schema` need no database and no application: they run in CI and in an
+editor.
 """
 
 from __future__ import annotations
@@ -79,6 +81,22 @@ def check_command(paths: tuple[Path, ...]) -> None:
 def schema_command() -> None:
     """Print the JSON Schema of the questionnaire format (for editors' autocompletion)."""
     click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+
+
+@questionnaires_group.command("preview")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def preview_command(path: Path) -> None:
+    """Check the file PATH and print the questionnaire as the application reads it (JSON, with
+    every default filled in, å, ä and ö as themselves), or its errors.
+
+    Exit status: 0 when the file is valid, 1 when it is not, 2 when it does not exist.
+    """
+    (result,) = check_paths([path])
+    if not result.ok or result.definition is None:
+        _print_results([result])
+        raise SystemExit(EXIT_INVALID)
+    data = result.definition.model_dump(mode="json", by_alias=True)
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 @questionnaires_group.command("load")

@@ -28,13 +28,15 @@ _CATALOGUE: tuple[ErrorCode, ...] = (
     ErrorCode("Q007", "empty-list", "A list that must have at least one entry is empty."),
     ErrorCode("Q008", "condition-unknown-question", "`show_if` names a question that does not exist."),
     ErrorCode("Q009", "condition-later-question", "`show_if` names a question that is not earlier."),
-    ErrorCode("Q010", "condition-bad-value", "`show_if.in` has a value the question cannot take."),
+    ErrorCode("Q010", "condition-bad-value", "`show_if.in` or `show_if.not_in` has a value that is "
+              "not an option of the question."),
     ErrorCode("Q011", "missing-swedish-text", "A text without Swedish (`sv`) wording."),
     ErrorCode("Q012", "missing-field", "A required field is not there."),
     ErrorCode("Q013", "wrong-type", "A value of the wrong kind (text, number, list, mapping ...)."),
     ErrorCode("Q014", "invalid-value", "A value of the right kind that is not allowed here."),
     ErrorCode("Q015", "file-too-large", "The file is larger than a questionnaire may be."),
-    ErrorCode("Q016", "unsupported-yaml", "Anchors, aliases and tags are not allowed."),
+    ErrorCode("Q016", "unsupported-yaml", "Anchors, aliases and tags are not allowed (the rest of "
+              "the file is still checked)."),
     ErrorCode("Q017", "unreadable-file", "The file cannot be read as UTF-8 text."),
     ErrorCode("Q018", "condition-unknown-row", "`show_if.row` is not a row of the matrix question."),
     ErrorCode("Q019", "condition-without-options", "`show_if` names a question without options."),
@@ -47,6 +49,8 @@ _CATALOGUE: tuple[ErrorCode, ...] = (
     ErrorCode("Q026", "unknown-risk-form", "A catalogue item names a form of influence not in `forms`."),
     ErrorCode("Q027", "staff-view-mismatch", "`staff_view` names a survey question, row or value "
               "that the survey (checked in the same run) does not have."),
+    ErrorCode("Q028", "too-deep", "Lists and mappings nested deeper than a questionnaire may be."),
+    ErrorCode("Q029", "condition-in-or-not-in", "`show_if` needs exactly one of `in` and `not_in`."),
 )
 
 CODES: dict[str, ErrorCode] = {entry.code: entry for entry in _CATALOGUE}
@@ -78,6 +82,8 @@ RISK_LEVELS = "Q024"
 RISK_SCALE_VALUES = "Q025"
 UNKNOWN_RISK_FORM = "Q026"
 STAFF_VIEW_MISMATCH = "Q027"
+TOO_DEEP = "Q028"
+CONDITION_IN_OR_NOT_IN = "Q029"
 
 
 @dataclass(frozen=True)

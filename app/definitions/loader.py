@@ -1,7 +1,16 @@
 """Read a questionnaire YAML file safely into plain data, remembering where every value stands.
 
-Only PyYAML's safe loader is used. Duplicate mapping keys, anchors, aliases and tags are
-errors (PyYAML accepts the first silently), and so is a file larger than `MAX_BYTES`.
+Only PyYAML's safe loader is used, with a composer of our own so that reading is bounded and
+every fault is reported together with the schema errors of the same file:
+
+- a file larger than `MAX_BYTES` is not read, and one nested deeper than `MAX_DEPTH` is not read
+  past that depth (the cost of reading stays linear, and no recursion limit is ever reached);
+- anchors, aliases and explicit tags are legal YAML that a questionnaire has no use for: each is
+  an error, but the document is still read (an alias stands for nothing, a tagged value is read
+  as if untagged) so that the rest of the file is checked too;
+- duplicate mapping keys are errors (PyYAML would keep one silently); the first one is read;
+- a tab in the indentation makes the file invalid YAML; the file is read once more with each
+  tab widened to spaces, and when that succeeds the rest of the file is checked too.
 """
 
 from __future__ import annotations
@@ -9,13 +18,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import yaml
-from yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
+from yaml.events import AliasEvent, CollectionStartEvent, MappingStartEvent, ScalarEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from app.definitions import errors as E
 from app.definitions.errors import DefinitionError
 
 MAX_BYTES = 1024 * 1024
+# A real questionnaire nests fewer than 15 lists and mappings (a label inside an option inside a
+# question inside a section is 8); deeper files are refused before they cost anything.
+MAX_DEPTH = 50
+# Tried in turn when tabs in the indentation make a file unreadable: a tab read as 4, 8, 2 spaces.
+TAB_WIDTHS = (4, 8, 2)
 
 PathPart = str | int
 
@@ -28,11 +42,16 @@ class Position:
 
 @dataclass
 class Document:
-    """The plain data of a file and the position of each value (and each mapping key) by path."""
+    """The plain data of a file and the position of each value (and each mapping key) by path.
+
+    `unread` lists the paths whose value is not what the file says (an alias, a tagged value):
+    the error there is the YAML fault, so other errors at or inside them are not reported.
+    """
 
     data: object
     values: dict[str, Position] = field(default_factory=dict)
     keys: dict[str, Position] = field(default_factory=dict)
+    unread: list[str] = field(default_factory=list)
 
     def value_position(self, path: str) -> Position:
         """Where the value at `path` starts, or its nearest enclosing value that has a place."""
@@ -46,6 +65,13 @@ class Document:
     def key_position(self, path: str) -> Position:
         """Where the field name of `path` is written; the value's place when there is no name."""
         return self.keys.get(path) or self.value_position(path)
+
+    def is_unread(self, path: str) -> bool:
+        """Whether `path` is at or inside a value that was not read as written."""
+        return any(
+            path == place or path.startswith((place + ".", place + "["))
+            for place in self.unread
+        )
 
 
 def join_path(parts: tuple[PathPart, ...] | list[PathPart]) -> str:
@@ -93,76 +119,255 @@ def load_document(text: str, filename: str) -> tuple[Document | None, list[Defin
     if too_large:
         return None, [too_large]
     try:
-        problems = _unsupported_features(text, filename)
-        if problems:
-            return None, problems
-        loader = yaml.SafeLoader(text)
-        try:
-            root = loader.get_single_node()
-            builder = _Builder(loader, filename)
-            document = Document(data=None)
-            if root is not None:
-                document.data = builder.build(root, (), document)
-        finally:
-            loader.dispose()
+        return _read(text, filename, _Columns())
+    except _Unreadable as unreadable:
+        if not unreadable.tab:
+            return None, [unreadable.error]
+        for width in TAB_WIDTHS:
+            columns = _Columns.expanding_tabs(text, width)
+            if not columns.widened:  # the tab is not in the indentation
+                break
+            try:
+                document, errors = _read(columns.text, filename, columns)
+            except _Unreadable:
+                continue
+            return document, columns.tab_errors(filename, width) + errors
+        return None, [unreadable.error]
+
+
+class _Unreadable(Exception):
+    """The file cannot be read as YAML (or not within the limits): `error` says where and why."""
+
+    def __init__(self, error: DefinitionError, tab: bool = False) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.tab = tab
+
+
+def _read(text: str, filename: str, columns: _Columns) -> tuple[Document, list[DefinitionError]]:
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:
+        raise _Unreadable(_reader_error(exc, text, filename, columns)) from None
+    try:
+        root = loader.get_single_node()
+        builder = _Builder(loader, filename, columns)
+        document = Document(data=None)
+        if root is not None:
+            document.data = builder.build(root, (), document)
+        builder.report_faults_not_reached()
+    except _TooDeep as exc:
+        spot = columns.position(exc.mark)
+        raise _Unreadable(DefinitionError(
+            E.TOO_DEEP, filename, spot.line, spot.column, "",
+            f"lists and mappings are nested more than {MAX_DEPTH} levels deep here; "
+            "the file is not read further",
+            "a questionnaire needs fewer than 15 levels; look for an opening bracket that is "
+            "never closed, or indentation that keeps growing",
+        )) from None
     except yaml.MarkedYAMLError as exc:
-        return None, [_syntax_error(exc, filename)]
+        raise _Unreadable(_syntax_error(exc, filename, columns), tab=_is_tab(exc)) from None
     except yaml.YAMLError as exc:
-        return None, [DefinitionError(E.YAML_SYNTAX, filename, 1, 1, "", str(exc))]
-    # Duplicate and non-text field names are reported; the rest of the file is still checked.
+        raise _Unreadable(DefinitionError(
+            E.YAML_SYNTAX, filename, 1, 1, "", f"the file cannot be read as YAML: {exc}"
+        )) from None
+    finally:
+        loader.dispose()
+    # Duplicate and non-text field names, anchors, aliases and tags are reported; the rest of
+    # the file is still checked.
     return document, builder.errors
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError, filename: str) -> DefinitionError:
+def _is_tab(exc: yaml.MarkedYAMLError) -> bool:
+    return "'\\t'" in (exc.problem or "")
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, filename: str, columns: _Columns) -> DefinitionError:
     problem = exc.problem or "invalid YAML"
     mark = exc.problem_mark or exc.context_mark
     if "end of stream" in problem and exc.context_mark:
         # An unclosed quote or bracket is found at the end; where it opens is what to fix.
         mark = exc.context_mark
-    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    spot = columns.position(mark) if mark else Position(1, 1)
     message = problem
     if exc.context:
         started = exc.context_mark
-        where = (f" (from line {started.line + 1}, column {started.column + 1})"
-                 if started and started is not mark else "")
+        where = ""
+        if started and started is not mark:
+            opened = columns.position(started)
+            where = f" (from line {opened.line}, column {opened.column})"
         message = f"{exc.context}{where}: {problem}"
-    hint = "indent with spaces; YAML does not allow tabs" if "\\t" in problem else None
-    return DefinitionError(E.YAML_SYNTAX, filename, line, column, "", message, hint)
+    if _is_tab(exc):
+        hint = "indent with spaces; YAML does not allow tabs"
+    else:
+        hint = "the file cannot be read past this point, so nothing else in it was checked"
+    return DefinitionError(E.YAML_SYNTAX, filename, spot.line, spot.column, "", message, hint)
 
 
-def _unsupported_features(text: str, filename: str) -> list[DefinitionError]:
-    """Anchors, aliases and explicit tags: legal YAML that a questionnaire has no use for."""
-    found: list[DefinitionError] = []
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        if not isinstance(event, (ScalarEvent, CollectionStartEvent, AliasEvent)):
-            continue
-        mark = event.start_mark
-        hint: str | None = "write the repeated part out in full"
-        if isinstance(event, AliasEvent):
-            what = f"alias '*{event.anchor}'"
-        elif event.anchor is not None:
-            what = f"anchor '&{event.anchor}'"
-        elif event.tag is not None:
-            what, hint = f"tag '{event.tag}'", "remove the tag; quote the value if it must be text"
+def _reader_error(
+    exc: yaml.reader.ReaderError, text: str, filename: str, columns: _Columns
+) -> DefinitionError:
+    """A character YAML does not allow (a control character), placed by its index in `text`."""
+    at = max(0, min(exc.position, len(text)))
+    line = text.count("\n", 0, at)
+    column = at - (text.rfind("\n", 0, at) + 1)
+    spot = columns.position(yaml.Mark("", at, line, column, None, None))
+    character = exc.character if isinstance(exc.character, str) else chr(exc.character)
+    return DefinitionError(
+        E.YAML_SYNTAX, filename, spot.line, spot.column, "",
+        f"the character U+{ord(character):04X} is not allowed in a YAML file",
+        "remove it; the file cannot be read, so nothing else in it was checked",
+    )
+
+
+class _Columns:
+    """Maps places in the text that was read back to the file, after tabs were widened."""
+
+    def __init__(self, text: str = "", widened: dict[int, tuple[int, int, int]] | None = None):
+        self.text = text
+        # line -> (columns of indentation after widening, columns added, column of the first tab)
+        self.widened = widened or {}
+
+    @classmethod
+    def expanding_tabs(cls, text: str, width: int) -> _Columns:
+        lines = text.split("\n")
+        widened: dict[int, tuple[int, int, int]] = {}
+        for index, line in enumerate(lines):
+            body = line.lstrip(" \t")
+            indent = line[: len(line) - len(body)]
+            if "\t" in indent:
+                wide = indent.expandtabs(width)
+                widened[index + 1] = (len(wide), len(wide) - len(indent), indent.index("\t") + 1)
+                lines[index] = wide + body
+        return cls("\n".join(lines), widened)
+
+    def position(self, mark: yaml.Mark) -> Position:
+        line, column = mark.line + 1, mark.column + 1
+        if line in self.widened:
+            indent, added, _ = self.widened[line]
+            column = column - added if column > indent else min(column, indent - added + 1)
+        return Position(line, max(column, 1))
+
+    def tab_errors(self, filename: str, width: int) -> list[DefinitionError]:
+        """One error at the first tab, naming every line indented with tabs."""
+        if not self.widened:
+            return []
+        first = min(self.widened)
+        lines = _ranges(sorted(self.widened))
+        where = f"on line {lines}" if len(self.widened) == 1 else f"on lines {lines}"
+        return [DefinitionError(
+            E.YAML_SYNTAX, filename, first, self.widened[first][2], "",
+            f"tabs in the indentation {where}; YAML indents with spaces only",
+            f"indent with spaces; the rest of the file was checked reading each tab as "
+            f"{width} spaces",
+        )]
+
+
+def _ranges(numbers: list[int]) -> str:
+    """[3, 4, 5, 9] -> '3-5, 9'."""
+    spans: list[list[int]] = []
+    for number in numbers:
+        if spans and number == spans[-1][1] + 1:
+            spans[-1][1] = number
         else:
-            continue
-        found.append(DefinitionError(
-            E.UNSUPPORTED_YAML, filename, mark.line + 1, mark.column + 1, "",
-            f"{what} found; questionnaires use plain values, lists and mappings only", hint,
-        ))
-    return found
+            spans.append([number, number])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark: yaml.Mark) -> None:
+        super().__init__("too deep")
+        self.mark = mark
+
+
+@dataclass
+class _Fault:
+    """An anchor, alias or tag found on `node`; reported once the node's path is known."""
+
+    node: Node
+    what: str
+    hint: str
+    mark: yaml.Mark
+    reported: bool = False
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader with a composer that bounds nesting and reads past anchors, aliases and
+    tags: an alias becomes an empty value (never a copy, so nothing can multiply), an anchor is
+    not remembered, and a tagged scalar is resolved as if it had no tag."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.depth = 0
+        self.faults: dict[int, list[_Fault]] = {}
+
+    def fetch_flow_collection_start(self, TokenClass: type) -> None:  # noqa: N803
+        # Brackets are counted as they are scanned, ahead of composing: an opening '[' or '{'
+        # keeps PyYAML's scanner looking ahead for a key at every open level, which grows with
+        # the depth. The open block collections (one indentation each) count as well.
+        if len(self.indents) + self.flow_level + 1 > MAX_DEPTH:
+            raise _TooDeep(self.get_mark())
+        super().fetch_flow_collection_start(TokenClass)
+
+    def _fault(self, node: Node, what: str, hint: str, mark: yaml.Mark) -> None:
+        self.faults.setdefault(id(node), []).append(_Fault(node, what, hint, mark))
+
+    def compose_node(self, parent: Node | None, index: object) -> Node:  # type: ignore[override]
+        if self.check_event(AliasEvent):
+            alias = self.get_event()
+            node: Node = ScalarNode("tag:yaml.org,2002:null", "", alias.start_mark, alias.end_mark)
+            self._fault(node, f"alias '*{alias.anchor}'", "write the repeated part out in full",
+                        alias.start_mark)
+            return node
+        event = self.peek_event()
+        nested = isinstance(event, CollectionStartEvent)
+        if nested:
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise _TooDeep(event.start_mark)
+        self.descend_resolver(parent, index)
+        if isinstance(event, ScalarEvent):
+            node = self.compose_scalar_node(None)
+            if event.tag is not None:
+                plain = event.style is None
+                node.tag = self.resolve(ScalarNode, event.value, (plain, not plain))
+        elif isinstance(event, MappingStartEvent):
+            node = self.compose_mapping_node(None)
+        else:
+            node = self.compose_sequence_node(None)
+        self.ascend_resolver()
+        if nested:
+            self.depth -= 1
+        if event.anchor is not None:
+            self._fault(node, f"anchor '&{event.anchor}'", "write the repeated part out in full",
+                        event.start_mark)
+        if event.tag is not None:
+            self._fault(node, f"tag '{_short_tag(event.tag)}'",
+                        "remove the tag; quote the value if it must be text", event.start_mark)
+        return node
+
+
+def _short_tag(tag: str) -> str:
+    """A tag as it is written: 'tag:yaml.org,2002:python/object' -> '!!python/object'."""
+    prefix = "tag:yaml.org,2002:"
+    return "!!" + tag[len(prefix):] if tag.startswith(prefix) else tag
 
 
 class _Builder:
-    """Turns composed nodes into dicts, lists and scalars, recording positions and duplicates."""
+    """Turns composed nodes into dicts, lists and scalars, recording positions and faults."""
 
-    def __init__(self, loader: yaml.SafeLoader, filename: str) -> None:
+    def __init__(self, loader: _Loader, filename: str, columns: _Columns) -> None:
         self.loader = loader
         self.filename = filename
+        self.columns = columns
         self.errors: list[DefinitionError] = []
 
     def build(self, node: Node, path: tuple[PathPart, ...], document: Document) -> object:
-        document.values[join_path(path)] = _position(node)
+        document.values[join_path(path)] = self.position(node)
+        # An alias (read as nothing) or a tagged scalar is not what the file says: the fault is
+        # the error there, so errors at or inside that place are not reported as well.
+        if self.report_faults(node, path) and isinstance(node, ScalarNode) and path:
+            document.unread.append(join_path(path))
         if isinstance(node, MappingNode):
             return self._mapping(node, path, document)
         if isinstance(node, SequenceNode):
@@ -170,7 +375,14 @@ class _Builder:
                 self.build(item, (*path, index), document) for index, item in enumerate(node.value)
             ]
         assert isinstance(node, ScalarNode)
-        return self.loader.construct_object(node, deep=True)
+        return self.scalar(node)
+
+    def scalar(self, node: ScalarNode) -> object:
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError, yaml.YAMLError):
+            # A plain value that looks like a date or time but is none (2026-13-45): its text.
+            return node.value
 
     def _mapping(
         self, node: MappingNode, path: tuple[PathPart, ...], document: Document
@@ -178,12 +390,16 @@ class _Builder:
         result: dict[str, object] = {}
         first_seen: dict[str, Position] = {}
         for key_node, value_node in node.value:
-            where = _position(key_node)
-            key = self.loader.construct_object(key_node) if isinstance(key_node, ScalarNode) else None
+            where = self.position(key_node)
+            key = self.scalar(key_node) if isinstance(key_node, ScalarNode) else None
+            faulty = self.report_faults(key_node, path if key is None else (*path, str(key)))
             if not isinstance(key, str):
-                self._error(E.WRONG_TYPE, where, path,
-                            f"a field name must be text, found {key_node.value!r}",
-                            "write the name in quotes" if key is not None else None)
+                if not faulty:  # an alias as a field name is reported as the alias
+                    self._error(E.WRONG_TYPE, where, path,
+                                f"a field name must be text, found {key_node.value!r}"
+                                if isinstance(key_node, ScalarNode)
+                                else "a field name must be text, found a list or mapping",
+                                "write the name in quotes" if key is not None else None)
                 continue
             if key in first_seen:
                 self._error(E.DUPLICATE_MAPPING_KEY, where, (*path, key),
@@ -196,12 +412,34 @@ class _Builder:
             result[key] = self.build(value_node, (*path, key), document)
         return result
 
+    def report_faults(self, node: Node, path: tuple[PathPart, ...]) -> bool:
+        """Report the anchors, aliases and tags on `node`; whether there were any."""
+        faults = self.loader.faults.get(id(node), [])
+        for fault in faults:
+            self._fault(fault, join_path(path))
+        return bool(faults)
+
+    def report_faults_not_reached(self) -> None:
+        """Faults in parts that were not read (a duplicate key's value, a non-text key)."""
+        for faults in self.loader.faults.values():
+            for fault in faults:
+                if not fault.reported:
+                    self._fault(fault, "")
+
+    def _fault(self, fault: _Fault, path: str) -> None:
+        fault.reported = True
+        spot = self.columns.position(fault.mark)
+        self.errors.append(DefinitionError(
+            E.UNSUPPORTED_YAML, self.filename, spot.line, spot.column, path,
+            f"{fault.what} found; questionnaires use plain values, lists and mappings only",
+            fault.hint,
+        ))
+
     def _error(self, code: str, where: Position, path: tuple[PathPart, ...], message: str,
                hint: str | None = None) -> None:
         self.errors.append(DefinitionError(
             code, self.filename, where.line, where.column, join_path(path), message, hint
         ))
 
-
-def _position(node: Node) -> Position:
-    return Position(node.start_mark.line + 1, node.start_mark.column + 1)
+    def position(self, node: Node) -> Position:
+        return self.columns.position(node.start_mark)

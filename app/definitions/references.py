@@ -212,6 +212,11 @@ class _Checker:
 
     def condition(self, condition: Raw, path: tuple[PathPart, ...],
                   by_key: dict[str, QuestionPlace], later: Any, whose: str) -> None:
+        problem = in_or_not_in(condition)
+        if problem:
+            field, message, hint = problem
+            self.add(E.CONDITION_IN_OR_NOT_IN, (*path, field) if field else path, message, hint,
+                     key=True)
         name = _text(condition, "question")
         if name is None:
             return
@@ -231,15 +236,18 @@ class _Checker:
                      "options; a condition needs a choice, rating or matrix question")
             return
         self.condition_row(condition, path, target)
-        allowed = self.values_of(target.raw)
-        values = condition.get("in")
-        if allowed is None or not isinstance(values, list):
+        options = self.options_of(target.raw)
+        if options is None:
             return
-        for index, value in enumerate(values):
-            if isinstance(value, str) and value not in allowed:
-                self.add(E.CONDITION_BAD_VALUE, (*path, "in", index),
-                         f"question '{name}' cannot take the value '{value}'; "
-                         f"its values are {', '.join(allowed)}", did_you_mean(value, allowed))
+        allowed = list(options)
+        for field in ("in", "not_in"):
+            values = condition.get(field)
+            for index, value in enumerate(values if isinstance(values, list) else []):
+                if isinstance(value, str) and value not in allowed:
+                    self.add(E.CONDITION_BAD_VALUE, (*path, field, index),
+                             f"'{value}' is not an option of question '{name}'; "
+                             f"its options are {_listing(options)}",
+                             closest_option(value, options))
 
     def condition_row(self, condition: Raw, path: tuple[PathPart, ...],
                       target: QuestionPlace) -> None:
@@ -257,8 +265,9 @@ class _Checker:
                      f"matrix question '{target.key}' has no row '{row}' "
                      f"(its rows are {', '.join(rows)})", did_you_mean(row, rows))
 
-    def values_of(self, question: Raw) -> list[str] | None:
-        """The option values a question can take; None when the definition is too broken to say."""
+    def options_of(self, question: Raw) -> dict[str, str] | None:
+        """The option values a question can take, each with its Swedish label (or ''), in
+        order; None when the definition is too broken to say."""
         kind = _text(question, "type")
         if kind == "multiple_choice" or (kind == "single_choice" and "options" in question):
             options = question.get("options")
@@ -267,7 +276,12 @@ class _Checker:
             options = scale.get("options") if scale else None
         else:
             return None
-        return _keys(options, "value") if isinstance(options, list) else None
+        if not isinstance(options, list):
+            return None
+        return {
+            value: _label(option) for _, option in _entries(options)
+            if (value := _text(option, "value")) is not None
+        }
 
     # --- staff_view ---------------------------------------------------------------------------
 
@@ -295,13 +309,13 @@ class _Checker:
             self.add(E.STAFF_VIEW_MISMATCH, (*path, "question"),
                      f"survey question '{name}' is a {question.type} question without options")
             return
-        allowed = [option.value for option in survey.options_of(question)]
+        options = {option.value: option.label.sv for option in survey.options_of(question)}
         favourable = view.get("favourable")
         for index, value in enumerate(favourable if isinstance(favourable, list) else []):
-            if isinstance(value, str) and value not in allowed:
+            if isinstance(value, str) and value not in options:
                 self.add(E.STAFF_VIEW_MISMATCH, (*path, "favourable", index),
-                         f"survey question '{name}' cannot take the value '{value}'; "
-                         f"its values are {', '.join(allowed)}", did_you_mean(value, allowed))
+                         f"'{value}' is not an option of survey question '{name}'; "
+                         f"its options are {_listing(options)}", closest_option(value, options))
 
     # --- risk templates -----------------------------------------------------------------------
 
@@ -390,6 +404,56 @@ def _entries(items: object) -> list[tuple[int, Raw]]:
     if not isinstance(items, list):
         return []
     return [(index, item) for index, item in enumerate(items) if isinstance(item, dict)]
+
+
+def closest_option(value: str, options: dict[str, str]) -> str | None:
+    """'did you mean' for a value that is not an option: the option whose value or label it
+    matches but for case and accents (the label 'Genomförd' for the value 'genomford'), else
+    the option value spelt most alike; None when nothing is close."""
+    folded = _fold(value)
+    for option in options:
+        if folded == _fold(option):
+            return f"did you mean '{option}'?"
+    for option, label in options.items():
+        if label and folded == _fold(label):
+            return (f"did you mean '{option}'? An option is named by its value, "
+                    f"not by its label '{label}'")
+    return did_you_mean(value, options)
+
+
+def in_or_not_in(condition: Raw) -> tuple[str | None, str, str] | None:
+    """For a show_if with both `in` and `not_in`, or neither: the field to point at (None for
+    the condition itself), the message and the hint; None when it has exactly one."""
+    given = [name for name in ("in", "not_in") if condition.get(name) is not None]
+    if len(given) == 1:
+        return None
+    if given:
+        return ("not_in", "show_if has both 'in' and 'not_in'; a condition has exactly one of them",
+                "keep 'in' for the values that show it, or 'not_in' for those that hide it")
+    hint = ("add 'in: [...]' with the values that show it, or 'not_in: [...]' with those that "
+            "hide it")
+    for name in ("in", "not_in"):
+        if name in condition:  # written without a value
+            return (name, f"show_if's '{name}' is empty; a condition needs values in exactly one "
+                    "of 'in' and 'not_in'", hint)
+    return (None, "show_if has neither 'in' nor 'not_in'; a condition needs exactly one of them",
+            hint)
+
+
+def _fold(text: str) -> str:
+    plain = text.casefold().strip().translate(str.maketrans("åäöéü", "aaoeu"))
+    return "".join(c if c.isalnum() else "_" for c in plain)
+
+
+def _listing(options: dict[str, str]) -> str:
+    return ", ".join(f"{value} ({label})" if label else value for value, label in options.items())
+
+
+def _label(option: Raw) -> str:
+    label = option.get("label")
+    if isinstance(label, dict):
+        label = label.get("sv")
+    return label.strip() if isinstance(label, str) else ""
 
 
 def _keys(items: object, field: str) -> list[str]:

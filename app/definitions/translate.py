@@ -18,6 +18,7 @@ from app.definitions import errors as E
 from app.definitions import schema as S
 from app.definitions.errors import DefinitionError, did_you_mean
 from app.definitions.loader import Document, PathPart, join_path, parent_path
+from app.definitions.references import in_or_not_in
 
 _MODEL_NAMES: dict[type[BaseModel], str] = {
     S.Definition: "the questionnaire",
@@ -61,7 +62,7 @@ def question_types() -> dict[str, type[BaseModel]]:
 
 
 def _translate_one(entry: Any, document: Document, filename: str) -> DefinitionError:
-    parts, owner = _walk(entry["loc"])
+    parts, owner, target = _walk(entry["loc"])
     path = join_path(parts)
     kind = entry["type"]
     value = entry.get("input")
@@ -82,6 +83,8 @@ def _translate_one(entry: Any, document: Document, filename: str) -> DefinitionE
         )
         return error(E.MISSING_SWEDISH_TEXT, "Swedish text (sv) is missing or empty",
                      "write the Swedish wording; English (en) is optional", at=text_path)
+    if kind == "value_error" and _unwrap(target) is S.Condition and isinstance(value, dict):
+        return _condition_in_or_not_in(value, path, error)
     if kind == "extra_forbidden":
         known = field_names(owner) if owner else []
         expected = f"; {what} has: {', '.join(known)}" if known else ""
@@ -144,8 +147,22 @@ def _is_missing_swedish(
     return kind == "model_type" and ctx.get("class_name") == "Text" and value is None
 
 
-def _walk(loc: tuple[int | str, ...]) -> tuple[tuple[PathPart, ...], type[BaseModel] | None]:
-    """The document path of `loc` without union tags, and the model owning its last field."""
+def _condition_in_or_not_in(condition: dict[str, Any], path: str, error: Any) -> DefinitionError:
+    """A show_if with both `in` and `not_in`, or with neither (the same error as the check of
+    the raw data gives when pydantic stops before its own)."""
+    problem = in_or_not_in(condition)
+    if problem is None:  # not reached: the model refuses a condition for nothing else
+        return error(E.INVALID_VALUE, f"'show_if' is not a valid condition: {condition!r}")
+    field, message, hint = problem
+    return error(E.CONDITION_IN_OR_NOT_IN, message, hint,
+                 at=f"{path}.{field}" if field else path, key=True)
+
+
+def _walk(
+    loc: tuple[int | str, ...],
+) -> tuple[tuple[PathPart, ...], type[BaseModel] | None, object]:
+    """The document path of `loc` without union tags, the model owning its last field, and the
+    annotation of the value at `loc` (None where the walk leaves the schema)."""
     annotation: object = S.Definition
     parts: list[PathPart] = []
     owner: type[BaseModel] | None = None
@@ -164,7 +181,7 @@ def _walk(loc: tuple[int | str, ...]) -> tuple[tuple[PathPart, ...], type[BaseMo
         else:
             parts.append(element)
             annotation, owner = None, None
-    return tuple(parts), owner
+    return tuple(parts), owner, annotation
 
 
 def _field_annotation(model: type[BaseModel], name: object) -> object:

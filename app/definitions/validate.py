@@ -44,14 +44,21 @@ def check_text(text: str, filename: str = "<text>") -> CheckResult:
     if document is None:
         return CheckResult(filename, None, errors, text)
     definition: Definition | None = None
+    shape: list[DefinitionError] = []
     try:
         definition = Definition.model_validate(document.data)
     except ValidationError as exc:
-        errors = errors + translate(exc, document, filename)
-    shape_paths = [error.path for error in errors]
+        shape = translate(exc, document, filename)
+    references = check_references(document, filename)
+    # A value that is not an option is reported as such, not as a misspelt value ('Kanske').
+    not_options = {error.path for error in references if error.code == E.CONDITION_BAD_VALUE}
+    shape = [error for error in shape
+             if not (error.code == E.INVALID_VALUE and error.path in not_options)]
+    shape_paths = [error.path for error in shape]
+    errors += [error for error in shape if not document.is_unread(error.path)]
     errors += [
-        error for error in check_references(document, filename)
-        if not _covered(error.path, shape_paths)
+        error for error in references
+        if not _covered(error.path, shape_paths) and not document.is_unread(error.path)
     ]
     errors.sort(key=lambda error: (error.line, error.column))
     return CheckResult(filename, None if errors else definition, errors, text, document)
@@ -107,7 +114,11 @@ def check_paths(paths: Iterable[str | Path]) -> list[CheckResult]:
         if result.document is not None:
             extra += check_staff_views(result.document, result.filename, surveys)
         if extra:
-            errors = sorted(result.errors + extra, key=lambda error: (error.line, error.column))
+            # A favourable value that is not an option is reported as such, not as misspelt.
+            not_options = {error.path for error in extra if error.code == E.STAFF_VIEW_MISMATCH}
+            kept = [error for error in result.errors
+                    if not (error.code == E.INVALID_VALUE and error.path in not_options)]
+            errors = sorted(kept + extra, key=lambda error: (error.line, error.column))
             result = dataclasses.replace(result, definition=None, errors=errors)
         checked.append(result)
     return checked
