@@ -9,8 +9,10 @@ the title of a round without one."""
 from __future__ import annotations
 
 import html
+import io
 import re
 
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.extensions import db
@@ -295,6 +297,12 @@ def test_an_empty_register_is_submitted_only_with_a_statement(city, as_role):
     assert "Inskickat utan risker" in text and statement in text
     assert "Enheten bedömer att ingen risk för otillåten påverkan finns." in text
     assert statement in page(syd, f"{SYD}/historik")
+    # The unit report and its PDF say so too.
+    assert f"Inskickat utan risker. Motivering: {statement}" in page(syd, f"/rapporter/{NEW_ROUND}/enheter/sdn-syd")
+    pdf = syd.get(f"/rapporter/{NEW_ROUND}/enheter/sdn-syd.pdf")
+    assert pdf.status_code == 200
+    pdf_text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert f"Inskickat utan risker. Motivering: {statement}" in pdf_text
     flagged = page(as_role("analyst"), f"/risker/{NEW_ROUND}").split('class="flagged"', 1)[1].split("</ul>", 1)[0]
     syd_item = flagged.split("Södra stadsdelsnämnden", 1)[0].rsplit("<li>", 1)[1]
     assert "Ingen risk" in syd_item and statement in flagged
