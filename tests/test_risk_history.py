@@ -162,6 +162,8 @@ def test_the_editor_chooses_risks_and_open_measures_and_finished_ones_stay_behin
     # Hembesök is here now: the page offers only Sociala medier.
     _text, again, _m = carry_page(norr, NORR)
     assert list(again) == ["Sociala medier"]
+    assert carry(norr, NORR, {again["Sociala medier"]: []}).status_code == 302
+    assert "Välj risker att föra vidare" not in page(norr, NORR)  # nothing left to carry
 
 
 def test_a_refused_carry_keeps_the_choices(city, as_role):
@@ -211,6 +213,11 @@ def test_other_scales_bring_the_texts_and_ask_for_a_new_rating(city, as_role):
     # Not submittable until rated on this year's scales; then it is, and the mark is gone.
     refused = submit(norr, NORR)
     assert refused.status_code == 400
+    # Half a rating is not a rating: the mark stays until both scales are set.
+    response = post_form(norr, f"{NORR}/risk/{key}", risk_form(
+        "Mutförsök vid upphandling", forms=("korruption",), likelihood="4", base_version=base_version(norr, NORR)))
+    assert response.status_code == 302
+    assert "Behöver ny bedömning" in page(norr, NORR)
     response = post_form(norr, f"{NORR}/risk/{key}", risk_form(
         "Mutförsök vid upphandling", forms=("korruption",), likelihood="4", consequence="4",
         base_version=base_version(norr, NORR), measures=(("Jävsutbildning", "HR-chef", "2026-10-01", "planned"),)))

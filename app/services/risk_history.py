@@ -112,7 +112,7 @@ def carried_link(data: Any) -> dict[str, Any] | None:
 def needs_rating(data: Mapping[str, Any] | None) -> bool:
     """Carried from a round with other scales and not rated on this round's scales yet."""
     link = carried_link(data)
-    return bool(link and link["rerate"] and not (data or {}).get("likelihood") and not (data or {}).get("consequence"))
+    return bool(link and link["rerate"] and not ((data or {}).get("likelihood") and (data or {}).get("consequence")))
 
 
 def needing_rating(answers: Mapping[str, Any] | None) -> set[str]:
@@ -210,6 +210,12 @@ def _carried_here(current: Mapping[str, Any], previous: PreviousRegister) -> set
         else:
             here.add(key)
     return here
+
+
+def left_to_carry(answers: Mapping[str, Any], previous: PreviousRegister) -> int:
+    """How many of the previous register's risks are not in `answers` yet."""
+    here = _carried_here(answers, previous)
+    return sum(item.key not in here for item in previous.risks)
 
 
 def carry_offer(session: Session, target: ResponseTarget) -> CarryOffer:

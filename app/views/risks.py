@@ -126,7 +126,8 @@ def _render_register(target: ResponseTarget, *, notice: str | None = None, statu
         risks=risks, levels={r.key: service.level_of(template, r) for r in risks}, coverage=coverage,
         grid=grid, chart=charts.heat_grid(grid),
         editable=_editable(target), base_version=current_version(response), notice=notice,
-        previous=previous, form_labels={f.key: f.label.get(language) for f in template.forms},
+        previous=previous if previous is not None and history_service.left_to_carry(answers, previous) else None,
+        form_labels={f.key: f.label.get(language) for f in template.forms},
         status_labels=service.MEASURE_STATUS_LABELS, today=date.today(),
         needing_rating=history_service.needing_rating(answers),
         carried={key: link["round_name"] for key, data in answers.items()
