@@ -181,6 +181,10 @@ def test_a_refused_carry_keeps_the_choices(city, as_role):
     ticked = re.findall(rf'name="measure-{home}" value="(\d+)"( checked)?', text)
     assert ticked == [(measures[home][0][0], ""), (measures[home][1][0], " checked")]
     assert list(stored(city, NEW_ROUND)) != [] and "Hembesök" not in str(stored(city, NEW_ROUND))
+    # Sent again from that page (its base is the version now stored), the carry goes through.
+    current = re.search(r'name="base_version" value="(\d+)"', text).group(1)
+    assert carry(norr, NORR, {home: [measures[home][1][0]]}, version=current).status_code == 302
+    assert [m["action"] for m in stored(city, NEW_ROUND)[home]["measures"]] == ["Utbildning i bemötande"]
     # Nothing chosen: refused with a message, nothing saved.
     response = carry(norr, NORR, {})
     assert response.status_code == 400 and "välj minst en risk" in text_of(response)

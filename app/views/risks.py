@@ -315,7 +315,7 @@ def _render_carry(target: ResponseTarget, offer: history_service.CarryOffer, *, 
     template = offer.previous.template
     return render_template(
         "risks/carry.html", target=target, offer=offer, chosen=chosen, notice=notice, language=language,
-        base_version=current_version(get_response(db.session, target)) if status != 409 else _base_version(),
+        base_version=current_version(get_response(db.session, target)),
         levels={o.risk.key: service.level_of(template, o.risk) for o in offer.options},
         form_labels={f.key: f.label.get(language) for f in template.forms},
         status_labels=service.MEASURE_STATUS_LABELS,
