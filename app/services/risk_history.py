@@ -33,7 +33,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.definitions.schema import RiskLevel, RiskTemplate
 from app.forms.answers import AnswerError, Answers
@@ -150,9 +150,10 @@ def _earlier_submitted(session: Session, round_: Round, unit_ids: Iterable[int])
         .join(QuestionnaireVersion, QuestionnaireVersion.id == UnitResponse.questionnaire_version_id)
         .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
         .where(UnitResponse.unit_id.in_(ids), UnitResponse.status == "submitted",
-               Questionnaire.kind == "risk_template", Round.id != round_.id,
+               Questionnaire.kind == "risk_template",
                (Round.year < round_.year) | ((Round.year == round_.year) & (Round.id < round_.id)))
         .order_by(Round.year.desc(), Round.id.desc())
+        .options(selectinload(UnitResponse.questionnaire_version))
     ).all()
     found: dict[int, PreviousRegister] = {}
     for earlier, response in rows:
