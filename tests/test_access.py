@@ -89,7 +89,8 @@ ROUND_ROUTES: dict[str, Route] = {
     "city.report_pdf": Route("/lagesbild/granskning-2026/rapport.pdf", STAFF),
     "city.export_file": Route("/lagesbild/granskning-2026/export/selfassessment.xlsx", STAFF),
     # The risk register, on rounds of its own (tests/risks_factory.py: seed_access_rounds); the
-    # POSTs run in this order on version 1 of the 2026 register: copy 2025's, delete, submit.
+    # POSTs run in this order on version 1 of the 2026 register: delete, submit (empty, with the
+    # statement why no risk applies).
     "risks.index": Route("/risker/", LOGGED_IN),
     "risks.register": Route(RISKS, NORR_READERS),
     "risks.catalogue": Route(f"{RISKS}/katalog", NORR_READERS),
@@ -99,12 +100,14 @@ ROUND_ROUTES: dict[str, Route] = {
     "risks.city": Route("/risker/risker-2026", STAFF),
     "risks.export_csv": Route("/risker/risker-2026/export/riskregister.csv", STAFF),
     "risks.export_xlsx": Route("/risker/risker-2026/export/riskregister.xlsx", STAFF),
-    "risks.carry_forward": Route(f"{RISKS}/for-vidare", {"unit_editor"}, method="POST", ok_status=302,
-                                 data={"base_version": "1"}),
+    "risks.year_over_year": Route(f"{RISKS}/jamforelse", NORR_READERS),
+    "risks.city_year_over_year": Route("/risker/risker-2026/jamforelse", STAFF),
+    # 2025's register is a draft, which is never carried forward: the editor is told so (404).
+    "risks.carry_forward": Route(f"{RISKS}/for-vidare", {"unit_editor"}, ok_status=404),
     "risks.delete": Route(f"{RISKS}/risk/risk_access1/ta-bort", {"unit_editor"}, method="POST", ok_status=302,
-                          data={"base_version": "2"}),
+                          data={"base_version": "1"}),
     "risks.submit": Route(f"{RISKS}/skicka-in", {"unit_editor"}, method="POST", ok_status=302,
-                          data={"base_version": "3"}),
+                          data={"base_version": "2", "no_risks": "Ingen klientkontakt."}),
     "risks.from_statement": Route("/risker/risker-2025/sdn-norr/pastaende/kultur", {"unit_editor"}, method="POST",
                                   ok_status=302, data={"base_version": "1", "kind": "measure"}),
     "questionnaires.preview": Route("/admin/formular/sjalvskattning/1", STAFF),

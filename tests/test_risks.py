@@ -163,9 +163,12 @@ def test_city_lists_highest_risks_overdue_measures_and_units_without_risks(regis
 
 def test_a_submitted_empty_register_is_flagged(risk_round, as_role):
     syd = as_role("other_editor")
-    submit_register(syd, SYD)
+    response = post_form(syd, f"{SYD}/skicka-in", {"base_version": base_version(syd, SYD),
+                                                   "no_risks": "Ingen klientkontakt."})
+    assert response.status_code == 302
     text = page(as_role("admin"), f"/risker/{ROUND}")
     flagged = text.split('class="flagged"', 1)[1].split("</ul>", 1)[0]
+    # Södra submitted without risks; Norra has not submitted (tests/test_risk_history.py).
     assert "Södra stadsdelsnämnden" in flagged and "Norra stadsdelsnämnden" in flagged
 
 
@@ -217,7 +220,9 @@ def test_carrying_forward_copies_and_leaves_the_earlier_round_untouched(city, as
             change_status(session, get_round(session, "granskning-2025"), "close")
         make_risk_round(key=ROUND, year=2026)
         before = db.session.scalar(select(UnitResponse.answers).join(Round).where(Round.key == "granskning-2025"))
-    response = post_form(norr, f"{NORR}/for-vidare", {"base_version": base_version(norr, NORR)})
+    offered = re.findall(r'name="risk" value="(risk_[0-9a-f]+)" checked', norr.get(f"{NORR}/for-vidare").get_data(as_text=True))
+    assert len(offered) == 2
+    response = post_form(norr, f"{NORR}/for-vidare", {"base_version": base_version(norr, NORR), "risk": offered})
     assert response.status_code == 302
     text = page(norr, NORR)
     assert "Hembesök" in text and "Sociala medier" in text and "Hög (12)" in text
@@ -234,7 +239,7 @@ def test_carrying_forward_copies_and_leaves_the_earlier_round_untouched(city, as
         assert after == before and len(after) == 2
     assert "Hög (12)" in page(norr, old)
     # Carrying forward again copies nothing twice.
-    again = post_form(norr, f"{NORR}/for-vidare", {"base_version": base_version(norr, NORR)})
+    again = post_form(norr, f"{NORR}/for-vidare", {"base_version": base_version(norr, NORR), "risk": offered})
     assert again.status_code == 400
 
 

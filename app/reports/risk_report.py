@@ -53,6 +53,7 @@ class RiskSection:
     grid: HeatGrid
     coverage: tuple[service.StatementCoverage, ...]
     language: str
+    no_risks: str = ""  # why no risk applies, given when submitting a register without risks
 
     def drawing(self):  # type: ignore[no-untyped-def]
         return heat_grid(self.grid)
@@ -78,6 +79,7 @@ def build_risk_section(session, round_: Round, unit: Unit, language: str) -> Ris
         rows=tuple(RiskRow(r, service.level_of(template, r), ", ".join(labels.get(f, f) for f in r.forms))
                    for r in risks),
         grid=matrix_grid(template, risks, language), coverage=tuple(coverage), language=language,
+        no_risks=str((response.answers or {}).get(service.NO_RISKS_KEY) or "") if response is not None else "",
     )
 
 
@@ -101,7 +103,9 @@ def risk_flowables(section: RiskSection | None) -> list[Flowable]:
         return []
     s = styles()
     story: list[Flowable] = [para(_("Riskanalys"), s.h1)]
-    if not section.rows:
+    if not section.rows and section.status == "submitted":
+        story.append(para(_("Inskickat utan risker. Motivering: %(text)s", text=section.no_risks or "–"), s.body))
+    elif not section.rows:
         story.append(para(_("Enheten har inte dokumenterat några risker i omgången."), s.body))
     else:
         story.append(KeepTogether([para(_("Riskmatris: antal risker per ruta"), s.h2), heat_grid(section.grid)]))

@@ -116,6 +116,9 @@ class UnitReport:
     made_on: date
     risks: RiskSection | None = None  # the risk register's section (app.reports.risk_report)
     survey: UnitSurveySection | None = None  # the staff survey's section (app.reports.unit_survey)
+    # The kind of the questionnaire the report is built on: a round with a risk template and no
+    # self-assessment makes the report of the risk register, titled after its template.
+    kind: str = "unit_questionnaire"
 
 
 def build_unit_report(session: Session, round_key: str, unit_key: str,
@@ -182,6 +185,7 @@ def build_unit_report(session: Session, round_key: str, unit_key: str,
         made_on=datetime.now(LOCAL_TIME).date(),
         risks=build_risk_section(session, round_, unit, language),
         survey=build_unit_survey(session, round_, unit, language),
+        kind=version.questionnaire.kind,
     )
 
 
@@ -369,6 +373,9 @@ def distribution_alt(report: UnitReport) -> str:
 
 
 def report_title(report: UnitReport) -> str:
+    if report.kind != "unit_questionnaire":
+        return _("%(unit)s – %(title)s %(year)s", unit=report.unit_name, title=report.questionnaire_title,
+                 year=report.round_year)
     return _("%(unit)s – självskattning %(year)s", unit=report.unit_name, year=report.round_year)
 
 

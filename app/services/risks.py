@@ -48,6 +48,10 @@ MAX_TEXT = 5000
 MAX_SHORT = 300
 MAX_MEASURES = 20
 HIGHEST_RISKS = 10
+# Answers entries that are not risks: why no risk applies (required to submit a register without
+# risks), and on a risk where it was carried from (app.services.risk_history).
+NO_RISKS_KEY = "no_risks"
+CARRIED_FROM = "carried_from"
 
 
 # --- values ------------------------------------------------------------------------------
@@ -326,17 +330,29 @@ def form_keys_in_order(template: RiskTemplate) -> list[str]:
 
 def check_register(definition: Definition, answers: Answers, partial: bool) -> Validated:
     """The submission workflow's check for a register: every entry a valid risk; a submitted
-    register also has every risk rated and every measure with an owner and a due date."""
+    register also has every risk rated, every measure with an owner and a due date, and when it has
+    no risks a statement of why none applies."""
+    from app.services.risk_history import (  # it builds on this module
+        carried_link,
+        check_no_risks_statement,
+    )
+
     assert definition.risk is not None
     errors: list[AnswerError] = []
     clean: Answers = {}
     for key, data in answers.items():
+        if key == NO_RISKS_KEY:
+            continue
         if not key.startswith(RISK_PREFIX) or len(key) > 40:
             errors.append(AnswerError(key, key, _l("okänt fält"), "not_allowed"))
             continue
         checked = _check_risk(definition.risk, key, data, partial, errors)
         if checked is not None:
+            link = carried_link(data)
+            if link is not None:
+                checked[CARRIED_FROM] = link
             clean[key] = checked
+    check_no_risks_statement(answers, clean, partial, errors)
     return Validated(clean, errors)
 
 
@@ -392,37 +408,6 @@ def risk_from_catalogue(template: RiskTemplate, item_key: str, language: str) ->
                         description=item.description.get(language) if item.description else "",
                         forms=tuple(item.forms), catalogue_key=item.key)
     raise ServiceError(Problem(_l("okänt exempel i katalogen"), "catalogue"))
-
-
-def previous_register(session: Session, round_: Round, unit: Unit) -> tuple[Round, list[Risk]] | None:
-    """The unit's register in its latest earlier round (by year) that had one."""
-    row = session.execute(
-        select(Round, UnitResponse)
-        .join(UnitResponse, UnitResponse.round_id == Round.id)
-        .where(UnitResponse.unit_id == unit.id,
-               (Round.year < round_.year) | ((Round.year == round_.year) & (Round.id < round_.id)))
-        .order_by(Round.year.desc(), Round.id.desc())
-    ).all()
-    for earlier, response in row:
-        if response.questionnaire_version.questionnaire.kind == "risk_template" and risks_of(response.answers):
-            return earlier, risks_of(response.answers)
-    return None
-
-
-def carry_forward(session: Session, target: ResponseTarget, base_version: int, user: User) -> int:
-    """Copy the unit's risks from its previous register into this round's draft (risks already
-    here are kept); the earlier round's register is not touched. Returns the number copied."""
-    found = previous_register(session, target.round, target.unit)
-    if found is None:
-        raise ServiceError(Problem(_l("enheten har inget tidigare riskregister"), "round"))
-    answers = current_answers(session, target)
-    copied = [item for item in found[1] if item.key not in answers]
-    if not copied:
-        raise ServiceError(Problem(_l("riskerna från förra omgången finns redan i registret"), "round"))
-    for item in copied:
-        answers[item.key] = risk_to_answer(item)
-    save(session, target, answers, base_version, user, check=check_register)
-    return len(copied)
 
 
 # --- from self-assessment to action ----------------------------------------------------------

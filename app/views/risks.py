@@ -25,6 +25,7 @@ from app.reports import charts, tabular
 from app.reports.risk_report import matrix_grid
 from app.security import roles_required
 from app.services import ServiceError, transaction
+from app.services import risk_history as history_service
 from app.services import risks as service
 from app.services.rounds import assignments
 from app.services.submissions import (
@@ -101,22 +102,38 @@ def _register_url(target: ResponseTarget) -> str:
     return url_for("risks.register", round_key=target.round.key, unit_key=target.unit.key)
 
 
-def _render_register(target: ResponseTarget, *, notice: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def _locked_notice(target: ResponseTarget) -> str:
+    """Why the register cannot be changed now (the workflow's own wording)."""
+    if target.round.status != "open":
+        return _("Omgången är inte öppen; riskregistret kan inte ändras.")
+    return _("Riskregistret är inskickat och kan inte ändras; stadskontoret kan öppna det igen.")
+
+
+def _render_register(target: ResponseTarget, *, notice: str | None = None, status: int = 200,
+                     statement: str | None = None):  # type: ignore[no-untyped-def]
+    """The register page; `statement` is the posted "why no risk applies" text to show again."""
     language = current_language()
     template = service.template_of(target)
     response = get_response(db.session, target)
-    risks = service.sorted_register(template, service.risks_of(response.answers if response else {}))
+    answers = dict(response.answers or {}) if response else {}
+    risks = service.sorted_register(template, service.risks_of(answers))
     own = service.self_assessment_answers(db.session, target.round, target.unit)
     coverage = service.statement_coverage(own[0], own[1], risks, language) if own else []
     grid = matrix_grid(template, risks, language)
-    previous = service.previous_register(db.session, target.round, target.unit)
+    previous = history_service.previous_submitted(db.session, target.round, target.unit)
     return render_template(
         "risks/register.html", target=target, template=template, language=language, response=response,
         risks=risks, levels={r.key: service.level_of(template, r) for r in risks}, coverage=coverage,
-        grid=grid, chart=charts.heat_grid(grid), grid_table=charts.heat_grid_table(grid),
+        grid=grid, chart=charts.heat_grid(grid),
         editable=_editable(target), base_version=current_version(response), notice=notice,
-        previous=previous, form_labels={f.key: f.label.get(language) for f in template.forms},
+        previous=previous if previous is not None and history_service.left_to_carry(answers, previous) else None,
+        form_labels={f.key: f.label.get(language) for f in template.forms},
         status_labels=service.MEASURE_STATUS_LABELS, today=date.today(),
+        needing_rating=history_service.needing_rating(answers),
+        carried={key: link["round_name"] for key, data in answers.items()
+                 if (link := history_service.carried_link(data)) is not None},
+        no_risks=history_service.no_risks_statement(answers),
+        statement=statement if statement is not None else history_service.no_risks_statement(answers),
     ), status
 
 
@@ -180,9 +197,12 @@ def _render_form(target: ResponseTarget, risk: dict[str, Any], *, base_version: 
     ), status
 
 
-def _save_posted(target: ResponseTarget, key: str):  # type: ignore[no-untyped-def]
+def _save_posted(target: ResponseTarget, key: str, carried_from: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+    """Save the posted risk; a carried risk keeps its link to the round it came from."""
     _require_editor(target)
     posted = risk_from_form(request.form, key)
+    if carried_from is not None:
+        posted[service.CARRIED_FROM] = carried_from
     base_version = _base_version()
     try:
         with transaction() as session:
@@ -204,6 +224,8 @@ def _save_posted(target: ResponseTarget, key: str):  # type: ignore[no-untyped-d
 def new(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
     target = _target(round_key, unit_key)
     _require_editor(target)
+    if request.method == "GET" and not _editable(target):
+        return _render_register(target, notice=_locked_notice(target), status=409)
     if request.method == "POST":
         return _save_posted(target, request.form.get("risk_key") or service.new_risk_key())
     catalogue_key = request.args.get("katalog")
@@ -224,32 +246,40 @@ def edit(round_key: str, unit_key: str, risk_key: str):  # type: ignore[no-untyp
     stored = service.current_answers(db.session, target).get(risk_key)
     if not isinstance(stored, dict):
         abort(404)
+    if request.method == "GET" and not _editable(target):
+        return _render_register(target, notice=_locked_notice(target), status=409)
     if request.method == "POST":
-        return _save_posted(target, risk_key)
+        return _save_posted(target, risk_key, carried_from=history_service.carried_link(stored))
     return _render_form(target, {"key": risk_key, **stored},
                         base_version=current_version(get_response(db.session, target)))
 
 
-def _write(target: ResponseTarget, operation: Any, done: str):  # type: ignore[no-untyped-def]
-    """Run a register-wide change (delete, carry forward, submit) and go back to the register."""
+def _write(target: ResponseTarget, operation: Any, done: str, statement: str | None = None):  # type: ignore[no-untyped-def]
+    """Run a register-wide change (delete, submit) and go back to the register; a refused one
+    shows the register again with `statement` (the posted "why no risk applies") as typed."""
     _require_editor(target)
     try:
         with transaction() as session:
             operation(session)
     except Conflict:
-        return _render_register(target, status=409, notice=_(
+        return _render_register(target, status=409, statement=statement, notice=_(
             "Någon annan har ändrat registret sedan sidan öppnades. Se registret nedan och försök igen."))
     except Invalid as invalid:
-        return _render_register(target, status=400, notice=_(
+        errors = invalid.validated.errors
+        if any(e.question == service.NO_RISKS_KEY for e in errors):
+            return _render_register(target, status=400, statement=statement, notice=_(
+                "Registret har inga risker. Skriv varför ingen risk för otillåten påverkan bedöms finnas "
+                "i verksamheten innan du skickar in det, eller lägg till risker."))
+        return _render_register(target, status=400, statement=statement, notice=_(
             "Registret kan inte skickas in ännu: %(n)d uppgifter saknas eller är fel. Varje risk behöver "
             "minst en form av påverkan, sannolikhet och konsekvens, och varje åtgärd en ansvarig och ett "
-            "datum.", n=len(invalid.validated.errors)))
+            "datum.", n=len(errors)))
     except Locked as locked:
-        return _render_register(target, notice=str(locked.problems[0].message), status=409)
+        return _render_register(target, notice=str(locked.problems[0].message), status=409, statement=statement)
     except NotAllowed:
         abort(403)
     except ServiceError as error:
-        return _render_register(target, notice=str(error.problems[0].message), status=400)
+        return _render_register(target, notice=str(error.problems[0].message), status=400, statement=statement)
     flash(done, "info")
     return redirect(_register_url(target))
 
@@ -262,20 +292,81 @@ def delete(round_key: str, unit_key: str, risk_key: str):  # type: ignore[no-unt
                   _("Risken är borttagen."))
 
 
-@bp.route("/<round_key>/<unit_key>/for-vidare", methods=["POST"])
+def _chosen(form: MultiDict) -> dict[str, list[int]]:
+    """The carry-forward page's choices: {earlier risk key: [indexes of the chosen open measures]}."""
+    chosen: dict[str, list[int]] = {}
+    for key in form.getlist("risk"):
+        indexes = []
+        for value in form.getlist(f"measure-{key}"):
+            try:
+                indexes.append(int(value))
+            except ValueError:
+                continue
+        chosen[key] = indexes
+    return chosen
+
+
+def _render_carry(target: ResponseTarget, offer: history_service.CarryOffer, *, chosen: dict[str, list[int]] | None,
+                  notice: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    """The carry-forward page; without `chosen` every risk and open measure offered is ticked."""
+    language = current_language()
+    if chosen is None:
+        chosen = {o.risk.key: [i for i, _m in o.open_measures] for o in offer.offered}
+    template = offer.previous.template
+    return render_template(
+        "risks/carry.html", target=target, offer=offer, chosen=chosen, notice=notice, language=language,
+        base_version=current_version(get_response(db.session, target)),
+        levels={o.risk.key: service.level_of(template, o.risk) for o in offer.options},
+        form_labels={f.key: f.label.get(language) for f in template.forms},
+        status_labels=service.MEASURE_STATUS_LABELS,
+    ), status
+
+
+@bp.route("/<round_key>/<unit_key>/for-vidare", methods=["GET", "POST"])
 @roles_required(*READERS)
 def carry_forward(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
+    """Choose which of last year's risks and open measures to bring into this year's draft."""
     target = _target(round_key, unit_key)
-    return _write(target, lambda s: service.carry_forward(s, target, _base_version(), _user()),
-                  _("Riskerna från förra omgången är kopierade till utkastet. Uppdatera dem."))
+    _require_editor(target)
+    if not _editable(target):
+        return _render_register(target, notice=_locked_notice(target), status=409)
+    try:
+        offer = history_service.carry_offer(db.session, target)
+    except NotFound as missing:
+        return _render_register(target, notice=str(missing.problems[0].message), status=404)
+    if request.method == "GET":
+        return _render_carry(target, offer, chosen=None)
+    chosen = _chosen(request.form)
+    try:
+        with transaction() as session:
+            count = history_service.carry_forward(session, target, _base_version(), _user(), chosen)
+    except Conflict:
+        fresh = history_service.carry_offer(db.session, target)
+        return _render_carry(target, fresh, chosen=chosen, status=409, notice=_(
+            "Någon annan har ändrat registret sedan sidan öppnades. Dina val finns kvar: kontrollera dem "
+            "och försök igen."))
+    except Invalid as invalid:
+        return _render_carry(target, offer, chosen=chosen, status=400, notice=_(
+            "Riskerna kunde inte föras vidare: %(errors)s", errors="; ".join(
+                f"{e.field}: {e.message}" for e in invalid.validated.errors)))
+    except Locked as locked:
+        return _render_register(target, notice=str(locked.problems[0].message), status=409)
+    except NotAllowed:
+        abort(403)
+    except ServiceError as error:
+        return _render_carry(target, offer, chosen=chosen, status=400, notice=str(error.problems[0].message))
+    flash(_("%(n)d risker från %(round)s är förda vidare till utkastet. Uppdatera dem.", n=count,
+            round=offer.previous.round.name), "info")
+    return redirect(_register_url(target))
 
 
 @bp.route("/<round_key>/<unit_key>/skicka-in", methods=["POST"])
 @roles_required(*READERS)
 def submit(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
     target = _target(round_key, unit_key)
-    return _write(target, lambda s: service.submit_register(s, target, _base_version(), _user()),
-                  _("Riskregistret är inskickat. Tack!"))
+    statement = request.form.get("no_risks", "")
+    return _write(target, lambda s: history_service.submit_register(s, target, _base_version(), _user(), statement),
+                  _("Riskregistret är inskickat. Tack!"), statement=statement)
 
 
 @bp.route("/<round_key>/<unit_key>/pastaende/<statement_key>", methods=["POST"])
@@ -316,7 +407,7 @@ FIELD_LABELS = {
     "activity": _l("Verksamhet eller moment"), "forms": _l("Former av påverkan"), "description": _l("Beskrivning"),
     "controls": _l("Befintliga kontroller"), "likelihood": _l("Sannolikhet"), "consequence": _l("Konsekvens"),
     "measures": _l("Åtgärder"), "follow_up": _l("Uppföljning"), "catalogue_key": _l("Katalog"),
-    "statement_key": _l("Påstående"),
+    "statement_key": _l("Påstående"), "carried_from": _l("Förd vidare från"),
 }
 
 
@@ -326,10 +417,32 @@ def history_page(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
     """Every save, submission and reopening of the register, read per risk."""
     target = _target(round_key, unit_key)
     response = get_response(db.session, target)
-    events = [(event, service.risk_changes(event.changes or {}))
+    events = [(event, service.risk_changes({k: v for k, v in (event.changes or {}).items()
+                                            if k.startswith(service.RISK_PREFIX)}),
+               history_service.carried_in(event.changes or {}), (event.changes or {}).get(service.NO_RISKS_KEY))
               for event in reversed(history(db.session, response))]
     return render_template("risks/history.html", target=target, response=response, events=events,
                            actions=HISTORY_ACTIONS, kinds=CHANGE_KINDS, fields=FIELD_LABELS)
+
+
+@bp.route("/<round_key>/<unit_key>/jamforelse")
+@roles_required(*READERS)
+def year_over_year(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
+    """The unit's risks now against its previous submitted register: new, gone, higher, lower."""
+    target = _target(round_key, unit_key)
+    language = current_language()
+    compared = history_service.unit_year(db.session, target)
+    return render_template("risks/year.html", target=target, year=compared, language=language,
+                           kinds=history_service.KINDS, kind_labels=history_service.KIND_LABELS)
+
+
+@bp.route("/<round_key>/jamforelse")
+@roles_required(*STAFF)
+def city_year_over_year(round_key: str):  # type: ignore[no-untyped-def]
+    """Per unit and in total: the risks of submitted registers against each unit's previous one."""
+    round_ = _round_or_404(round_key)
+    return render_template("risks/city_year.html", round=round_, city=history_service.city_year(db.session, round_),
+                           kinds=history_service.KINDS, kind_labels=history_service.KIND_LABELS)
 
 
 # --- the city office ---------------------------------------------------------------------------
@@ -341,9 +454,12 @@ def city(round_key: str):  # type: ignore[no-untyped-def]
     language = current_language()
     overview = service.city_overview(db.session, round_, language, date.today())
     grid = matrix_grid(overview.template, None, language, cells=overview.matrix)
+    registers = history_service.city_year(db.session, round_).units
     return render_template(
         "risks/city.html", overview=overview, round=round_, language=language, grid=grid,
-        chart=charts.heat_grid(grid), grid_table=charts.heat_grid_table(grid),
+        chart=charts.heat_grid(grid),
+        no_risk_units=[u for u in registers if u.status == "submitted" and u.risk_count == 0],
+        not_submitted=[u for u in registers if u.status != "submitted"],
         form_labels={f.key: f.label.get(language) for f in overview.template.forms},
         status_labels=service.MEASURE_STATUS_LABELS,
     )
