@@ -29,13 +29,11 @@ from sqlalchemy.orm import Session, aliased
 
 from app.definitions.schema import (
     Definition,
-    MatrixQuestion,
-    MultipleChoiceQuestion,
     Question,
-    SingleChoiceQuestion,
 )
 from app.models import Round, RoundUnit, Unit
 from app.models.survey import SurveyAnswer, SurveyCount, SurveyResponse
+from app.questions.types import counted_questions as counted_questions
 from app.services.anonymity import (
     TOTAL,
     Breakdown,
@@ -83,14 +81,9 @@ def option_key(row_key: str, value: str) -> str:
     return f"{row_key}:{value}" if row_key else value
 
 
-def counted_questions(definition: Definition) -> list[Question]:
-    """The questions results show as counts: choices and matrices (texts are read one by one)."""
-    return [q for q in definition.questions()
-            if isinstance(q, (SingleChoiceQuestion, MultipleChoiceQuestion, MatrixQuestion))]
-
-
-def background_questions(definition: Definition) -> list[SingleChoiceQuestion]:
-    return [q for q in definition.questions() if isinstance(q, SingleChoiceQuestion) and q.breakdown]
+def background_questions(definition: Definition) -> list[Question]:
+    """The questions the whole city is split by (`breakdown: true`, single choices only)."""
+    return [q for q in definition.questions() if getattr(q, "breakdown", False)]
 
 
 def release(session: Session, round_: Round) -> Release | None:

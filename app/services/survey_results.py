@@ -16,42 +16,24 @@ from sqlalchemy.orm import Session
 
 from app.definitions.schema import (
     Definition,
-    MatrixQuestion,
-    Option,
     Question,
 )
 from app.models import Round
 from app.models.survey import READABLE_TEXT_STATUSES, SurveyText
+from app.questions.summary import OptionFigure as OptionFigure
+from app.questions.summary import RowFigures as RowFigures
+from app.questions.types import question_type
 from app.services.anonymity import (
     TOTAL,
     CellKey,
     Decision,
     ProtectedCounts,
 )
-from app.services.survey_release import Release, option_key, release
+from app.services.survey_release import Release, release
 from app.services.survey_release import (
     counted_questions as counted_questions,  # where outputs look for it
 )
 from app.sorting import name_key
-
-
-@dataclass(frozen=True)
-class OptionFigure:
-    value: str
-    label: str
-    count: int
-    percent: float
-    colour: str | None = None
-
-
-@dataclass(frozen=True)
-class RowFigures:
-    """One answered row of a question (the question itself for a choice; a matrix row)."""
-
-    label: str
-    base: int
-    options: tuple[OptionFigure, ...]
-    index: int | None  # 0-100 from the options' scores, None without scores
 
 
 @dataclass(frozen=True)
@@ -106,27 +88,8 @@ def question_figures(definition: Definition, question: Question, counts: Protect
     kind = question.type
     if found is None:
         return QuestionFigures(question.key, question.text.get(language), kind, None)
-    options = definition.options_of(question)
-    if isinstance(question, MatrixQuestion):
-        rows = []
-        for row in question.rows:
-            per = {o.value: found.counts.get(option_key(row.key, o.value), 0) for o in options}
-            rows.append(_row(row.label.get(language), sum(per.values()), options, per, language))
-        return QuestionFigures(question.key, question.text.get(language), kind, tuple(rows))
-    per = {o.value: found.counts.get(o.value, 0) for o in options}
-    return QuestionFigures(question.key, question.text.get(language), kind,
-                           (_row("", found.base, options, per, language),))
-
-
-def _row(label: str, base: int, options: list[Option], per: dict[str, int], language: str) -> RowFigures:
-    figures = tuple(
-        OptionFigure(o.value, o.label.get(language), per[o.value], 100.0 * per[o.value] / base if base else 0.0, o.colour)
-        for o in options
-    )
-    scored = [(o.score, per[o.value]) for o in options if o.score is not None]
-    weight = sum(n for _score, n in scored)
-    index = round(sum(score * n for score, n in scored) / weight) if scored and weight else None
-    return RowFigures(label, base, figures, index)
+    rows = question_type(question).summarise(question, definition, found.counts, found.base, language)
+    return QuestionFigures(question.key, question.text.get(language), kind, rows)
 
 
 def survey_results(session: Session, round_: Round, language: str) -> SurveyResults | None:
