@@ -251,3 +251,86 @@ def test_services_and_reports_do_not_import_the_forms_package():
              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
              if re.match(r"\s*(?:from|import)\s+app\.forms\b", line)]
     assert found == []
+
+
+# --- numbers and dates in a survey: summarised, and suppressed like every survey figure -----------
+
+SURVEY = """\
+format: 1
+key: handelseenkat
+kind: survey
+title: Händelser
+sections:
+  - key: fragor
+    title: Frågor
+    questions:
+      - key: antal
+        type: number
+        required: false
+        text: Hur många gånger har du blivit hotad i år?
+        min: 0
+        max: 100
+        unit: {sv: gånger, en: times}
+      - key: senast
+        type: date
+        required: false
+        text: När hände det senast?
+"""
+
+
+@pytest.fixture
+def counted_survey(city, tmp_path):
+    from tests.test_survey import ROUND_KEY, UNITS
+
+    source = tmp_path / "handelseenkat.yaml"
+    source.write_text(SURVEY, encoding="utf-8")
+    with city.app_context():
+        assert load_folder([source]).ok
+        with transaction() as session:
+            change_status(session, create_round(session, RoundSpec(
+                ROUND_KEY, "Händelseenkät 2026", 2026, ("handelseenkat",), UNITS)), "open")
+    return city
+
+
+def respond(app, unit: str, answers: list[dict[str, str]]) -> None:
+    from tests.test_survey import admin_client, new_codes
+
+    for code, answer in zip(new_codes(admin_client(app), unit, len(answers)), answers, strict=True):
+        client = app.test_client()
+        assert post(client, "/enkat", {"code": code}).status_code == 302
+        response = post(client, "/enkat/sida", {**answer, "section": "fragor", "action": "complete"})
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+
+
+def test_numbers_and_dates_in_a_survey_are_summarised_only_where_enough_answered(counted_survey):
+    from tests.test_survey import ROUND_KEY, admin_client, close_round
+
+    # The company: five respondents giving 2, 4, 4, 7 and 13, two of them a date as well.
+    respond(counted_survey, "bolag", [
+        {"q-antal": "2", "q-senast": "2026-02-10"}, {"q-antal": "4"}, {"q-antal": "4", "q-senast": "2026-05-01"},
+        {"q-antal": "7"}, {"q-antal": "13"},
+    ])
+    # Södra: five respondents giving 1, 2, 3, 5 and 9, none a date.
+    respond(counted_survey, "sdn-syd", [{"q-antal": str(n)} for n in (1, 2, 3, 5, 9)])
+    close_round(counted_survey)
+    admin = admin_client(counted_survey)
+
+    def page(cell: str) -> str:
+        return text_of(admin.get(f"/admin/enkat/{ROUND_KEY}/resultat?cell={cell}").get_data(as_text=True))
+
+    question = "Hur många gånger har du blivit hotad i år?"
+    # By hand: n 5, mean 30/5 = 6, median 4, quartiles (inclusive) at positions 1 and 3 of 0..4: 4 and 7.
+    company = page("bolag")
+    assert f"{question} Antal svar 5 Medelvärde 6 gånger Median 4 gånger Kvartiler 4–7 gånger" in company
+    # Only two gave a date, fewer than the threshold of five: no earliest or latest date.
+    assert "När hände det senast? För få svar på frågan för att visa resultat" in company
+    assert "2026-02-10" not in company and "2026-05-01" not in company
+    # Södra: mean 20/5 = 4, median 3, quartiles 2 and 5.
+    assert f"{question} Antal svar 5 Medelvärde 4 gånger Median 3 gånger Kvartiler 2–5 gånger" in page("sdn-syd")
+    # All ten, sorted 1 2 2 3 4 4 5 7 9 13: mean 50/10 = 5, median (4 + 4)/2 = 4, quartiles at
+    # positions 2.25 and 6.75: 2 + 0.25 × 1 = 2.25 and 5 + 0.75 × 2 = 6.5.
+    total = page("total")
+    assert f"{question} Antal svar 10 Medelvärde 5 gånger Median 4 gånger Kvartiler 2,25–6,5 gånger" in total
+    # The whole city's two dates are the company's two: hidden there too.
+    assert "När hände det senast? För få svar på frågan för att visa resultat" in total
+    assert "2026-02-10" not in total

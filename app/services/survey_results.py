@@ -19,10 +19,10 @@ from app.definitions.schema import (
     Question,
 )
 from app.models import Round
-from app.models.survey import READABLE_TEXT_STATUSES, SurveyText
+from app.models.survey import READABLE_TEXT_STATUSES, SurveyAnswer, SurveyResponse, SurveyText
 from app.questions.summary import OptionFigure as OptionFigure
 from app.questions.summary import RowFigures as RowFigures
-from app.questions.types import question_type
+from app.questions.types import StoredCell, question_type
 from app.services.anonymity import (
     TOTAL,
     CellKey,
@@ -80,6 +80,41 @@ class SurveyResults:
         if not self.decision.shown(cell):
             return None
         return [question_figures(self.definition, q, counts, cell, self.language) for q, counts in self.questions]
+
+
+@dataclass(frozen=True)
+class ValueFigures:
+    """A question summarised by its values in one cell (numbers: n, mean, median, quartiles;
+    dates: n, earliest, latest) as (label, value) lines; None: too few answered it here."""
+
+    key: str
+    text: str
+    lines: tuple[tuple[str, str], ...] | None
+
+
+def value_figures(session: Session, results: SurveyResults, cell: CellKey) -> list[ValueFigures] | None:
+    """Every summarised question's figures for a shown cell; None for a hidden one. A question
+    answered by too few in the cell (its base protected like every counted question's) has no
+    lines. The values are read from the released answer rows of the cell's units."""
+    if not results.decision.shown(cell) or not results.release.values:
+        return None
+    units = [results.unit_ids[atom[1]] for atom in results.decision.layout.cells[cell]
+             if atom[0] == "group" and atom[1] in results.unit_ids]
+    found = []
+    for question, counts in results.release.values:
+        text = question.text.get(results.language)
+        if counts.get(cell) is None:
+            found.append(ValueFigures(question.key, text, None))
+            continue
+        kind = question_type(question)
+        stored = [StoredCell(number=number) for number in session.scalars(
+            select(SurveyAnswer.number).join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+            .where(SurveyResponse.round_id == results.round.id, SurveyResponse.unit_id.in_(units),
+                   SurveyAnswer.question_key == question.key, SurveyAnswer.number.is_not(None)))]
+        summary = kind.summarise_values(question, stored)
+        lines = tuple(kind.summary_lines(question, summary, results.language)) if summary is not None else None
+        found.append(ValueFigures(question.key, text, lines))
+    return found
 
 
 def question_figures(definition: Definition, question: Question, counts: ProtectedCounts,
