@@ -18,6 +18,7 @@ class OptionFigure:
     count: int
     percent: float
     colour: str | None = None
+    score: float | None = None  # the option's score 0-100 on a scored scale
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def distribution(label: str, base: int, options: Sequence[Option], per: Mapping[
     """Counts per option value as shares of `base`, and the mean score of the scored answers."""
     figures = tuple(
         OptionFigure(o.value, o.label.get(language), per.get(o.value, 0),
-                     100.0 * per.get(o.value, 0) / base if base else 0.0, o.colour)
+                     100.0 * per.get(o.value, 0) / base if base else 0.0, o.colour, o.score)
         for o in options
     )
     scored = [(o.score, per.get(o.value, 0)) for o in options if o.score is not None]

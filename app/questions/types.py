@@ -202,6 +202,10 @@ class QuestionType(ABC):
         """A rating on a scale whose options carry scores (an index 0-100 can be computed)."""
         return self.rated and any(o.score is not None for o in definition.options_of(question))
 
+    def chosen(self, question: Any, answer: Any) -> str | None:
+        """The one option value `answer` chose (a single choice or a rating); None otherwise."""
+        return None
+
     def row_labels(self, question: Any, language: str) -> list[tuple[str, str]]:
         """(row key, label) of each row answered on its own; none for a question without rows."""
         return []
@@ -266,9 +270,13 @@ class ChoiceType(QuestionType):
     answer_macro = "choice_answer"
     has_options = True
 
-    def storage_cells(self, question: Any, answer: Any) -> list[StoredCell]:
+    def chosen(self, question: Any, answer: Any) -> str | None:
         value = answer.get("value") if isinstance(answer, dict) else None
-        return [StoredCell(value=value)] if isinstance(value, str) and value else []
+        return value if isinstance(value, str) and value else None
+
+    def storage_cells(self, question: Any, answer: Any) -> list[StoredCell]:
+        value = self.chosen(question, answer)
+        return [StoredCell(value=value)] if value else []
 
     def summarise(self, question: Any, definition: Definition, counts: Mapping[str, int], base: int,
                   language: str) -> tuple[RowFigures, ...]:
