@@ -140,7 +140,7 @@ def test_error_line_format_is_file_line_column_code_path_message_hint() -> None:
     assert error.format() == (
         f"{BROKEN / 'unknown_question_type.yaml'}:10:15: Q004 [{Q}.type] unknown question type "
         "'singel_choice'; expected one of rating, single_choice, multiple_choice, matrix, text, "
-        "long_text, number (did you mean 'single_choice'?)"
+        "long_text, number, date (did you mean 'single_choice'?)"
     )
 
 
@@ -271,7 +271,7 @@ def test_cli_schema_prints_json_schema_that_describes_the_format() -> None:
     assert set(valid.model_dump(by_alias=True)) <= set(schema["properties"])
     questions = schema["$defs"]["Section"]["properties"]["questions"]["items"]
     assert set(questions["discriminator"]["mapping"]) == {
-        "rating", "single_choice", "multiple_choice", "matrix", "text", "long_text", "number"
+        "rating", "single_choice", "multiple_choice", "matrix", "text", "long_text", "number", "date"
     }
     assert schema["$defs"]["Condition"]["required"] == ["question"]
     assert schema["$defs"]["Condition"]["oneOf"] == [{"required": ["in"]}, {"required": ["not_in"]}]

@@ -16,18 +16,11 @@ from werkzeug.datastructures import MultiDict
 
 from app.definitions.schema import Definition, MatrixQuestion, NumberQuestion, TextQuestion
 from app.definitions.validate import check_file
-from app.forms.answers import field_name
-from app.forms.builder import (
-    answers_from_formdata,
-    build_form,
-    conditions_elsewhere,
-    is_shown,
-    missing_required,
-    validate_answers,
-    visible_sections,
-)
+from app.forms.builder import answers_from_formdata, build_form, conditions_elsewhere
 from app.forms.markup import render_markdown
-from app.forms.types import QUESTION_TYPES
+from app.questions.answers import field_name
+from app.questions.conditions import is_shown, missing_required, validate_answers, visible_sections
+from app.questions.types import QUESTION_TYPES
 from app.services.questionnaires import load_folder
 from tests.conftest import post
 

@@ -56,9 +56,11 @@ def validator() -> jsonschema.protocols.Validator:
 
 
 def plain_data(path: Path) -> Any:
+    """The file's data as an editor's schema check sees it: JSON has no dates, so a date written
+    YYYY-MM-DD (a date question's min/max) is its text."""
     document, _ = load_document(path.read_text("utf-8"), path.name)
     assert document is not None, f"{path.name} cannot be read as YAML"
-    return document.data
+    return json.loads(json.dumps(document.data, default=lambda value: value.isoformat()))
 
 
 def keywords(errors: list[jsonschema.ValidationError]) -> set[str]:

@@ -14,7 +14,7 @@ from app.definitions.errors import DefinitionError, did_you_mean
 from app.definitions.loader import Document, PathPart, join_path
 
 KINDS_WITH_SECTIONS = ("unit_questionnaire", "survey")
-NO_OPTIONS_TYPES = ("text", "long_text", "number")
+NO_OPTIONS_TYPES = ("text", "long_text", "number", "date")
 Raw = dict[str, Any]
 
 

@@ -9,6 +9,7 @@ file can be collected at once; the models here check only the shape of each valu
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -202,6 +203,11 @@ class QuestionBase(Strict):
     required: bool = True
     show_if: Condition | None = None
 
+    def options_in(self, definition: Definition) -> list[Option]:
+        """The options the question offers (from its scale or its list); none for texts, numbers
+        and dates."""
+        return []
+
 
 class RatingQuestion(QuestionBase):
     """A statement rated on a scale, with a written motivation (the self-assessment)."""
@@ -211,6 +217,9 @@ class RatingQuestion(QuestionBase):
     motivation: Literal["required", "optional", "none"] = "required"
     motivation_max_length: int = Field(default=5000, ge=1, le=50000)
     staff_view: StaffView | None = None
+
+    def options_in(self, definition: Definition) -> list[Option]:
+        return list(definition.scale(self.scale).options)
 
 
 class SingleChoiceQuestion(QuestionBase):
@@ -228,6 +237,11 @@ class SingleChoiceQuestion(QuestionBase):
         "allOf": [_options_without("exclusive")],
     })
 
+    def options_in(self, definition: Definition) -> list[Option]:
+        if self.options:
+            return list(self.options)
+        return list(definition.scale(self.scale).options) if self.scale else []
+
 
 class MultipleChoiceQuestion(QuestionBase):
     type: Literal["multiple_choice"]
@@ -236,6 +250,9 @@ class MultipleChoiceQuestion(QuestionBase):
     max_choices: int | None = Field(default=None, ge=1)
     other_max_length: int = Field(default=200, ge=1, le=5000)
 
+    def options_in(self, definition: Definition) -> list[Option]:
+        return list(self.options)
+
 
 class MatrixQuestion(QuestionBase):
     """Rows that share one scale, one answer per row."""
@@ -243,6 +260,9 @@ class MatrixQuestion(QuestionBase):
     type: Literal["matrix"]
     scale: Key
     rows: list[Row] = Field(json_schema_extra=AT_LEAST_ONE)
+
+    def options_in(self, definition: Definition) -> list[Option]:
+        return list(definition.scale(self.scale).options)
 
 
 class TextQuestion(QuestionBase):
@@ -261,13 +281,22 @@ class NumberQuestion(QuestionBase):
     unit: Text | None = Field(default=None, description="Shown after the field, e.g. 'st'.")
 
 
+class DateQuestion(QuestionBase):
+    """A calendar date, written YYYY-MM-DD, within an optional range."""
+
+    type: Literal["date"]
+    min: date | None = Field(default=None, description="The earliest date allowed (YYYY-MM-DD).")
+    max: date | None = Field(default=None, description="The latest date allowed (YYYY-MM-DD).")
+
+
 Question = Annotated[
     RatingQuestion
     | SingleChoiceQuestion
     | MultipleChoiceQuestion
     | MatrixQuestion
     | TextQuestion
-    | NumberQuestion,
+    | NumberQuestion
+    | DateQuestion,
     Field(discriminator="type"),
 ]
 
@@ -360,10 +389,4 @@ class Definition(Strict):
 
     def options_of(self, question: Question) -> list[Option]:
         """The options a choice, rating or matrix question offers, from its scale or its list."""
-        if isinstance(question, MultipleChoiceQuestion):
-            return list(question.options)
-        if isinstance(question, SingleChoiceQuestion):
-            return list(question.options) if question.options else list(self.scale(question.scale).options)
-        if isinstance(question, (RatingQuestion, MatrixQuestion)):
-            return list(self.scale(question.scale).options)
-        return []
+        return question.options_in(self)

@@ -34,6 +34,7 @@ _MODEL_NAMES: dict[type[BaseModel], str] = {
     S.MatrixQuestion: "a matrix question",
     S.TextQuestion: "a text question",
     S.NumberQuestion: "a number question",
+    S.DateQuestion: "a date question",
     S.Section: "a section",
     S.RiskLevel: "a risk level",
     S.RiskScale: "a risk scale",

@@ -1,5 +1,6 @@
-"""Forms built at run time from a questionnaire definition, answers read from posted data, and
-`validate_answers`: the one server-side check of answers (conditions, required, each type's rules).
+"""The WTForms adapter: forms built at run time from a questionnaire definition, and answers
+read from posted data. What a question type is (its answer, check, conditions and outputs) lives
+in `app.questions`; `validate_answers` and the conditions are there too.
 """
 
 from __future__ import annotations
@@ -8,30 +9,20 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
-from app.definitions.schema import Condition, Definition, MatrixQuestion, Question, Section
-from app.forms.answers import AnswerError, Answers, Validated, field_name
-from app.forms.types import FormData, question_type
+from app.definitions.schema import Definition, Question, Section
+from app.questions.answers import Answers, field_name
+from app.questions.conditions import (
+    chosen_sections,
+    condition_holds,
+    effective_answers,
+    questions_of,
+)
+from app.questions.types import FormData, question_type
 
 FIELD_PREFIX = field_name("")  # "q-": every question field's name starts with it
-
-
-def chosen_sections(definition: Definition, sections: Iterable[str] | None = None) -> list[Section]:
-    """The definition's sections named by `sections` (keys), in document order; all when None."""
-    if sections is None:
-        return list(definition.sections)
-    wanted = set(sections)
-    unknown = wanted - {section.key for section in definition.sections}
-    if unknown:
-        raise ValueError(f"unknown sections: {sorted(unknown)}")
-    return [section for section in definition.sections if section.key in wanted]
-
-
-def _questions(definition: Definition, sections: Iterable[str] | None) -> list[Question]:
-    return [q for section in chosen_sections(definition, sections) for q in section.questions]
 
 
 def build_form(definition: Definition, *, language: str, sections: Iterable[str] | None = None,
@@ -44,7 +35,7 @@ def build_form(definition: Definition, *, language: str, sections: Iterable[str]
     for `answers` (see `conditions_elsewhere`)."""
     section_keys = list(sections) if sections is not None else None
     fields: dict[str, Any] = {}
-    for question in _questions(definition, section_keys):
+    for question in questions_of(definition, section_keys):
         fields.update(question_type(question).fields(question, definition, language))
     form_class = type("QuestionnaireForm", (FlaskForm,), fields)
     if formdata is None:
@@ -83,7 +74,7 @@ def conditions_elsewhere(definition: Definition, answers: Mapping[str, Any],
     hidden question counts as none, so hiding carries down a chain across pages)."""
     chosen = chosen_sections(definition, sections)
     on_form = {question.key for section in chosen for question in section.questions}
-    effective = _shown(definition, answers)[2]
+    effective = effective_answers(definition, answers)
     decided: dict[str, bool] = {}
     for section in chosen:
         for item in (section, *section.questions):
@@ -97,7 +88,7 @@ def answers_to_formdata(definition: Definition, answers: Answers,
                         sections: Iterable[str] | None = None) -> FormData:
     """Form data that shows `answers` again (the inverse of `answers_from_formdata`)."""
     pairs: list[tuple[str, str]] = []
-    for question in _questions(definition, sections):
+    for question in questions_of(definition, sections):
         if question.key in answers:
             pairs += question_type(question).to_formdata(question, answers[question.key])
     return MultiDict(pairs)
@@ -108,7 +99,7 @@ def answers_from_formdata(definition: Definition, formdata: FormData,
     """The answers as posted (invalid values kept) for the chosen sections' questions. A posted
     `q-<key>` naming no question of the definition is kept too, so that validation reports it."""
     answers: Answers = {}
-    for question in _questions(definition, sections):
+    for question in questions_of(definition, sections):
         answer = question_type(question).read(question, formdata)
         if answer is not None:
             answers[question.key] = answer
@@ -120,96 +111,14 @@ def answers_from_formdata(definition: Definition, formdata: FormData,
     return answers
 
 
-def condition_holds(definition: Definition, condition: Condition, answers: Mapping[str, Any]) -> bool:
-    """Whether the answer to the condition's question shows the item (`Condition.matches`)."""
-    if condition.question not in answers:
-        return False
-    target = definition.question(condition.question)
-    values = question_type(target).condition_values(target, answers[condition.question], row=condition.row)
-    return condition.matches(values)
-
-
-def _shown(definition: Definition, answers: Mapping[str, Any]) -> tuple[set[str], set[str], dict[str, Any]]:
-    """The keys of the shown sections and questions, and the answers to the shown questions.
-    Conditions are read in document order and an answer to a hidden question counts as no
-    answer, so hiding carries down a chain."""
-    effective: dict[str, Any] = {}
-    sections: set[str] = set()
-    questions: set[str] = set()
-    for section in definition.sections:
-        if section.show_if and not condition_holds(definition, section.show_if, effective):
-            continue
-        sections.add(section.key)
-        for question in section.questions:
-            if question.show_if and not condition_holds(definition, question.show_if, effective):
-                continue
-            questions.add(question.key)
-            if question.key in answers:
-                effective[question.key] = answers[question.key]
-    return sections, questions, effective
-
-
-def is_shown(definition: Definition, item: Question | Section, answers: Mapping[str, Any]) -> bool:
-    """Whether a question or section is shown to someone who has given `answers` (pass clean
-    answers from `validate_answers` for an exact result)."""
-    sections, questions, _effective = _shown(definition, answers)
-    return item.key in (sections if isinstance(item, Section) else questions)
-
-
-def visible_sections(definition: Definition, answers: Mapping[str, Any]) -> list[Section]:
-    """The sections shown to someone who has given `answers`, in document order."""
-    shown, _questions_shown, _effective = _shown(definition, answers)
-    return [section for section in definition.sections if section.key in shown]
-
-
-def validate_answers(definition: Definition, answers: Mapping[str, Any], *,
-                     sections: Iterable[str] | None = None, partial: bool = False) -> Validated:
-    """Check `answers` against `definition`: the one server-side validation.
-
-    Conditions are evaluated on the clean answers in document order; an answer to a hidden
-    question, or to a question in a hidden section, is discarded (not an error). Answers to
-    unknown question keys are errors ('unknown'). Required answers are checked for the chosen
-    `sections` (all when None) unless `partial` (a draft); answers to questions outside them are
-    still checked and kept, since later sections' conditions read them.
-    """
-    in_scope = {question.key for question in _questions(definition, sections)}
-    known = {question.key for question in definition.questions()}
-    errors = [
-        AnswerError(str(key), field_name(str(key)), _l("Frågan finns inte i formuläret."), "unknown")
-        for key in answers if key not in known
-    ]
-    clean: Answers = {}
-    for section in definition.sections:
-        if section.show_if and not condition_holds(definition, section.show_if, clean):
-            continue
-        for question in section.questions:
-            if question.show_if and not condition_holds(definition, question.show_if, clean):
-                continue
-            answer = answers.get(question.key)
-            if answer is None and question.key not in in_scope:
-                continue
-            draft = partial or question.key not in in_scope
-            checked = question_type(question).validate(question, answer, definition, partial=draft)
-            errors += checked.errors
-            if checked.clean is not None:
-                clean[question.key] = checked.clean
-    return Validated(clean, errors)
-
-
-def missing_required(definition: Definition, answers: Mapping[str, Any]) -> list[AnswerError]:
-    """What must still be answered before submission, each with the field to link to."""
-    return [error for error in validate_answers(definition, answers).errors if error.code == "required"]
-
-
 def field_labels(definition: Definition, language: str) -> dict[str, str]:
     """A readable name for every field of the questionnaire, for error summaries."""
     labels: dict[str, str] = {}
     for question in definition.questions():
         text = question.text.get(language)
         labels[field_name(question.key)] = text
-        if isinstance(question, MatrixQuestion):
-            for row in question.rows:
-                labels[field_name(question.key, row.key)] = f"{text} – {row.label.get(language)}"
+        for row_key, row_label in question_type(question).row_labels(question, language):
+            labels[field_name(question.key, row_key)] = f"{text} – {row_label}"
         labels[field_name(question.key, "motivation")] = f"{text} – {_('Motivering')}"
         labels[field_name(question.key, "other")] = f"{text} – {_('Ange vad')}"
     return labels

@@ -7,7 +7,9 @@ from flask import Flask
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from app.forms.answers import field_name
+from app.questions.answers import field_name
+from app.questions.conditions import answer_groups, shown_questions
+from app.questions.types import question_type
 
 # The 'zero' preset turns everything off; only what the format documents is turned on. Raw HTML
 # stays off, so a questionnaire text can never inject markup: it is escaped like any text.
@@ -44,8 +46,12 @@ def field_attributes(field_id: str, *, hint: object = False, error: object = Fal
 
 
 def register_template_filters(app: Flask) -> None:
-    """The `markdown` filter and the `field_name` and `field_attributes` globals, used by
-    templates/_macros/forms.html and questions.html."""
+    """The `markdown` filter and the `field_name`, `field_attributes`, `question_type`,
+    `shown_questions` and `answer_groups` globals, used by templates/_macros/forms.html,
+    questions.html, question_types.html and answering/_answers.html."""
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.globals["question_type"] = question_type
+    app.jinja_env.globals["shown_questions"] = shown_questions
+    app.jinja_env.globals["answer_groups"] = answer_groups
     app.jinja_env.globals["field_name"] = field_name
     app.jinja_env.globals["field_attributes"] = field_attributes

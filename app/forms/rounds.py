@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.forms.types import CheckboxesField
+from app.questions.types import CheckboxesField
 
 
 class WholeNumberField(IntegerField):

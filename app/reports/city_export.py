@@ -21,17 +21,14 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.definitions.schema import (
     Definition,
-    MatrixQuestion,
-    MultipleChoiceQuestion,
-    NumberQuestion,
     Question,
-    RatingQuestion,
-    SingleChoiceQuestion,
 )
 from app.models import Round, Unit, UnitResponse
+from app.questions.conditions import answer_groups, shown_questions
+from app.questions.types import question_type
 from app.reports.comparison import Filters, build_comparison
 from app.reports.tabular import csv_lines, xlsx_bytes
-from app.reports.unit_report import ReportNotFound, _local_date, _person, answer_text
+from app.reports.unit_report import ReportNotFound, _local_date, _person
 from app.services import Problem, ServiceError
 from app.services.anonymity import TOTAL
 from app.services.survey_results import survey_results
@@ -113,11 +110,8 @@ def survey_rows(session: Session, round_: Round) -> Iterator[tuple[object, ...]]
         scope = "subtree" if cell[0] == "subtotal" else ""
         yield (round_key, year, unit_key, kind, f"{key}.respondents", scope, n_cell, n_cell)
         for question in figures:
-            for index, answered in enumerate(question.rows or ()):
-                indicator = f"{key}.{question.key}"
-                if question.kind == "matrix":
-                    matrix = results.definition.question(question.key)
-                    indicator += f".{matrix.rows[index].key}"  # type: ignore[attr-defined]
+            for answered in question.rows or ():
+                indicator = f"{key}.{question.key}" + (f".{answered.key}" if answered.key else "")
                 for option in answered.options:
                     yield (round_key, year, unit_key, kind, f"{indicator}.{option.value}", scope,
                            round(option.percent, 1), answered.base)
@@ -154,10 +148,13 @@ def answer_rows(session: Session, round_: Round) -> Iterator[tuple[object, ...]]
                    _person(response.submitted_by) if submitted else "")
         read.append((about, by_whom, response.answers or {}))
     for about, by_whom, answers in read:
+        shown = shown_questions(definition, answers)
         for section in definition.sections:
-            for question in section.questions:
-                for answered in _answer_cells(definition, question, answers.get(question.key)):
-                    yield (*about, section.key, *answered, *by_whom)
+            # A follow-up comes right after the question it follows; a hidden question is left out.
+            for group in answer_groups(definition, section, answers, shown):
+                for question in (group.question, *group.follow_ups):
+                    for answered in _answer_cells(definition, question, answers.get(question.key)):
+                        yield (*about, section.key, *answered, *by_whom)
 
 
 def _answer_cells(definition: Definition, question: Question, value: Any
@@ -165,27 +162,8 @@ def _answer_cells(definition: Definition, question: Question, value: Any
     """(question_key, row_key, question_text, row_text, answer_value, answer_text, motivation)
     for one question: one tuple, or one per matrix row. Unanswered questions give empty cells."""
     text = question.text.get("sv")
-    labels = {option.value: option.label.get("sv") for option in definition.options_of(question)}
-    answer = value if isinstance(value, dict) else {}
-    if isinstance(question, MatrixQuestion):
-        rows = answer.get("rows") or {}
-        for row in question.rows:
-            chosen = rows.get(row.key) or ""
-            yield (question.key, row.key, text, row.label.get("sv"), chosen, labels.get(chosen, chosen), "")
-        return
-    if isinstance(question, RatingQuestion):
-        chosen = answer.get("value") or ""
-        yield (question.key, "", text, "", chosen, labels.get(chosen, chosen), answer.get("motivation") or "")
-        return
-    if isinstance(question, SingleChoiceQuestion):
-        stored: object = answer.get("value") or ""
-    elif isinstance(question, MultipleChoiceQuestion):
-        stored = "; ".join(answer.get("values") or ())
-    elif isinstance(question, NumberQuestion):
-        stored = value if isinstance(value, (int, float)) else ""
-    else:
-        stored = ""  # free text: the text itself is the answer_text
-    yield (question.key, "", text, "", stored, answer_text(definition, question, value, "sv"), "")
+    for cell in question_type(question).export_cells(question, definition, value, "sv"):
+        yield (question.key, cell.row_key, text, cell.row_text, cell.value, cell.text, cell.motivation)
 
 
 def bi_rows(session: Session, round_key: str, what: str) -> Iterator[tuple[object, ...]]:

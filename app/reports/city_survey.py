@@ -16,9 +16,9 @@ from reportlab.graphics.shapes import Drawing
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from app.definitions.schema import MatrixQuestion, RatingQuestion
 from app.models import Questionnaire, QuestionnaireVersion, Round, RoundUnit, Unit, UnitResponse
 from app.models.rounds import round_questionnaires
+from app.questions.types import question_type, rated_questions
 from app.reports.charts import (
     ChartTable,
     HeatCell,
@@ -98,10 +98,10 @@ def indicators(results: SurveyResults, language: str) -> tuple[Indicator, ...]:
         if not any(o.score is not None for o in results.definition.options_of(question)):
             continue
         text = question.text.get(language)
-        if isinstance(question, MatrixQuestion):
-            found += [Indicator(f"{question.key}.{row.key}", question.key, index,
-                                f"{text} – {row.label.get(language)}")
-                      for index, row in enumerate(question.rows)]
+        rows = question_type(question).row_labels(question, language)
+        if rows:
+            found += [Indicator(f"{question.key}.{row_key}", question.key, index, f"{text} – {label}")
+                      for index, (row_key, label) in enumerate(rows)]
         else:
             found.append(Indicator(question.key, question.key, 0, text))
     return tuple(found)
@@ -261,7 +261,7 @@ def build_gap(session: Session, round_: Round, results: SurveyResults, language:
     if version is None or survey is None:
         return ()
     definition = version.parsed()
-    ratings = [q for q in definition.questions() if isinstance(q, RatingQuestion)]
+    ratings = rated_questions(definition)
     linked = [(number, q) for number, q in enumerate(ratings, start=1)
               if q.staff_view is not None and q.staff_view.survey == survey.questionnaire.key]
     if not linked:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.definitions.schema import RatingQuestion
 from app.models import Questionnaire, QuestionnaireVersion, Round, RoundUnit, Unit, UnitResponse
+from app.questions.types import question_type, rated_questions
 from app.reports.charts import (
     ChartTable,
     HeatCell,
@@ -121,7 +122,7 @@ def _round(session: Session, round_key: str) -> Round:
 
 
 def _rating_questions(version: QuestionnaireVersion) -> list[RatingQuestion]:
-    return [q for q in version.parsed().questions() if isinstance(q, RatingQuestion)]
+    return rated_questions(version.parsed())
 
 
 def descendants(units: Iterable[tuple[int, str, int | None]], key: str) -> set[int]:
@@ -219,7 +220,7 @@ def _previous_level(response: UnitResponse, key: str, language: str) -> Level | 
         question = definition.question(key)
     except KeyError:
         return None
-    if not isinstance(question, RatingQuestion):
+    if not question_type(question).rated:
         return None
     return level_of(levels_of(definition, question, language), _value(response.answers, key))
 

@@ -24,13 +24,11 @@ from sqlalchemy.orm import Session
 
 from app.definitions.schema import (
     Definition,
-    MatrixQuestion,
-    MultipleChoiceQuestion,
     Question,
-    RatingQuestion,
-    SingleChoiceQuestion,
 )
 from app.models import Questionnaire, QuestionnaireVersion, Round, RoundUnit, Unit, UnitResponse
+from app.questions.conditions import answer_groups, shown_questions
+from app.questions.types import question_type, rated_questions
 from app.reports.charts import ChartTable, Segment, StackedRow, stacked_bars, stacked_bars_table
 from app.reports.levels import Level, LevelCount, change, level_of, levels_of, short_label
 from app.reports.pdf import (
@@ -68,6 +66,14 @@ class PreviousRating:
 
 
 @dataclass(frozen=True)
+class DescriptionAnswer:
+    key: str
+    question: str
+    answer: str  # "" when not answered
+    follow_ups: tuple[DescriptionAnswer, ...] = ()  # the questions that follow this one, if shown
+
+
+@dataclass(frozen=True)
 class StatementResult:
     number: int
     key: str
@@ -76,17 +82,12 @@ class StatementResult:
     motivation: str
     previous: PreviousRating | None
     distribution: tuple[LevelCount, ...]  # submitted units of the round, per level
+    follow_ups: tuple[DescriptionAnswer, ...] = ()  # the questions that follow it, if shown
+    asks_motivation: bool = True  # False: the questionnaire asks for no motivation
 
     @property
     def counted(self) -> int:
         return sum(item.count for item in self.distribution)
-
-
-@dataclass(frozen=True)
-class DescriptionAnswer:
-    key: str
-    question: str
-    answer: str  # "" when not answered
 
 
 @dataclass(frozen=True)
@@ -148,8 +149,9 @@ def build_unit_report(session: Session, round_key: str, unit_key: str,
         select(func.count()).select_from(RoundUnit).where(RoundUnit.round_id == round_.id)) or 0
 
     statements = []
-    ratings = [q for q in definition.questions() if isinstance(q, RatingQuestion)]
-    for number, question in enumerate(ratings, start=1):
+    shown = shown_questions(definition, answers)
+    follow_ups = _follow_ups(definition, answers, shown, language)
+    for number, question in enumerate(rated_questions(definition), start=1):
         levels = levels_of(definition, question, language)
         answer = answers.get(question.key) or {}
         rating = level_of(levels, answer.get("value"))
@@ -162,6 +164,8 @@ def build_unit_report(session: Session, round_key: str, unit_key: str,
             previous=_previous_rating(previous, question.key, levels, language, rating),
             distribution=tuple(LevelCount(level, counts[question.key][level.value])
                                for level in levels),
+            follow_ups=follow_ups.get(question.key, ()),
+            asks_motivation=getattr(question, "motivation", "none") != "none",
         ))
     return UnitReport(
         round_key=round_.key,
@@ -180,7 +184,7 @@ def build_unit_report(session: Session, round_key: str, unit_key: str,
         submitted_units=submitted_units,
         invited_units=invited_units,
         statements=tuple(statements),
-        descriptions=_descriptions(definition, answers, language),
+        descriptions=_descriptions(definition, answers, shown, follow_ups, language),
         language=language,
         made_on=datetime.now(LOCAL_TIME).date(),
         risks=build_risk_section(session, round_, unit, language),
@@ -195,7 +199,7 @@ def _round_counts(session: Session, round_: Round, version: QuestionnaireVersion
     submitted: one query, one pass over the round's submitted answers."""
     counts: dict[str, Counter[str]] = {}
     submitted = 0
-    rating_keys = [q.key for q in version.parsed().questions() if isinstance(q, RatingQuestion)]
+    rating_keys = [q.key for q in rated_questions(version.parsed())]
     for key in rating_keys:
         counts[key] = Counter()
     for answers in session.scalars(select(UnitResponse.answers).where(
@@ -243,20 +247,39 @@ def _previous_rating(previous: tuple[Round, UnitResponse] | None, key: str,
         question = definition.question(key)
     except KeyError:
         question = None
-    if isinstance(question, RatingQuestion):
+    if question is not None and question_type(question).rated:
         value = ((response.answers or {}).get(key) or {}).get("value")
         then = level_of(levels_of(definition, question, language), value)
     return PreviousRating(round_.key, round_.name, round_.year, then, change(then, now, levels))
 
 
-def _descriptions(definition: Definition, answers: dict[str, Any], language: str
+def _follow_ups(definition: Definition, answers: dict[str, Any], shown: set[str], language: str
+                ) -> dict[str, tuple[DescriptionAnswer, ...]]:
+    """Per question key, the shown questions that follow it (`app.questions.answer_groups`)."""
+    found: dict[str, tuple[DescriptionAnswer, ...]] = {}
+    for section in definition.sections:
+        for group in answer_groups(definition, section, answers, shown):
+            if group.follow_ups:
+                found[group.question.key] = tuple(
+                    DescriptionAnswer(q.key, q.text.get(language), answer_text(definition, q, answers.get(q.key),
+                                                                               language))
+                    for q in group.follow_ups)
+    return found
+
+
+def _descriptions(definition: Definition, answers: dict[str, Any], shown: set[str],
+                  follow_ups: dict[str, tuple[DescriptionAnswer, ...]], language: str
                   ) -> tuple[DescriptionSection, ...]:
+    """The answers that are not ratings, section by section, each with its follow-ups; a rating's
+    follow-ups are with its statement, and a question hidden by its condition is left out."""
     sections = []
     for section in definition.sections:
         items = tuple(
-            DescriptionAnswer(q.key, q.text.get(language),
-                              answer_text(definition, q, answers.get(q.key), language))
-            for q in section.questions if not isinstance(q, RatingQuestion)
+            DescriptionAnswer(group.question.key, group.question.text.get(language),
+                              answer_text(definition, group.question, answers.get(group.question.key), language),
+                              follow_ups.get(group.question.key, ()))
+            for group in answer_groups(definition, section, answers, shown)
+            if not question_type(group.question).rated
         )
         if items:
             sections.append(DescriptionSection(section.title.get(language), items))
@@ -264,23 +287,8 @@ def _descriptions(definition: Definition, answers: dict[str, Any], language: str
 
 
 def answer_text(definition: Definition, question: Question, value: Any, language: str) -> str:
-    """An answer that is not a rating, as the text a reader sees (labels, not stored values)."""
-    if value is None or value == "":
-        return ""
-    labels = {o.value: o.label.get(language) for o in definition.options_of(question)}
-    if isinstance(question, SingleChoiceQuestion):
-        text = labels.get(value.get("value"), value.get("value") or "")
-        return f"{text}: {value['other']}" if value.get("other") else text
-    if isinstance(question, MultipleChoiceQuestion):
-        text = ", ".join(labels.get(v, v) for v in value.get("values", []))
-        return f"{text}: {value['other']}" if value.get("other") else text
-    if isinstance(question, MatrixQuestion):
-        rows = {row.key: row.label.get(language) for row in question.rows}
-        return "; ".join(f"{rows.get(r, r)}: {labels.get(v, v)}"
-                         for r, v in value.get("rows", {}).items())
-    if isinstance(value, float):
-        return f"{value:g}".replace(".", ",")
-    return str(value)
+    """An answer as the text a reader sees (labels, not stored values); "" when unanswered."""
+    return question_type(question).as_text(question, definition, value, language)
 
 
 def _local_date(moment: datetime | None) -> date | None:
@@ -410,6 +418,7 @@ def render_unit_pdf(report: UnitReport) -> bytes:
             story.append(para(item.question, s.h2))
             story.append(para(item.answer or _("(inget svar)"),
                               s.body if item.answer else s.small))
+            story += _follow_up_flowables(item.follow_ups)
     if report.survey is not None:
         story += survey_flowables(report.survey)
     story += risk_flowables(report.risks)
@@ -471,11 +480,23 @@ def _statement_block(statement: StatementResult) -> Flowable:
         zebra=False,
     )
     motivation = statement.motivation or _("(ingen motivering)")
+    has_motivation = statement.asks_motivation or bool(statement.motivation)
     return KeepTogether([
         para(f"{statement.number}. {statement.text}", s.h2),
         facts,
         Spacer(1, 4),
-        para(_("Motivering"), s.cell_bold),
-        para(motivation, s.body if statement.motivation else s.small),
+        *([para(_("Motivering"), s.cell_bold), para(motivation, s.body if statement.motivation else s.small)]
+          if has_motivation else []),
+        *_follow_up_flowables(statement.follow_ups),
         Spacer(1, 6),
     ])
+
+
+def _follow_up_flowables(follow_ups: Sequence[DescriptionAnswer]) -> list[Flowable]:
+    """The questions that follow a statement or an answer, under it."""
+    s = styles()
+    story: list[Flowable] = []
+    for item in follow_ups:
+        story.append(para(item.question, s.cell_bold))
+        story.append(para(item.answer or _("(inget svar)"), s.body if item.answer else s.small))
+    return story

@@ -22,18 +22,14 @@ from sqlalchemy.orm import Session
 
 from app.definitions.schema import (
     Definition,
-    MatrixQuestion,
-    MultipleChoiceQuestion,
     Question,
-    RatingQuestion,
-    SingleChoiceQuestion,
-    TextQuestion,
 )
 from app.extensions import db
-from app.forms.answers import Answers
-from app.forms.builder import is_shown
 from app.models import Round, Unit, User
 from app.models.survey import AccessCode
+from app.questions.answers import Answers
+from app.questions.conditions import is_shown
+from app.questions.types import question_type, rated_questions
 from app.services import ServiceError, survey, transaction
 from app.services import submissions as workflow
 from app.services.rounds import RoundSpec, change_status, create_round
@@ -250,7 +246,7 @@ def _rating_answers(definition: Definition, rng: random.Random, quality: float,
     """Ratings around a unit's `quality` (0 good, 2 poor) with a fitting motivation each, and
     the description texts. `only` keeps the first n ratings and no descriptions (a draft)."""
     answers: Answers = {}
-    ratings = [q for q in definition.questions() if isinstance(q, RatingQuestion)]
+    ratings = rated_questions(definition)
     for question in ratings[:only] if only is not None else ratings:
         level = LEVELS[max(0, min(2, round(quality + rng.uniform(-0.8, 0.8))))]
         answers[question.key] = {"value": level, "motivation": rng.choice(MOTIVATIONS[level])}
@@ -363,32 +359,33 @@ def _choice(rng: random.Random, values: list[str], exposure: float, key: str) ->
     return rng.choice(values)
 
 
+@dataclass
+class _Sampling:
+    """What the question types' `sample` asks the demo: its random source, the unit's district,
+    picks that follow the unit's exposure, and the demo's free texts (app.questions.types)."""
+
+    rng: random.Random
+    unit_key: str
+    exposure: float
+
+    @property
+    def district(self) -> str:
+        return self.unit_key.removeprefix("sdn-")
+
+    def choose(self, values: list[str], question_key: str) -> str:
+        return _choice(self.rng, values, self.exposure, question_key)
+
+    def free_text(self, question_key: str) -> str | None:
+        texts = FREE_TEXTS.get(question_key)
+        return self.rng.choice(texts) if texts and self.rng.random() < FREE_TEXT_SHARE else None
+
+    def other_text(self) -> str:
+        return self.rng.choice(FREE_TEXTS["annan"])
+
+
 def _question_answer(definition: Definition, question: Question, rng: random.Random, unit_key: str,
                      exposure: float) -> Any:
-    options = definition.options_of(question)
-    if isinstance(question, MatrixQuestion):
-        values = [o.value for o in options]
-        return {"rows": {row.key: _choice(rng, values, exposure, question.key) for row in question.rows}}
-    if isinstance(question, MultipleChoiceQuestion):
-        exclusive = [o.value for o in options if o.exclusive]
-        if exclusive and rng.random() < 0.35:
-            return {"values": exclusive[:1], "other": ""}
-        plain = [o.value for o in options if not o.exclusive and not o.other]
-        chosen = rng.sample(plain, k=min(len(plain), rng.choice((1, 1, 2, 3))))
-        others = [o.value for o in options if o.other]
-        if others and rng.random() < 0.1:
-            return {"values": chosen + others[:1], "other": rng.choice(FREE_TEXTS["annan"])}
-        return {"values": chosen, "other": ""}
-    if isinstance(question, SingleChoiceQuestion):
-        values = [o.value for o in options]
-        district = unit_key.removeprefix("sdn-")
-        if question.breakdown and district in values:
-            return {"value": district, "other": ""}
-        return {"value": _choice(rng, values, exposure, question.key), "other": ""}
-    if isinstance(question, TextQuestion):
-        texts = FREE_TEXTS.get(question.key)
-        return rng.choice(texts) if texts and rng.random() < FREE_TEXT_SHARE else None
-    return None
+    return question_type(question).sample(question, definition, _Sampling(rng, unit_key, exposure))
 
 
 def _page_answers(definition: Definition, questions: list[Question], rng: random.Random, unit_key: str,

@@ -26,8 +26,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.definitions.schema import Definition, Option, RatingQuestion, RiskLevel, RiskTemplate
-from app.forms.answers import AnswerError, Answers, Validated
 from app.models import Round, RoundUnit, Unit, UnitResponse, User
+from app.questions.answers import AnswerError, Answers, Validated
+from app.questions.types import question_type, rated_questions
 from app.services import Problem, ServiceError
 from app.services.rounds import main_version
 from app.services.submissions import (
@@ -416,9 +417,9 @@ def _ratings_needing_action(definition: Definition, answers: Answers) -> list[tu
     """Statements rated below the best level of their scale (Delvis or Nej on the three-level one)."""
     found = []
     for question in definition.questions():
-        if not isinstance(question, RatingQuestion):
+        if not question_type(question).rated:
             continue
-        options = definition.scale(question.scale).options
+        options = definition.options_of(question)
         value = (answers.get(question.key) or {}).get("value")
         for option in options[1:]:
             if option.value == value:
@@ -544,7 +545,7 @@ def _city_statements(session: Session, round_: Round, registers: list[tuple[Unit
             needing[item.key] += 1
             covered[item.key] += item.has_measure
     return [CityStatement(q.key, q.text.get(language), needing[q.key], covered[q.key])
-            for q in definition.questions() if isinstance(q, RatingQuestion) and needing[q.key]]
+            for q in rated_questions(definition) if needing[q.key]]
 
 
 # --- history -----------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The one submission workflow for a unit's answers in a round: save a draft, submit, reopen.
 
 It is generic over the questionnaire: the self-assessment and the risk register both store an
-answers dict (see `app.forms.answers`) in a `UnitResponse`, and each caller may pass the
+answers dict (see `app.questions.answers`) in a `UnitResponse`, and each caller may pass the
 `check` that validates that kind of answers. Every write is one transaction and writes one
 `ResponseEvent` with the answers that changed (old -> new).
 
@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.definitions.schema import Definition
-from app.forms.answers import Answers, Validated
 from app.models import (
     QuestionnaireVersion,
     ResponseEvent,
@@ -36,6 +35,7 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
+from app.questions.answers import Answers, Validated
 from app.services import Problem, ServiceError, audit
 from app.services.rounds import UNIT_SIDE_KINDS
 from app.services.units import descendant_ids
@@ -47,8 +47,8 @@ AnswerCheck = Callable[[Definition, Answers, bool], Validated]
 
 
 def default_check(definition: Definition, answers: Answers, partial: bool) -> Validated:
-    """The questionnaire's own validation (`app.forms.builder.validate_answers`)."""
-    from app.forms.builder import validate_answers
+    """The questionnaire's own validation (`app.questions.validate_answers`)."""
+    from app.questions.conditions import validate_answers
 
     return validate_answers(definition, answers, partial=partial)
 

@@ -39,14 +39,8 @@ from sqlalchemy.orm import Session
 from app.config import MIN_ANONYMITY_THRESHOLD
 from app.definitions.schema import (
     Definition,
-    MatrixQuestion,
-    MultipleChoiceQuestion,
-    NumberQuestion,
     Section,
 )
-from app.forms.answers import AnswerError, Answers, Validated
-from app.forms.builder import validate_answers, visible_sections
-from app.forms.types import question_type
 from app.models import Round, RoundUnit, Unit, User
 from app.models.base import random_id
 from app.models.survey import (
@@ -60,6 +54,9 @@ from app.models.survey import (
     SurveyTally,
     SurveyText,
 )
+from app.questions.answers import AnswerError, Answers, Validated
+from app.questions.conditions import validate_answers, visible_sections
+from app.questions.types import question_type
 from app.services import Problem, ServiceError, audit, transaction
 from app.services.rounds import get_round
 from app.services.survey_storage import forget_deleted
@@ -427,14 +424,8 @@ def _answer_rows(definition: Definition, response_id: str, answers: Answers) -> 
         answer = answers.get(question.key)
         if answer is None:
             continue
-        if isinstance(question, MatrixQuestion):
-            rows += [row(question.key, key, value) for key, value in sorted(answer.get("rows", {}).items())]
-        elif isinstance(question, MultipleChoiceQuestion):
-            rows += [row(question.key, value=value) for value in sorted(set(answer.get("values", [])))]
-        elif isinstance(question, NumberQuestion):
-            rows.append(row(question.key, number=float(answer)))
-        elif isinstance(answer, dict) and answer.get("value"):
-            rows.append(row(question.key, value=answer["value"]))
+        rows += [row(question.key, cell.row_key, cell.value, cell.number)
+                 for cell in question_type(question).storage_cells(question, answer)]
     return rows
 
 

@@ -29,13 +29,12 @@ from sqlalchemy.orm import Session, aliased
 
 from app.definitions.schema import (
     Definition,
-    MatrixQuestion,
-    MultipleChoiceQuestion,
     Question,
-    SingleChoiceQuestion,
 )
 from app.models import Round, RoundUnit, Unit
 from app.models.survey import SurveyAnswer, SurveyCount, SurveyResponse
+from app.questions.types import counted_questions as counted_questions
+from app.questions.types import summarised_questions
 from app.services.anonymity import (
     TOTAL,
     Breakdown,
@@ -69,6 +68,9 @@ class Release:
     unit_ids: Mapping[str, int]
     names: Mapping[str, str]
     kept: tuple[KeptRow, ...]  # the kept counts the release was decided on
+    # Each question summarised by its values (numbers, dates) with the cells where enough
+    # answered it: its answers' base protected like every counted question's.
+    values: tuple[tuple[Question, ProtectedCounts], ...] = ()
 
     @property
     def threshold(self) -> int:
@@ -83,14 +85,9 @@ def option_key(row_key: str, value: str) -> str:
     return f"{row_key}:{value}" if row_key else value
 
 
-def counted_questions(definition: Definition) -> list[Question]:
-    """The questions results show as counts: choices and matrices (texts are read one by one)."""
-    return [q for q in definition.questions()
-            if isinstance(q, (SingleChoiceQuestion, MultipleChoiceQuestion, MatrixQuestion))]
-
-
-def background_questions(definition: Definition) -> list[SingleChoiceQuestion]:
-    return [q for q in definition.questions() if isinstance(q, SingleChoiceQuestion) and q.breakdown]
+def background_questions(definition: Definition) -> list[Question]:
+    """The questions the whole city is split by (`breakdown: true`, single choices only)."""
+    return [q for q in definition.questions() if getattr(q, "breakdown", False)]
 
 
 def release(session: Session, round_: Round) -> Release | None:
@@ -118,12 +115,14 @@ def release(session: Session, round_: Round) -> Release | None:
                    SurveyCount.respondents).where(SurveyCount.round_id == round_.id))
     ))
     counted = tuple(q.key for q in counted_questions(definition))
+    summarised = tuple(q.key for q in summarised_questions(definition))
     background = tuple(q.key for q in background_questions(definition))
-    decision, protected = _decide(round_.anonymity_threshold, groups, tree, background, counted, kept)
-    by_key = {q.key: q for q in counted_questions(definition)}
+    decision, protected = _decide(round_.anonymity_threshold, groups, tree, background, counted + summarised, kept)
+    by_key = {q.key: q for q in definition.questions()}
     return Release(
         round_.id, definition, decision, tuple((by_key[k], protected[k]) for k in counted), background,
         {key: uid for uid, key in keys.items()}, {key: name for key, name, _p in units.values()}, kept,
+        tuple((by_key[k], protected[k]) for k in summarised),
     )
 
 

@@ -16,42 +16,24 @@ from sqlalchemy.orm import Session
 
 from app.definitions.schema import (
     Definition,
-    MatrixQuestion,
-    Option,
     Question,
 )
 from app.models import Round
-from app.models.survey import READABLE_TEXT_STATUSES, SurveyText
+from app.models.survey import READABLE_TEXT_STATUSES, SurveyAnswer, SurveyResponse, SurveyText
+from app.questions.summary import OptionFigure as OptionFigure
+from app.questions.summary import RowFigures as RowFigures
+from app.questions.types import StoredCell, question_type
 from app.services.anonymity import (
     TOTAL,
     CellKey,
     Decision,
     ProtectedCounts,
 )
-from app.services.survey_release import Release, option_key, release
+from app.services.survey_release import Release, release
 from app.services.survey_release import (
     counted_questions as counted_questions,  # where outputs look for it
 )
 from app.sorting import name_key
-
-
-@dataclass(frozen=True)
-class OptionFigure:
-    value: str
-    label: str
-    count: int
-    percent: float
-    colour: str | None = None
-
-
-@dataclass(frozen=True)
-class RowFigures:
-    """One answered row of a question (the question itself for a choice; a matrix row)."""
-
-    label: str
-    base: int
-    options: tuple[OptionFigure, ...]
-    index: int | None  # 0-100 from the options' scores, None without scores
 
 
 @dataclass(frozen=True)
@@ -100,33 +82,49 @@ class SurveyResults:
         return [question_figures(self.definition, q, counts, cell, self.language) for q, counts in self.questions]
 
 
+@dataclass(frozen=True)
+class ValueFigures:
+    """A question summarised by its values in one cell (numbers: n, mean, median, quartiles;
+    dates: n, earliest, latest) as (label, value) lines; None: too few answered it here."""
+
+    key: str
+    text: str
+    lines: tuple[tuple[str, str], ...] | None
+
+
+def value_figures(session: Session, results: SurveyResults, cell: CellKey) -> list[ValueFigures] | None:
+    """Every summarised question's figures for a shown cell; None for a hidden one. A question
+    answered by too few in the cell (its base protected like every counted question's) has no
+    lines. The values are read from the released answer rows of the cell's units."""
+    if not results.decision.shown(cell) or not results.release.values:
+        return None
+    units = [results.unit_ids[atom[1]] for atom in results.decision.layout.cells[cell]
+             if atom[0] == "group" and atom[1] in results.unit_ids]
+    found = []
+    for question, counts in results.release.values:
+        text = question.text.get(results.language)
+        if counts.get(cell) is None:
+            found.append(ValueFigures(question.key, text, None))
+            continue
+        kind = question_type(question)
+        stored = [StoredCell(number=number) for number in session.scalars(
+            select(SurveyAnswer.number).join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
+            .where(SurveyResponse.round_id == results.round.id, SurveyResponse.unit_id.in_(units),
+                   SurveyAnswer.question_key == question.key, SurveyAnswer.number.is_not(None)))]
+        summary = kind.summarise_values(question, stored)
+        lines = tuple(kind.summary_lines(question, summary, results.language)) if summary is not None else None
+        found.append(ValueFigures(question.key, text, lines))
+    return found
+
+
 def question_figures(definition: Definition, question: Question, counts: ProtectedCounts,
                       cell: CellKey, language: str) -> QuestionFigures:
     found = counts.get(cell)
     kind = question.type
     if found is None:
         return QuestionFigures(question.key, question.text.get(language), kind, None)
-    options = definition.options_of(question)
-    if isinstance(question, MatrixQuestion):
-        rows = []
-        for row in question.rows:
-            per = {o.value: found.counts.get(option_key(row.key, o.value), 0) for o in options}
-            rows.append(_row(row.label.get(language), sum(per.values()), options, per, language))
-        return QuestionFigures(question.key, question.text.get(language), kind, tuple(rows))
-    per = {o.value: found.counts.get(o.value, 0) for o in options}
-    return QuestionFigures(question.key, question.text.get(language), kind,
-                           (_row("", found.base, options, per, language),))
-
-
-def _row(label: str, base: int, options: list[Option], per: dict[str, int], language: str) -> RowFigures:
-    figures = tuple(
-        OptionFigure(o.value, o.label.get(language), per[o.value], 100.0 * per[o.value] / base if base else 0.0, o.colour)
-        for o in options
-    )
-    scored = [(o.score, per[o.value]) for o in options if o.score is not None]
-    weight = sum(n for _score, n in scored)
-    index = round(sum(score * n for score, n in scored) / weight) if scored and weight else None
-    return RowFigures(label, base, figures, index)
+    rows = question_type(question).summarise(question, definition, found.counts, found.base, language)
+    return QuestionFigures(question.key, question.text.get(language), kind, rows)
 
 
 def survey_results(session: Session, round_: Round, language: str) -> SurveyResults | None:

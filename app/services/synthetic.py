@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.definitions.schema import Definition
-from app.forms.answers import Answers
-from app.forms.builder import visible_sections
 from app.models import Round, Unit, User
+from app.questions.answers import Answers
+from app.questions.conditions import visible_sections
 from app.services import risks, survey, transaction
 from app.services import submissions as workflow
 from app.services.demo import _ensure_user, _page_answers, _rating_answers, _stored_passwords

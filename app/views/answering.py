@@ -32,16 +32,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import csrf, db, login_manager
-from app.forms.answers import Answers
-from app.forms.builder import (
-    answers_from_formdata,
-    build_form,
-    field_labels,
-    missing_required,
-    validate_answers,
-)
+from app.forms.builder import answers_from_formdata, build_form, field_labels
 from app.i18n import current_language
 from app.models import Unit
+from app.questions.answers import Answers
+from app.questions.conditions import missing_required, validate_answers
 from app.services import transaction
 from app.services.rounds import assignments
 from app.services.submissions import (

@@ -10,10 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import csrf, db
-from app.forms.builder import answers_from_formdata, build_form, field_labels, validate_answers
+from app.forms.builder import answers_from_formdata, build_form, field_labels
 from app.forms.markup import register_template_filters
 from app.i18n import current_language
 from app.models import Questionnaire, QuestionnaireVersion
+from app.questions.conditions import validate_answers
 from app.security import roles_required
 from app.services.risks import risk_matrix
 

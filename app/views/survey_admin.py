@@ -46,6 +46,7 @@ from app.services.survey_results import (
     export_rows,
     readable_texts,
     survey_results,
+    value_figures,
 )
 from app.views.downloads import csv_download, download
 
@@ -191,7 +192,9 @@ def results(round_key: str):  # type: ignore[no-untyped-def]
         abort(404)
     figures = found.figures(row.cell)
     texts = readable_texts(db.session, found, row, current_user.role) if figures is not None else None
-    return render_template("survey_admin/results.html", results=found, row=row, figures=figures, texts=texts)
+    values = value_figures(db.session, found, row.cell)
+    return render_template("survey_admin/results.html", results=found, row=row, figures=figures, texts=texts,
+                           values=values)
 
 
 @bp.route("/<round_key>/resultat.csv")

@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 def preview(live_app, page):  # type: ignore[no-untyped-def]
     """A logged-in admin's page; `preview('key')` opens that questionnaire's preview."""
     with live_app.app_context():
-        report = load_folder([ROOT / "questionnaires", ROOT / "tests" / "data" / "valid" / "all_types.yaml"])
+        valid = ROOT / "tests" / "data" / "valid"
+        report = load_folder([ROOT / "questionnaires", valid / "all_types.yaml", valid / "uppfoljning.yaml",
+                              valid / "handelser.yaml"])
         assert report.ok, report.errors
         db.session.remove()
     log_in(page, "admin@test.se")
@@ -32,7 +34,8 @@ def preview(live_app, page):  # type: ignore[no-untyped-def]
     return _open
 
 
-@pytest.mark.parametrize("key", ["all_types", "sjalvskattning", "medarbetarenkat", "riskanalys"])
+@pytest.mark.parametrize("key", ["all_types", "sjalvskattning", "medarbetarenkat", "riskanalys", "uppfoljning",
+                                 "handelser"])
 def test_previews_have_no_wcag_violations(preview, key):
     assert axe_violations(preview(key)) == []
 
@@ -84,3 +87,16 @@ def test_an_exclusive_option_unticks_the_others_and_the_other_text_follows_its_o
     assert other_text.is_hidden()
     page.get_by_label("Obehagliga samtal").check()
     assert not page.get_by_label("Nej, inte alls").is_checked()
+
+
+def test_a_date_question_is_the_browsers_date_input_and_a_wrong_date_is_refused_accessibly(preview):
+    page = preview("handelser")
+    field = page.locator("#q-senaste")
+    assert field.get_attribute("type") == "date"
+    assert (field.get_attribute("min"), field.get_attribute("max")) == ("2020-01-01", "2026-12-31")
+    field.fill("2019-12-31")
+    page.get_by_role("button", name="Testa formuläret").first.click()
+    page.wait_for_load_state()
+    assert "Ange ett datum från 2020-01-01 till 2026-12-31." in page.locator("#error-summary").inner_text()
+    assert page.locator("#q-senaste").input_value() == "2019-12-31"
+    assert axe_violations(page) == []

@@ -1,14 +1,22 @@
-"""Question types: one class per type, each knowing its form fields, how to read, prefill and
-validate its answer (the shapes of `answers.py`), and what conditions and free-text handling see.
+"""Question types: one class per type, owning the whole life of an answer: its form fields and
+template macros, how it is read, prefilled and validated (the shapes of `answers.py`), what
+conditions and free-text handling see, how a survey stores and counts it, how it is summarised,
+shown as text, exported and sampled for the demo, and the hints a respondent sees.
+
+Every output asks the type (`question_type(question)`); nothing else switches on a question's
+type. A new type is one class here (registered in `QUESTION_TYPES`), a schema class in
+`app.definitions.schema`, and its two macros in templates/_macros/question_types.html.
 """
 
 from __future__ import annotations
 
 import math
+import random
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date, timedelta
+from typing import Any, Protocol
 
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
@@ -17,6 +25,7 @@ from wtforms.fields.core import UnboundField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.definitions.schema import (
+    DateQuestion,
     Definition,
     MatrixQuestion,
     MultipleChoiceQuestion,
@@ -28,8 +37,16 @@ from app.definitions.schema import (
     Text,
     TextQuestion,
 )
-from app.forms.answers import AnswerError, field_name
 from app.i18n import current_language
+from app.questions.answers import AnswerError, field_name
+from app.questions.summary import (
+    DateSummary,
+    NumberSummary,
+    RowFigures,
+    distribution,
+    summarise_dates,
+    summarise_numbers,
+)
 
 FormData = MultiDict[str, str]
 
@@ -37,6 +54,40 @@ CHOOSE_ONE = _l("Välj ett alternativ.")
 NOT_AN_OPTION = _l("Välj ett av de alternativ som finns.")
 WRONG_SHAPE = _l("Svaret har fel form.")
 FILL_IN = _l("Fyll i ett svar.")
+
+
+@dataclass(frozen=True)
+class StoredCell:
+    """What a survey stores of one answer: one row per chosen value (a matrix: per row), or a
+    number (`number`); rows with a `value` are counted per option, the others only as answered."""
+
+    row_key: str = ""
+    value: str = ""
+    number: float | None = None
+
+
+@dataclass(frozen=True)
+class ExportCell:
+    """One exported line of an answer: a matrix gives one per row, any other question one."""
+
+    row_key: str
+    row_text: str
+    value: object  # the stored value (an option value, values joined by '; ', a number, a date)
+    text: str  # as a reader sees it
+    motivation: str = ""
+
+
+class SampleContext(Protocol):
+    """What the demo knows when it makes up an answer (app.services.demo)."""
+
+    rng: random.Random
+    district: str
+
+    def choose(self, values: list[str], question_key: str) -> str: ...
+
+    def free_text(self, question_key: str) -> str | None: ...
+
+    def other_text(self) -> str: ...
 
 
 @dataclass
@@ -137,6 +188,75 @@ class QuestionType(ABC):
         """The free-text parts of `answer` by part name (motivation, other, text), non-empty only."""
         return {}
 
+    # --- what the type is ---------------------------------------------------------------------
+
+    input_macro = "text_question"  # its macro in templates/_macros/question_types.html
+    answer_macro = "text_answer"  # how a read-only answer shows there
+    has_options = False  # answered by choosing among options (a scale or a list)
+    has_rows = False  # answered once per row (a matrix)
+    rated = False  # a statement rated on a scale: the self-assessment's ratings
+    counted = False  # a survey counts its answers per option (`summarise`)
+    summarised_values = False  # a survey summarises its values (`summarise_values`)
+
+    def scored(self, question: Any, definition: Definition) -> bool:
+        """A rating on a scale whose options carry scores (an index 0-100 can be computed)."""
+        return self.rated and any(o.score is not None for o in definition.options_of(question))
+
+    def chosen(self, question: Any, answer: Any) -> str | None:
+        """The one option value `answer` chose (a single choice or a rating); None otherwise."""
+        return None
+
+    def row_labels(self, question: Any, language: str) -> list[tuple[str, str]]:
+        """(row key, label) of each row answered on its own; none for a question without rows."""
+        return []
+
+    # --- storage and counts ---------------------------------------------------------------------
+
+    def storage_cells(self, question: Any, answer: Any) -> list[StoredCell]:
+        """What a survey stores of `answer` (free text is kept apart: `free_text_parts`)."""
+        return []
+
+    def count_cells(self, question: Any, answer: Any) -> list[tuple[str, str]]:
+        """(row key, value) of each count `answer` adds to; the question's base is added apart."""
+        return [(cell.row_key, cell.value) for cell in self.storage_cells(question, answer) if cell.value]
+
+    def summarise(self, question: Any, definition: Definition, counts: Mapping[str, int], base: int,
+                  language: str) -> tuple[RowFigures, ...]:
+        """The distribution over the options (per row for a matrix) from counts by `option_key`."""
+        return ()
+
+    def summarise_values(self, question: Any, cells: Sequence[StoredCell]) -> Any | None:
+        """A summary of stored values (n, mean, ... for numbers; earliest/latest for dates)."""
+        return None
+
+    def summary_lines(self, question: Any, summary: Any, language: str) -> list[tuple[str, str]]:
+        """`summarise_values`' result as (label, value) lines for pages and PDFs."""
+        return []
+
+    # --- as text, export, demo, hints -------------------------------------------------------------
+
+    def as_text(self, question: Any, definition: Definition, answer: Any, language: str) -> str:
+        """The answer as a reader sees it (labels, not stored values); "" when unanswered."""
+        if answer is None or answer == "":
+            return ""
+        return str(answer)
+
+    def export_cells(self, question: Any, definition: Definition, answer: Any, language: str) -> list[ExportCell]:
+        """The answer's lines in an export: (row, stored value, text, motivation)."""
+        return [ExportCell("", "", "", self.as_text(question, definition, answer, language))]
+
+    def sample(self, question: Any, definition: Definition, context: SampleContext) -> Any | None:
+        """A plausible answer for the demo (None: left unanswered)."""
+        return None
+
+    def hints(self, question: Any, language: str) -> list[str]:
+        """What the respondent is told about the answer besides the question's help (limits)."""
+        return []
+
+    @staticmethod
+    def _labels(definition: Definition, question: Question, language: str) -> dict[str, str]:
+        return {o.value: o.label.get(language) for o in definition.options_of(question)}
+
     @staticmethod
     def _choices(definition: Definition, question: Question, language: str) -> list[tuple[str, str]]:
         return [(option.value, option.label.get(language)) for option in definition.options_of(question)]
@@ -146,6 +266,35 @@ class ChoiceType(QuestionType):
     """Shared by single choice and rating: one value from the options, plus one text part."""
 
     text_part = "other"
+    input_macro = "choice_question"
+    answer_macro = "choice_answer"
+    has_options = True
+
+    def chosen(self, question: Any, answer: Any) -> str | None:
+        value = answer.get("value") if isinstance(answer, dict) else None
+        return value if isinstance(value, str) and value else None
+
+    def storage_cells(self, question: Any, answer: Any) -> list[StoredCell]:
+        value = self.chosen(question, answer)
+        return [StoredCell(value=value)] if value else []
+
+    def summarise(self, question: Any, definition: Definition, counts: Mapping[str, int], base: int,
+                  language: str) -> tuple[RowFigures, ...]:
+        return (distribution("", base, definition.options_of(question), counts, language),)
+
+    def as_text(self, question: Any, definition: Definition, answer: Any, language: str) -> str:
+        if not isinstance(answer, dict):
+            return ""
+        value = answer.get("value") or ""
+        text = self._labels(definition, question, language).get(value, value)
+        other = answer.get("other") if self.text_part == "other" else None
+        return f"{text}: {other}" if other else text
+
+    def export_cells(self, question: Any, definition: Definition, answer: Any, language: str) -> list[ExportCell]:
+        value = (answer.get("value") if isinstance(answer, dict) else "") or ""
+        motivation = (answer.get(self.text_part) if isinstance(answer, dict) and self.text_part != "other"
+                      else "") or ""
+        return [ExportCell("", "", value, self.as_text(question, definition, answer, language), motivation)]
 
     def read(self, question: Any, formdata: FormData) -> dict[str, str] | None:
         value = formdata.get(field_name(question.key), "")
@@ -186,6 +335,13 @@ class RatingType(ChoiceType):
     """A statement rated on a scale, with a written motivation that may be required."""
 
     text_part = "motivation"
+    input_macro = "rating_question"
+    answer_macro = "rating_answer"
+    rated = True
+
+    def sample(self, question: RatingQuestion, definition: Definition, context: SampleContext) -> Any | None:
+        values = [o.value for o in definition.options_of(question)]
+        return {"value": context.choose(values, question.key), "motivation": ""}
 
     def fields(self, question: RatingQuestion, definition: Definition, language: str) -> dict[str, UnboundField]:
         fields = {field_name(question.key): RadioField(
@@ -232,6 +388,14 @@ class RatingType(ChoiceType):
 class SingleChoiceType(ChoiceType):
     """One option from a list or a scale, and an 'other, specify' text for an other-option."""
 
+    counted = True
+
+    def sample(self, question: SingleChoiceQuestion, definition: Definition, context: SampleContext) -> Any | None:
+        values = [o.value for o in definition.options_of(question)]
+        if question.breakdown and context.district in values:
+            return {"value": context.district, "other": ""}
+        return {"value": context.choose(values, question.key), "other": ""}
+
     def fields(self, question: SingleChoiceQuestion, definition: Definition, language: str) -> dict[str, UnboundField]:
         fields = {field_name(question.key): RadioField(
             question.text.get(language), choices=self._choices(definition, question, language),
@@ -255,6 +419,44 @@ class SingleChoiceType(ChoiceType):
 
 class MultipleChoiceType(QuestionType):
     """Several options; an exclusive option stands alone; an other-option asks for a text."""
+
+    input_macro = "checkbox_question"
+    answer_macro = "checkbox_answer"
+    has_options = True
+    counted = True
+
+    def storage_cells(self, question: MultipleChoiceQuestion, answer: Any) -> list[StoredCell]:
+        values = answer.get("values") if isinstance(answer, dict) else None
+        return [StoredCell(value=v) for v in sorted(set(values or ()))]
+
+    def summarise(self, question: MultipleChoiceQuestion, definition: Definition, counts: Mapping[str, int],
+                  base: int, language: str) -> tuple[RowFigures, ...]:
+        return (distribution("", base, definition.options_of(question), counts, language),)
+
+    def as_text(self, question: MultipleChoiceQuestion, definition: Definition, answer: Any, language: str) -> str:
+        if not isinstance(answer, dict):
+            return ""
+        labels = self._labels(definition, question, language)
+        text = ", ".join(labels.get(v, v) for v in answer.get("values", []))
+        return f"{text}: {answer['other']}" if answer.get("other") else text
+
+    def export_cells(self, question: MultipleChoiceQuestion, definition: Definition, answer: Any,
+                     language: str) -> list[ExportCell]:
+        values = (answer.get("values") if isinstance(answer, dict) else None) or ()
+        return [ExportCell("", "", "; ".join(values), self.as_text(question, definition, answer, language))]
+
+    def sample(self, question: MultipleChoiceQuestion, definition: Definition, context: SampleContext) -> Any | None:
+        rng = context.rng
+        options = definition.options_of(question)
+        exclusive = [o.value for o in options if o.exclusive]
+        if exclusive and rng.random() < 0.35:
+            return {"values": exclusive[:1], "other": ""}
+        plain = [o.value for o in options if not o.exclusive and not o.other]
+        chosen = rng.sample(plain, k=min(len(plain), rng.choice((1, 1, 2, 3))))
+        others = [o.value for o in options if o.other]
+        if others and rng.random() < 0.1:
+            return {"values": chosen + others[:1], "other": context.other_text()}
+        return {"values": chosen, "other": ""}
 
     def fields(self, question: MultipleChoiceQuestion, definition: Definition, language: str) -> dict[str, UnboundField]:
         fields = {field_name(question.key): CheckboxesField(
@@ -324,6 +526,48 @@ class MultipleChoiceType(QuestionType):
 class MatrixType(QuestionType):
     """Rows sharing one scale, one answer per row; each row's field is `q-<key>-<row>`."""
 
+    input_macro = "matrix_question"
+    answer_macro = "matrix_answer"
+    has_options = True
+    has_rows = True
+    counted = True
+
+    def row_labels(self, question: MatrixQuestion, language: str) -> list[tuple[str, str]]:
+        return [(row.key, row.label.get(language)) for row in question.rows]
+
+    def storage_cells(self, question: MatrixQuestion, answer: Any) -> list[StoredCell]:
+        rows = answer.get("rows") if isinstance(answer, dict) else None
+        return [StoredCell(key, value) for key, value in sorted((rows or {}).items())]
+
+    def summarise(self, question: MatrixQuestion, definition: Definition, counts: Mapping[str, int], base: int,
+                  language: str) -> tuple[RowFigures, ...]:
+        options = definition.options_of(question)
+        found = []
+        for row in question.rows:
+            per = {o.value: counts.get(f"{row.key}:{o.value}", 0) for o in options}
+            found.append(distribution(row.label.get(language), sum(per.values()), options, per, language, row.key))
+        return tuple(found)
+
+    def _row_texts(self, question: MatrixQuestion, definition: Definition, answer: Any,
+                   language: str) -> list[tuple[str, str, str, str]]:
+        rows = (answer.get("rows") if isinstance(answer, dict) else None) or {}
+        labels = self._labels(definition, question, language)
+        return [(row.key, row.label.get(language), rows.get(row.key) or "",
+                 labels.get(rows.get(row.key) or "", rows.get(row.key) or "")) for row in question.rows]
+
+    def as_text(self, question: MatrixQuestion, definition: Definition, answer: Any, language: str) -> str:
+        return "; ".join(f"{label}: {text}" for _k, label, value, text in
+                         self._row_texts(question, definition, answer, language) if value)
+
+    def export_cells(self, question: MatrixQuestion, definition: Definition, answer: Any,
+                     language: str) -> list[ExportCell]:
+        return [ExportCell(key, label, value, text)
+                for key, label, value, text in self._row_texts(question, definition, answer, language)]
+
+    def sample(self, question: MatrixQuestion, definition: Definition, context: SampleContext) -> Any | None:
+        values = [o.value for o in definition.options_of(question)]
+        return {"rows": {row.key: context.choose(values, question.key) for row in question.rows}}
+
     def fields(self, question: MatrixQuestion, definition: Definition, language: str) -> dict[str, UnboundField]:
         choices = self._choices(definition, question, language)
         return {
@@ -377,12 +621,19 @@ class MatrixType(QuestionType):
 
 
 class TextType(QuestionType):
-    """Free text: one line (`text`) or a text area (`long_text`)."""
+    """Free text on one line (`text`); `LongTextType` is the text area (`long_text`)."""
+
+    field_class: type[StringField] = StringField
 
     def fields(self, question: TextQuestion, definition: Definition, language: str) -> dict[str, UnboundField]:
-        field_class = TextAreaField if question.type == "long_text" else StringField
         hint = question.help.get(language) if question.help else ""
-        return {field_name(question.key): field_class(question.text.get(language), description=hint)}
+        return {field_name(question.key): self.field_class(question.text.get(language), description=hint)}
+
+    def hints(self, question: TextQuestion, language: str) -> list[str]:
+        return [_l("Högst %(max)s tecken.", max=question.max_length)]
+
+    def sample(self, question: TextQuestion, definition: Definition, context: SampleContext) -> Any | None:
+        return context.free_text(question.key)
 
     def read(self, question: TextQuestion, formdata: FormData) -> str | None:
         text = formdata.get(field_name(question.key), "")
@@ -406,8 +657,62 @@ class TextType(QuestionType):
         return Checked(None, [too_long_or_short]) if too_long_or_short else Checked(text, [])
 
 
+class LongTextType(TextType):
+    """Free text in a text area."""
+
+    field_class = TextAreaField
+
+
 class NumberType(QuestionType):
     """A number, whole unless the question says otherwise, within an optional range."""
+
+    input_macro = "number_question"
+    answer_macro = "number_answer"
+    summarised_values = True
+
+    def storage_cells(self, question: NumberQuestion, answer: Any) -> list[StoredCell]:
+        number = _number_of(answer)
+        return [StoredCell(number=number)] if number is not None else []
+
+    def summarise_values(self, question: NumberQuestion, cells: Sequence[StoredCell]) -> NumberSummary | None:
+        return summarise_numbers([c.number for c in cells if c.number is not None])
+
+    def summary_lines(self, question: NumberQuestion, summary: NumberSummary, language: str) -> list[tuple[str, str]]:
+        unit = f" {question.unit.get(language)}" if question.unit else ""
+        return [
+            (str(_l("Antal svar")), str(summary.n)),
+            (str(_l("Medelvärde")), decimal_text(summary.mean) + unit),
+            (str(_l("Median")), decimal_text(summary.median) + unit),
+            (str(_l("Kvartiler")), f"{decimal_text(summary.lower_quartile)}–{decimal_text(summary.upper_quartile)}{unit}"),
+        ]
+
+    def as_text(self, question: NumberQuestion, definition: Definition, answer: Any, language: str) -> str:
+        number = _number_of(answer)
+        if number is None:
+            return "" if answer is None or answer == "" else str(answer)
+        return decimal_text(number) + (f" {question.unit.get(language)}" if question.unit else "")
+
+    def export_cells(self, question: NumberQuestion, definition: Definition, answer: Any,
+                     language: str) -> list[ExportCell]:
+        value = answer if isinstance(answer, int | float) and not isinstance(answer, bool) else ""
+        return [ExportCell("", "", value, self.as_text(question, definition, answer, language))]
+
+    def sample(self, question: NumberQuestion, definition: Definition, context: SampleContext) -> Any | None:
+        low = question.min if question.min is not None else 0
+        high = question.max if question.max is not None else max(low, 0) + 100
+        number = context.rng.uniform(low, min(high, low + 100))
+        return round(number) if question.integer else round(number, 1)
+
+    def hints(self, question: NumberQuestion, language: str) -> list[str]:
+        unit = f" {question.unit.get(language)}" if question.unit else ""
+        low, high = question.min, question.max
+        if low is not None and high is not None:
+            return [f"{_show(low)}–{_show(high)}{unit}"]
+        if low is not None:
+            return [str(_l("Minst %(min)s", min=_show(low))) + unit]
+        if high is not None:
+            return [str(_l("Högst %(max)s", max=_show(high))) + unit]
+        return []
 
     def fields(self, question: NumberQuestion, definition: Definition, language: str) -> dict[str, UnboundField]:
         hint = question.help.get(language) if question.help else ""
@@ -459,6 +764,91 @@ class NumberType(QuestionType):
         return _error(question, "range", message)
 
 
+class DateType(QuestionType):
+    """A calendar date, stored as 'YYYY-MM-DD', within an optional range. The page offers the
+    browser's date picker (`<input type="date">`); where it has none, the same text is typed."""
+
+    input_macro = "date_question"
+    answer_macro = "text_answer"
+    summarised_values = True
+
+    def fields(self, question: DateQuestion, definition: Definition, language: str) -> dict[str, UnboundField]:
+        attributes: dict[str, str] = {"type": "date", "autocomplete": "off", "pattern": r"\d{4}-\d{2}-\d{2}"}
+        if question.min is not None:
+            attributes["min"] = question.min.isoformat()
+        if question.max is not None:
+            attributes["max"] = question.max.isoformat()
+        hint = question.help.get(language) if question.help else ""
+        return {field_name(question.key): StringField(question.text.get(language), description=hint,
+                                                      render_kw=attributes)}
+
+    def read(self, question: DateQuestion, formdata: FormData) -> str | None:
+        raw = formdata.get(field_name(question.key), "").strip()
+        return raw or None
+
+    def to_formdata(self, question: DateQuestion, answer: Any) -> list[tuple[str, str]]:
+        return [(field_name(question.key), str(answer))]
+
+    def validate(self, question: DateQuestion, answer: Any | None, definition: Definition,
+                 partial: bool = False) -> Checked:
+        if answer is None or answer == "":
+            missing = question.required and not partial
+            return Checked(None, [_error(question, "required", FILL_IN)] if missing else [])
+        day = parse_date(answer) if isinstance(answer, str) else None
+        if day is None:
+            return Checked(None, [_error(question, "not_date", _l(
+                "Ange ett datum som ÅÅÅÅ-MM-DD, till exempel 2026-03-01."))])
+        low, high = question.min, question.max
+        if (low is not None and day < low) or (high is not None and day > high):
+            if low is not None and high is not None:
+                message = _l("Ange ett datum från %(min)s till %(max)s.", min=low.isoformat(), max=high.isoformat())
+            elif low is not None:
+                message = _l("Ange ett datum som är %(min)s eller senare.", min=low.isoformat())
+            else:
+                message = _l("Ange ett datum som är %(max)s eller tidigare.", max=high.isoformat())  # type: ignore[union-attr]
+            return Checked(None, [_error(question, "range", message)])
+        return Checked(day.isoformat(), [])
+
+    def storage_cells(self, question: DateQuestion, answer: Any) -> list[StoredCell]:
+        # As a day number, not a value: a date is not counted per value (one date can name a person).
+        day = parse_date(answer) if isinstance(answer, str) else None
+        return [StoredCell(number=float(day.toordinal()))] if day is not None else []
+
+    def summarise_values(self, question: DateQuestion, cells: Sequence[StoredCell]) -> DateSummary | None:
+        return summarise_dates([date.fromordinal(int(c.number)) for c in cells if c.number is not None])
+
+    def summary_lines(self, question: DateQuestion, summary: DateSummary, language: str) -> list[tuple[str, str]]:
+        return [(str(_l("Antal svar")), str(summary.n)), (str(_l("Tidigast")), summary.earliest.isoformat()),
+                (str(_l("Senast")), summary.latest.isoformat())]
+
+    def sample(self, question: DateQuestion, definition: Definition, context: SampleContext) -> Any | None:
+        low = question.min or date(2026, 1, 1)
+        high = question.max or low + timedelta(days=364)
+        return (low + timedelta(days=context.rng.randint(0, max(0, (high - low).days)))).isoformat()
+
+    def hints(self, question: DateQuestion, language: str) -> list[str]:
+        hints = [str(_l("Skriv datumet som ÅÅÅÅ-MM-DD."))]
+        if question.min is not None and question.max is not None:
+            hints.append(str(_l("Från %(min)s till %(max)s.", min=question.min.isoformat(),
+                                max=question.max.isoformat())))
+        elif question.min is not None:
+            hints.append(str(_l("Tidigast %(min)s.", min=question.min.isoformat())))
+        elif question.max is not None:
+            hints.append(str(_l("Senast %(max)s.", max=question.max.isoformat())))
+        return hints
+
+
+def parse_date(raw: str) -> date | None:
+    """A date written YYYY-MM-DD (what a date input sends, and its text fallback); None otherwise."""
+    text = raw.strip()
+    if len(text) != 10 or text[4] != "-" or text[7] != "-" or not (text[:4] + text[5:7] + text[8:]).isdigit():
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def parse_number(raw: str) -> float | None:
     """A finite number from what a person typed ('12', '2,5', '2.5', '1 000'); None otherwise."""
     cleaned = raw.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
@@ -481,18 +871,38 @@ def _show(number: float | None) -> str:
     return "" if number is None else (str(int(number)) if float(number).is_integer() else str(number))
 
 
-_TEXT = TextType()
+def decimal_text(number: float) -> str:
+    """A number as a Swedish reader writes it: no trailing zeros, a decimal comma (2,5)."""
+    return f"{number:g}".replace(".", ",") if not float(number).is_integer() else str(int(number))
+
+
 QUESTION_TYPES: dict[str, QuestionType] = {
     "rating": RatingType(),
     "single_choice": SingleChoiceType(),
     "multiple_choice": MultipleChoiceType(),
     "matrix": MatrixType(),
-    "text": _TEXT,
-    "long_text": _TEXT,
+    "text": TextType(),
+    "long_text": LongTextType(),
     "number": NumberType(),
+    "date": DateType(),
 }
 
 
 def question_type(question: Question) -> QuestionType:
     """The type object of `question`."""
     return QUESTION_TYPES[question.type]
+
+
+def rated_questions(definition: Definition) -> list[Question]:
+    """The statements rated on a scale (the self-assessment's ratings), in document order."""
+    return [q for q in definition.questions() if question_type(q).rated]
+
+
+def counted_questions(definition: Definition) -> list[Question]:
+    """The questions a survey counts per option (choices and matrices; texts are read one by one)."""
+    return [q for q in definition.questions() if question_type(q).counted]
+
+
+def summarised_questions(definition: Definition) -> list[Question]:
+    """The questions whose values a survey summarises (numbers, dates)."""
+    return [q for q in definition.questions() if question_type(q).summarised_values]
