@@ -36,7 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.definitions.schema import RiskLevel, RiskTemplate
-from app.forms.answers import AnswerError, Answers
+from app.questions.answers import AnswerError, Answers
 from app.models import (
     Questionnaire,
     QuestionnaireVersion,
