@@ -82,7 +82,8 @@ def selfassessment_rows(session: Session, round_: Round) -> Iterator[tuple[objec
     round_key, year = round_.key, round_.year  # rows stream on after the request's session is closed
     comparison = build_comparison(session, round_key, Filters())
     before = previous_round(session, round_key) if comparison.scored else None
-    earlier = build_comparison(session, before.key, Filters()) if before is not None else None
+    before_key = before.key if before is not None else None  # read now, as the rest
+    earlier = build_comparison(session, before_key, Filters()) if before_key is not None else None
     key = comparison.questionnaire_key
     for row in comparison.units:
         for cell in row.cells:
@@ -112,19 +113,19 @@ def selfassessment_rows(session: Session, round_: Round) -> Iterator[tuple[objec
         n = sum(item.count for item in statement.distribution if item.level.score is not None)
         yield (round_key, year, "total", "total", f"{key}.{statement.key}.index", "", statement.index, n)
         old = then.get(statement.key)
-        if before is not None and old is not None and old.index is not None:
+        if old is not None and old.index is not None:
             yield (round_key, year, "total", "total", f"{key}.{statement.key}.index.previous",
-                   f"round:{before.key}", old.index, None)
+                   f"round:{before_key}", old.index, None)
             yield (round_key, year, "total", "total", f"{key}.{statement.key}.index.change",
-                   f"round:{before.key}", idx.change(statement.index, old.index), None)
+                   f"round:{before_key}", idx.change(statement.index, old.index), None)
     if comparison.city_index is None:
         return
     yield (round_key, year, "total", "total", f"{key}.index", "", comparison.city_index,
            comparison.indexed_units)
-    if before is not None and earlier is not None and earlier.city_index is not None:
-        yield (round_key, year, "total", "total", f"{key}.index.previous", f"round:{before.key}",
+    if earlier is not None and earlier.city_index is not None:
+        yield (round_key, year, "total", "total", f"{key}.index.previous", f"round:{before_key}",
                earlier.city_index, None)
-        yield (round_key, year, "total", "total", f"{key}.index.change", f"round:{before.key}",
+        yield (round_key, year, "total", "total", f"{key}.index.change", f"round:{before_key}",
                idx.change(comparison.city_index, earlier.city_index), None)
 
 

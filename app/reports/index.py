@@ -27,9 +27,15 @@ from app.reports.levels import Level, LevelCount, level_of, levels_of
 DECIMALS = 1
 
 
-def rounded(value: float) -> float:
-    """One decimal, halves away from zero (78.55 -> 78.6), as the reader rounds by hand."""
-    return float(Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+def _exact(value: float | Decimal) -> Decimal:
+    """A score or a shown index as the decimal it is written as (50.0, 78.6), so that sums of
+    shown figures are exact: (78.6 + 14.3) / 2 is 46.45, not 46.4499…"""
+    return value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+
+
+def rounded(value: float | Decimal) -> float:
+    """One decimal, halves away from zero (46.45 -> 46.5), as the reader rounds by hand."""
+    return float(_exact(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def scored(levels: Iterable[Level]) -> bool:
@@ -39,8 +45,8 @@ def scored(levels: Iterable[Level]) -> bool:
 
 def mean(values: Iterable[float | None]) -> float | None:
     """The mean of the values that exist, rounded to one decimal; None when there are none."""
-    present = [value for value in values if value is not None]
-    return rounded(sum(present) / len(present)) if present else None
+    present = [_exact(value) for value in values if value is not None]
+    return rounded(sum(present, Decimal(0)) / len(present)) if present else None
 
 
 def unit_index(ratings: Iterable[Level | None]) -> float | None:
@@ -55,19 +61,19 @@ def answered(ratings: Iterable[Level | None]) -> int:
 
 def statement_index(distribution: Sequence[LevelCount]) -> float | None:
     """The mean score of a statement's answers from their count per level."""
-    counted = [(item.level.score, item.count) for item in distribution
+    counted = [(_exact(item.level.score), item.count) for item in distribution
                if item.level.score is not None and item.count]
     total = sum(count for _score, count in counted)
     if not total:
         return None
-    return rounded(sum(score * count for score, count in counted) / total)
+    return rounded(sum((score * count for score, count in counted), Decimal(0)) / total)
 
 
 def change(now: float | None, then: float | None) -> float | None:
     """The change between two shown indexes (one decimal); None without both."""
     if now is None or then is None:
         return None
-    return rounded(now - then)
+    return rounded(_exact(now) - _exact(then))
 
 
 def severity_key(index: float | None, distribution: Sequence[LevelCount], number: int
