@@ -122,7 +122,7 @@ def key_figures(report: CityReport) -> list[tuple[str, str]]:
     c = report.comparison
     figures = [
         (_("Inbjudna enheter"), str(c.invited)),
-        (_("Enheter som lämnat in självskattningen"), str(c.submitted)),
+        (_("Enheter som lämnat in"), str(c.submitted)),
     ]
     counted = sum(s.counted for s in c.statements)
     for level in c.levels:

@@ -77,6 +77,7 @@ class StatementResult:
     motivation: str
     previous: PreviousRating | None
     distribution: tuple[LevelCount, ...]  # submitted units of the round, per level
+    asks_motivation: bool = True  # False: the questionnaire asks no motivation (motivation: none)
 
     @property
     def counted(self) -> int:
@@ -187,6 +188,7 @@ def build_unit_report(session: Session, round_key: str, unit_key: str,
             previous=_previous_rating(previous, question.key, levels, language, rating),
             distribution=tuple(LevelCount(level, counts[question.key][level.value])
                                for level in levels),
+            asks_motivation=question.motivation != "none",
         ))
     return UnitReport(
         round_key=round_.key,
@@ -439,10 +441,10 @@ def total_index_text(report: UnitReport) -> str:
              all=idx.index_text(report.city_index))
 
 
-def statement_index_text(statement: StatementResult) -> str:
-    """'Enheten 50,0 · alla 66,7'."""
+def statement_index_text(statement: StatementResult, separator: str = " · ") -> str:
+    """'Enheten 50,0 · alla 66,7' (a narrow column: one per line)."""
     return _("Enheten %(own)s · alla %(all)s", own=idx.index_text(statement.own_index),
-             all=idx.index_text(statement.index))
+             all=idx.index_text(statement.index)).replace(" · ", separator)
 
 
 # --- PDF -------------------------------------------------------------------------------------
@@ -527,9 +529,9 @@ def _summary_table(report: UnitReport) -> Table:
     if report.scored:
         header.append(_("Index"))
         for row, s in zip(rows, report.statements, strict=True):
-            row.append(statement_index_text(s))
-        widths = [16, CONTENT_WIDTH - 16 - 106 - 90 - 64 - 64, 106, 90, 64, 64]
-        rows.append(["", _("Alla påståenden"), "", "", "", total_index_text(report)])
+            row.append(statement_index_text(s, "\n"))
+        widths = [16, CONTENT_WIDTH - 16 - 106 - 90 - 74 - 64, 106, 90, 74, 64]
+        rows.append(["", _("Alla påståenden"), "", "", "", total_index_text(report).replace(" · ", "\n")])
     return data_table(header, rows, widths)
 
 
@@ -546,11 +548,11 @@ def _statement_block(statement: StatementResult, scored: bool = False) -> Flowab
         widths = [130, 130, CONTENT_WIDTH - 130 - 130 - 100, 100]
     facts = data_table(header, [cells], widths, zebra=False)
     motivation = statement.motivation or _("(ingen motivering)")
+    said: list[Flowable] = [Spacer(1, 4), para(_("Motivering"), s.cell_bold),
+                            para(motivation, s.body if statement.motivation else s.small)]
     return KeepTogether([
         para(f"{statement.number}. {statement.text}", s.h2),
         facts,
-        Spacer(1, 4),
-        para(_("Motivering"), s.cell_bold),
-        para(motivation, s.body if statement.motivation else s.small),
+        *(said if statement.asks_motivation or statement.motivation else []),
         Spacer(1, 6),
     ])
