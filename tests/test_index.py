@@ -294,3 +294,41 @@ def test_an_office_questionnaire_is_worded_from_its_own_scale_in_both_languages(
     pdf = pdf_text(client.get("/lagesbild/uppfoljning-2026/rapport.pdf").data)
     assert "Lägesbild 2026 – Follow-up of the auditors' recommendations" in pdf
     assert "✓ Implemented, ◐ Partly implemented, ✗ Not started." in pdf
+
+
+# --- a questionnaire without scores ------------------------------------------------------------
+
+
+@pytest.fixture
+def unscored(city, tmp_path):
+    """The office's questionnaire with its scores taken out, answered as in 2026 above."""
+    source = UPPFOLJNING.read_text(encoding="utf-8")
+    path = tmp_path / "uppfoljning.yaml"
+    path.write_text("\n".join(line for line in source.splitlines() if "score:" not in line), encoding="utf-8")
+    with city.app_context():
+        assert load_folder([path]).ok
+        make_user("stad-editor@test.se", "unit_editor", ("stad",))
+        open_round("uppfoljning-2026", 2026)
+    for unit, ratings in RATINGS_2026.items():
+        respond(city, "uppfoljning-2026", unit, ratings)
+    return city
+
+
+def test_a_questionnaire_without_scores_has_no_index_anywhere(unscored, as_role):
+    client = as_role("analyst")
+    page = page_text(client.get("/lagesbild/uppfoljning-2026"))
+    assert "index-cell" not in page and ">Index<" not in page and 'value="index"' not in page
+    # Without scores, worst first by more at the last option (Ej påbörjad), then at the one
+    # before: samverkan 2 Ej; stod 1 Ej, 1 Delvis; utbildning … internkontroll 1 Ej, 0 Delvis
+    # (by number); rutiner none.
+    head = page.split("<thead>")[1].split("</thead>")[0]
+    assert [int(n) for n in re.findall(r'<span aria-hidden="true">(\d+)</span>', head)] == [7, 6, 2, 3, 4, 5, 1]
+    report = page_text(client.get("/rapporter/uppfoljning-2026/enheter/sdn-norr"))
+    assert "Enhetens index" not in report and "index-cell" not in report
+    rows = json.loads(client.get("/lagesbild/uppfoljning-2026/export/selfassessment.json").get_data(as_text=True))
+    assert not [row for row in rows if ".index" in row["indicator_key"]]
+    norr = {row["indicator_key"]: row["value"] for row in rows if row["unit_key"] == "sdn-norr"}
+    assert norr["uppfoljning.stod"] == "delvis"  # without a score, the level's value
+    pdf = pdf_text(client.get("/lagesbild/uppfoljning-2026/rapport.pdf").data)
+    assert "Påståenden där flest enheter ligger på Delvis genomförd/Ej påbörjad" in pdf
+    assert "Stadens index" not in pdf
