@@ -332,3 +332,49 @@ def test_a_questionnaire_without_scores_has_no_index_anywhere(unscored, as_role)
     pdf = pdf_text(client.get("/lagesbild/uppfoljning-2026/rapport.pdf").data)
     assert "Påståenden där flest enheter ligger på Delvis genomförd/Ej påbörjad" in pdf
     assert "Stadens index" not in pdf
+
+
+# --- a scale with more levels and other colours --------------------------------------------------
+
+FOUR_LEVELS = """\
+format: 1
+key: fyrgradig
+kind: unit_questionnaire
+title: {sv: Egenkontroll, en: Self-check}
+scales:
+  - key: grad
+    options:
+      - {value: helt, label: {sv: Helt, en: Fully}, score: 100, colour: green}
+      - {value: mycket, label: {sv: Till stor del, en: Largely}, score: 67, colour: blue}
+      - {value: lite, label: {sv: Till liten del, en: Slightly}, score: 33}
+      - {value: inte, label: {sv: Inte alls, en: Not at all}, score: 0, colour: red}
+sections:
+  - key: del
+    title: {sv: Kontroller, en: Checks}
+    questions:
+      - {key: forsta, type: rating, scale: grad, motivation: none, text: {sv: Första kontrollen}}
+      - {key: andra, type: rating, scale: grad, motivation: none, text: {sv: Andra kontrollen}}
+"""
+
+
+def test_a_scale_with_four_levels_and_a_blue_one_gets_its_own_legend_and_symbols(city, as_role, tmp_path):
+    path = tmp_path / "fyrgradig.yaml"
+    path.write_text(FOUR_LEVELS, encoding="utf-8")
+    with city.app_context():
+        assert load_folder([path]).ok
+        open_round("kontroll-2026", 2026, "fyrgradig")
+    client = city.test_client()
+    assert post(client, "/login", {"email": "editor@test.se", "password": "rätt-häftigt-lösen-2026"}).status_code == 302
+    response = post(client, "/granskning/kontroll-2026/sdn-norr/fyrgradig",
+                    {"q-forsta": "mycket", "q-andra": "lite", "base_version": "0", "action": "submit"})
+    assert response.status_code == 302
+    page = page_text(as_role("analyst").get("/lagesbild/kontroll-2026"))
+    # By colour (green ✓, blue ◑, red ✗); the option without a colour between the best and the
+    # worst score: ◐.
+    assert "✓ Helt, ◑ Till stor del, ◐ Till liten del, ✗ Inte alls." in page
+    assert "◑ Till stor del" in page.split("<tbody>")[1] and "◐ Till liten del" in page.split("<tbody>")[1]
+    assert "Flest Till stor del/Till liten del/Inte alls först" in page
+    # Norra: (67 + 33) / 2 = 50.0, the only submitted unit, so also the mean.
+    assert index_cells(page)["sdn-norr"] == "50,0" and index_cells(page)["mean"] == "50,0"
+    report = page_text(as_role("analyst").get("/rapporter/kontroll-2026/enheter/sdn-norr"))
+    assert "Norra stadsdelsnämnden – Egenkontroll 2026" in report
