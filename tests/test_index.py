@@ -177,6 +177,12 @@ def test_the_city_report_and_its_pdf_show_the_indexes_and_the_scales_own_legend(
         assert "Delvis/Nej" not in text and "✓ Ja" not in text
     worst = pdf.split("Påståenden med lägst index")[1]
     assert worst.index("Samverka med polis") < worst.index("Säkerställ stöd") < worst.index("Utbilda")
+    # Round by round by statement key: samverkan 2025 (50 + 0) / 2 = 25.0, 2026 33.3: +8.3;
+    # utbildning 2025 (50 + 100) / 2 = 75.0, 2026 66.7: -8.3.
+    assert "Index: 2025: 25,0 · 2026: 33,3 (+8,3)" in pdf and "Index: 2025: 75,0 · 2026: 66,7 (-8,3)" in pdf
+    history = page_text(client.get("/lagesbild/uppfoljning-2026/over-tid"))
+    assert '<td class="history-index" data-statement="samverkan">2025: 25,0 · 2026: 33,3 (+8,3)</td>' in history
+    assert '<td class="history-index" data-statement="rutiner">2025: 75,0 · 2026: 100,0 (+25,0)</td>' in history
 
 
 def test_the_self_assessment_export_has_each_units_index_and_its_change(followup, as_role):

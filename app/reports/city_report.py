@@ -179,7 +179,10 @@ def render_city_pdf(report: CityReport) -> bytes:
         para(_("Utveckling över tid"), s.h1),
     ]
     for item in report.history:
-        story.append(KeepTogether([para(f"{item.number}. {item.text}", s.h2), comparison.history_chart(item)]))
+        story.append(KeepTogether([
+            para(f"{item.number}. {item.text}", s.h2),
+            *([para(_("Index: %(rounds)s", rounds=comparison.history_index_text(item)), s.small)] if c.scored else []),
+            comparison.history_chart(item)]))
     if report.survey is not None:
         story += _survey_story(report.survey)
     if report.risks is not None:

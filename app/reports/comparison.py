@@ -472,6 +472,20 @@ def comparison_alt(comparison: Comparison) -> str:
              n=len(comparison.units), m=len(comparison.statements))
 
 
+def history_index_text(history: StatementHistory) -> str:
+    """'2025: 25,0 · 2026: 33,3 (+8,3)': the statement's index round by round (the same
+    statement key), with the change since the round before the last."""
+    shown = [(r.year, r.index) for r in history.rounds if r.index is not None]
+    text = " · ".join(f"{year}: {idx.index_text(value)}" for year, value in shown)
+    if len(shown) > 1:
+        text += f" ({idx.change_text(idx.change(shown[-1][1], shown[-2][1]))})"
+    return text or "–"
+
+
+def history_by_key(history: Sequence[StatementHistory]) -> dict[str, StatementHistory]:
+    return {item.key: item for item in history}
+
+
 def history_rows(history: StatementHistory) -> list[StackedRow]:
     return [StackedRow(item.label, tuple(Segment(c.level.label, c.count, c.level.colour)
                                           for c in item.distribution))
