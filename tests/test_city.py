@@ -134,11 +134,12 @@ def test_comparison_counts_levels_per_statement_and_orders_the_weakest_first(cit
     assert [i.count for i in by_key["undersoka"].distribution] == [1, 1, 1]
     assert [i.count for i in by_key["kannedom"].distribution] == [2, 1, 0]
     assert c.invited == 4 and c.submitted == 3
-    weak = [s.weak for s in c.statements]
-    assert weak == sorted(weak, reverse=True)
-    # 2 units below "ja": kultur, undersoka, hantera, folja_upp, stod, chefer_agera (statement order).
-    assert [s.key for s in c.statements[:6]] == ["kultur", "undersoka", "hantera", "folja_upp", "stod",
-                                                  "chefer_agera"]
+    # Worst first by index (ja 100, delvis 50, nej 0), ties by more "nej", then statement order:
+    # undersoka and chefer_agera (1, 1, 1): 150 / 3 = 50.0; kultur, hantera, folja_upp, stod
+    # (1, 2, 0): 200 / 3 = 66.7; kannedom, forebygga, tjanstefel (2, 1, 0): 250 / 3 = 83.3.
+    assert [(s.key, s.index) for s in c.statements] == [
+        ("undersoka", 50.0), ("chefer_agera", 50.0), ("kultur", 66.7), ("hantera", 66.7),
+        ("folja_upp", 66.7), ("stod", 66.7), ("kannedom", 83.3), ("forebygga", 83.3), ("tjanstefel", 83.3)]
 
 
 def test_comparison_filters_by_kind_and_tree_and_sorts_by_weak_statements(city_rounds):
@@ -224,7 +225,7 @@ def test_city_pdf_from_the_command_line_names_units_statements_and_figures(city_
     for name in ("Socialnämnden", "Norra stadsdelsnämnden", "Södra stadsdelsnämnden", "Stadens Bostäder AB"):
         assert name in text
     assert "Berörda medarbetare får tillräckligt stöd" in text
-    assert "Lägesbild 2026 – otillåten påverkan" in text
+    assert "Lägesbild 2026 – Gemensam granskning – otillåten påverkan: självskattning" in text
     assert "29 % (n = 7)" in text
 
 

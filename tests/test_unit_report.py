@@ -146,7 +146,7 @@ def test_unit_pdf_has_statements_motivations_and_last_years_ratings(rounds, as_r
     assert response.mimetype == "application/pdf"
     text = pdf_text(response.data)
     assert_report_content(text)
-    assert "Norra stadsdelsnämnden – självskattning 2026" in text
+    assert "Norra stadsdelsnämnden – Gemensam granskning – otillåten påverkan: självskattning 2026" in text
     assert "Sida 1 av" in text
 
 

@@ -26,7 +26,8 @@ from app.definitions.schema import (
 from app.models import Round, Unit, UnitResponse
 from app.questions.conditions import answer_groups, shown_questions
 from app.questions.types import question_type
-from app.reports.comparison import Filters, build_comparison
+from app.reports import index as idx
+from app.reports.comparison import Filters, build_comparison, previous_round
 from app.reports.tabular import csv_lines, xlsx_bytes
 from app.reports.unit_report import ReportNotFound, _local_date, _person
 from app.services import Problem, ServiceError
@@ -70,20 +71,59 @@ def _round(session: Session, round_key: str) -> Round:
 
 def selfassessment_rows(session: Session, round_: Round) -> Iterator[tuple[object, ...]]:
     """Per unit and statement the submitted level's score (n = 1), and per statement the number
-    of units at each level (unit_key = the city's total, breakdown = the level)."""
+    of units at each level (unit_key = the city's total, breakdown = the level). Where the scale
+    has scores: per unit `<questionnaire>.index` (n = its scored statements) and the city's mean
+    of those (n = units), per statement `<questionnaire>.<statement>.index` for the city; each
+    with `….previous` and `….change` (breakdown `round:<key>`) against the previous round of
+    the same questionnaire key, matched by unit and statement key."""
     round_key, year = round_.key, round_.year  # rows stream on after the request's session is closed
     comparison = build_comparison(session, round_key, Filters())
+    before = previous_round(session, round_key) if comparison.scored else None
+    before_key = before.key if before is not None else None  # read now, as the rest
+    earlier = build_comparison(session, before_key, Filters()) if before_key is not None else None
+    key = comparison.questionnaire_key
     for row in comparison.units:
         for cell in row.cells:
             if cell.level is not None:
                 yield (round_key, year, row.key, row.kind,
-                       f"{comparison.questionnaire_key}.{cell.statement_key}", "",
+                       f"{key}.{cell.statement_key}", "",
                        cell.level.score if cell.level.score is not None else cell.level.value, 1)
+        if row.index is not None:
+            yield (round_key, year, row.key, row.kind, f"{key}.index", "", row.index, row.answered)
+            if row.previous_index is not None:
+                scope = f"round:{row.previous_round}"
+                yield (round_key, year, row.key, row.kind, f"{key}.index.previous", scope,
+                       row.previous_index, None)
+                yield (round_key, year, row.key, row.kind, f"{key}.index.change", scope,
+                       row.index_change, None)
     for statement in comparison.statements:
         for item in statement.distribution:
             yield (round_key, year, "total", "total",
-                   f"{comparison.questionnaire_key}.{statement.key}", f"level:{item.level.value}",
+                   f"{key}.{statement.key}", f"level:{item.level.value}",
                    item.count, statement.counted)
+    if not comparison.scored:
+        return
+    then = {s.key: s for s in earlier.statements} if earlier is not None else {}
+    for statement in comparison.statements:
+        if statement.index is None:
+            continue
+        n = sum(item.count for item in statement.distribution if item.level.score is not None)
+        yield (round_key, year, "total", "total", f"{key}.{statement.key}.index", "", statement.index, n)
+        old = then.get(statement.key)
+        if old is not None and old.index is not None:
+            yield (round_key, year, "total", "total", f"{key}.{statement.key}.index.previous",
+                   f"round:{before_key}", old.index, None)
+            yield (round_key, year, "total", "total", f"{key}.{statement.key}.index.change",
+                   f"round:{before_key}", idx.change(statement.index, old.index), None)
+    if comparison.city_index is None:
+        return
+    yield (round_key, year, "total", "total", f"{key}.index", "", comparison.city_index,
+           comparison.indexed_units)
+    if earlier is not None and earlier.city_index is not None:
+        yield (round_key, year, "total", "total", f"{key}.index.previous", f"round:{before_key}",
+               earlier.city_index, None)
+        yield (round_key, year, "total", "total", f"{key}.index.change", f"round:{before_key}",
+               idx.change(comparison.city_index, earlier.city_index), None)
 
 
 def survey_rows(session: Session, round_: Round) -> Iterator[tuple[object, ...]]:

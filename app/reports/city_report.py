@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Round
 from app.reports import city_survey, comparison, survey_figures
+from app.reports import index as idx
 from app.reports.charts import format_percent, share
 from app.reports.comparison import Comparison, Filters, StatementHistory
 from app.reports.levels import short_label
@@ -55,7 +56,8 @@ class CityReport:
 
     @property
     def weakest(self) -> tuple[comparison.StatementColumn, ...]:
-        """Statements where most units are below the top level, at most three."""
+        """The worst statements (lowest index, ties by more at the lowest level) that some
+        unit rated below the top level, at most three."""
         return tuple(s for s in self.comparison.statements if s.weak)[:3]
 
     @property
@@ -94,20 +96,42 @@ def _tuple_or_none(figures: list[QuestionFigures] | None) -> tuple[QuestionFigur
 
 
 def report_title(report: CityReport) -> str:
-    return _("Lägesbild %(year)s – otillåten påverkan", year=report.year)
+    """'Lägesbild 2026 – Uppföljning av revisionens rekommendationer': the unit questionnaire's
+    own title."""
+    return _("Lägesbild %(year)s – %(questionnaire)s", year=report.year,
+             questionnaire=report.comparison.questionnaire_title)
+
+
+def weakest_heading(report: CityReport) -> str:
+    c = report.comparison
+    if c.scored:
+        return _("Påståenden med lägst index")
+    return _("Påståenden där flest enheter ligger på %(levels)s", levels=comparison.weak_label(c))
+
+
+def weakest_text(report: CityReport, statement: comparison.StatementColumn) -> str:
+    """'7. Samverka med polis … (index 33,3; 2 under Genomförd)'."""
+    below = _("%(n)d under %(top)s", n=statement.weak,
+              top=short_label(report.comparison.levels[0])) if report.comparison.levels else ""
+    if report.comparison.scored:
+        return f"{statement.number}. {statement.text} ({_('index')} {idx.index_text(statement.index)}; {below})"
+    return f"{statement.number}. {statement.text} ({below})"
 
 
 def key_figures(report: CityReport) -> list[tuple[str, str]]:
     c = report.comparison
     figures = [
         (_("Inbjudna enheter"), str(c.invited)),
-        (_("Enheter som lämnat in självskattningen"), str(c.submitted)),
+        (_("Enheter som lämnat in"), str(c.submitted)),
     ]
     counted = sum(s.counted for s in c.statements)
     for level in c.levels:
         at = sum(item.count for s in c.statements for item in s.distribution if item.level == level)
         figures.append((_("Bedömningar %(level)s", level=short_label(level)),
                         f"{at} ({format_percent(share(at, counted))})"))
+    if c.scored:
+        figures.append((_("Stadens index (medelvärdet av %(n)d enheters index)", n=c.indexed_units),
+                        idx.index_text(c.city_index)))
     if report.survey is not None:
         rate = report.survey.total_rate
         figures.append((_("Svar på medarbetarenkäten"), str(rate.completed)))
@@ -134,26 +158,31 @@ def render_city_pdf(report: CityReport) -> bytes:
     story: list[Flowable] = [
         Spacer(1, 120),
         para(report_title(report), s.title),
-        para(f"{report.round_name} · {c.questionnaire_title}", s.subtitle),
+        para(report.round_name, s.subtitle),
         para(_("Stadsövergripande lägesbild, framtagen %(date)s", date=report.made_on.isoformat()), s.body),
         PageBreak(),
         para(_("Sammanfattning"), s.h1),
         data_table([_("Nyckeltal"), _("Värde")], key_figures(report), [CONTENT_WIDTH * 0.7, CONTENT_WIDTH * 0.3]),
     ]
     if report.weakest:
-        story.append(para(_("Påståenden där flest enheter ligger på Delvis eller Nej"), s.h2))
+        story.append(para(weakest_heading(report), s.h2))
         for statement in report.weakest:
-            story.append(para(f"{statement.number}. {statement.text} ({statement.weak})", s.body))
+            story.append(para(weakest_text(report, statement), s.body))
     story += [
         para(_("Jämförelse mellan enheterna"), s.h1),
         para(", ".join(f"{st.number}. {st.text}" for st in c.statements), s.small),
+        para(comparison.matrix_legend(c), s.small),
+        *([para(comparison.index_note(c), s.small)] if c.scored else []),
         *comparison.comparison_chart_pages(c),
         para(_("Fördelning per påstående"), s.h1),
         comparison.distribution_chart(c),
         para(_("Utveckling över tid"), s.h1),
     ]
     for item in report.history:
-        story.append(KeepTogether([para(f"{item.number}. {item.text}", s.h2), comparison.history_chart(item)]))
+        story.append(KeepTogether([
+            para(f"{item.number}. {item.text}", s.h2),
+            *([para(_("Index: %(rounds)s", rounds=comparison.history_index_text(item)), s.small)] if c.scored else []),
+            comparison.history_chart(item)]))
     if report.survey is not None:
         story += _survey_story(report.survey)
     if report.risks is not None:
@@ -167,12 +196,22 @@ def render_city_pdf(report: CityReport) -> bytes:
                   comparison.change_label(cell.change)] for cell in row.cells]
         story.append(KeepTogether([
             para(row.name, s.h2),
+            *([para(unit_index_line(row), s.body)] if c.scored else []),
             data_table([_("Påstående"), _("Bedömning"), _("Förändring")], lines,
                        [CONTENT_WIDTH * 0.6, CONTENT_WIDTH * 0.22, CONTENT_WIDTH * 0.18]),
         ]))
     meta = ReportMeta(title=report_title(report), subject=report.round_name, made_on=report.made_on,
                       language=report.language)
     return build_pdf(meta, story)
+
+
+def unit_index_line(row: comparison.UnitRow) -> str:
+    """'Index 78,6 (2025: 42,9, förändring +35,7)' for the appendix."""
+    text = _("Index %(index)s", index=idx.index_text(row.index))
+    if row.index is not None and row.index_change is not None:
+        text += " " + _("(%(year)s: %(then)s, förändring %(change)s)", year=row.previous_year,
+                        then=idx.index_text(row.previous_index), change=idx.change_text(row.index_change))
+    return text
 
 
 def _statement_text(c: Comparison, key: str) -> str:

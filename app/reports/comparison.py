@@ -5,6 +5,8 @@ and the city's distribution per statement round by round.
 `build_comparison` and `build_history` compute the content once (one query per table, never one
 per unit); the pages (views/city.py), the city PDF and the exports show the same dataclasses.
 The change since the previous round is the unit report's own comparison (`levels.change`).
+Where the scale has scores, each unit has an index and each statement too (`app.reports.index`),
+statements are ordered worst first by index, and the city's mean is that of the shown units.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy.orm import Session
 from app.definitions.schema import RatingQuestion
 from app.models import Questionnaire, QuestionnaireVersion, Round, RoundUnit, Unit, UnitResponse
 from app.questions.types import question_type, rated_questions
+from app.reports import index as idx
 from app.reports.charts import (
     ChartTable,
     HeatCell,
@@ -35,7 +38,7 @@ from app.reports.charts import (
     stacked_bars,
     stacked_bars_table,
 )
-from app.reports.levels import Level, LevelCount, change, level_of, levels_of, short_label
+from app.reports.levels import Level, LevelCount, change, legend, level_of, levels_of, short_label
 from app.reports.pdf import CONTENT_WIDTH
 from app.reports.unit_report import ReportNotFound
 from app.services import Problem
@@ -44,9 +47,7 @@ from app.sorting import name_key
 
 # The unit kinds the comparison can be filtered by (the kinds that answer the self-assessment).
 KIND_FILTERS: tuple[str, ...] = ("board", "district_board", "company")
-SORTS: tuple[str, ...] = ("name", "weak")
-# Symbols beside the colour so that a level is never told by colour alone.
-LEVEL_SYMBOLS: dict[int, str] = {0: "✓", 1: "◐", 2: "✗"}
+SORTS: tuple[str, ...] = ("name", "weak", "index")
 CHANGE_SYMBOLS: dict[str, str] = {"better": "↑", "same": "=", "worse": "↓", "not_comparable": "?"}
 
 
@@ -75,6 +76,18 @@ class UnitRow:
     status: str  # submitted | draft | reopened | not_started
     previous_year: int | None
     cells: tuple[Cell, ...]  # in the order of Comparison.statements
+    index: float | None = None  # the submitted ratings' index; None when not submitted or unscored
+    previous_index: float | None = None  # its index in its previous round of the questionnaire
+    previous_round: str | None = None  # that round's key
+
+    @property
+    def answered(self) -> int:
+        """Statements that count in the index."""
+        return idx.answered(cell.level for cell in self.cells)
+
+    @property
+    def index_change(self) -> float | None:
+        return idx.change(self.index, self.previous_index)
 
     @property
     def weak(self) -> int:
@@ -89,6 +102,7 @@ class StatementColumn:
     text: str
     distribution: tuple[LevelCount, ...]  # the shown units' submitted ratings per level
     changes: tuple[tuple[str, int], ...]  # (better|same|worse|not_comparable, units)
+    index: float | None = None  # the mean score of those ratings; None without scores or ratings
 
     @property
     def weak(self) -> int:
@@ -107,11 +121,25 @@ class Comparison:
     questionnaire_key: str
     questionnaire_title: str
     levels: tuple[Level, ...]
-    statements: tuple[StatementColumn, ...]  # those with most units at a lower level first
+    statements: tuple[StatementColumn, ...]  # worst first (`index.severity_key`)
     units: tuple[UnitRow, ...]
     filters: Filters
     invited: int  # invited units that pass the filters
     submitted: int  # of those, units that have submitted
+
+    @property
+    def scored(self) -> bool:
+        """Whether the questionnaire's scale has scores, and so an index."""
+        return idx.scored(self.levels)
+
+    @property
+    def city_index(self) -> float | None:
+        """The mean of the shown units' indexes (submitted units only)."""
+        return idx.mean(row.index for row in self.units)
+
+    @property
+    def indexed_units(self) -> int:
+        return sum(1 for row in self.units if row.index is not None)
 
 
 def _round(session: Session, round_key: str) -> Round:
@@ -179,25 +207,32 @@ def build_comparison(session: Session, round_key: str, filters: Filters = Filter
             if before is not None:
                 then = _previous_level(before[1], question.key, language)
             cells.append(Cell(question.key, level, then, change(then, level, levels)))
-        rows.append(UnitRow(key, name, kind, status, before[0].year if before else None, tuple(cells)))
+        rows.append(UnitRow(
+            key, name, kind, status, before[0].year if before else None, tuple(cells),
+            index=idx.unit_index(cell.level for cell in cells),
+            previous_index=_response_index(before[1], language) if before is not None else None,
+            previous_round=before[0].key if before is not None else None,
+        ))
 
     columns = []
     for index, (number, question) in enumerate(enumerate(questions, start=1)):
         counts = Counter(row.cells[index].level.value for row in rows if row.cells[index].level is not None)
         changes = Counter(row.cells[index].change for row in rows if row.cells[index].change is not None)
+        distribution = tuple(LevelCount(level, counts[level.value]) for level in levels)
         columns.append(StatementColumn(
-            number, question.key, question.text.get(language),
-            tuple(LevelCount(level, counts[level.value]) for level in levels),
+            number, question.key, question.text.get(language), distribution,
             tuple((change, changes[change]) for change in ("better", "same", "worse", "not_comparable")
                   if changes[change]),
+            idx.statement_index(distribution),
         ))
-    order = sorted(range(len(columns)), key=lambda i: (-columns[i].weak, columns[i].number))
-    ordered_rows = tuple(
-        UnitRow(r.key, r.name, r.kind, r.status, r.previous_year, tuple(r.cells[i] for i in order))
-        for r in rows
-    )
+    order = sorted(range(len(columns)),
+                   key=lambda i: idx.severity_key(columns[i].index, columns[i].distribution, columns[i].number))
+    ordered_rows = tuple(replace(r, cells=tuple(r.cells[i] for i in order)) for r in rows)
     if filters.sort == "weak":
         ordered_rows = tuple(sorted(ordered_rows, key=lambda r: (-r.weak, name_key(r.name))))
+    elif filters.sort == "index":  # the lowest index first; units without one last
+        ordered_rows = tuple(sorted(ordered_rows, key=lambda r: (
+            r.index is None, r.index if r.index is not None else 0.0, name_key(r.name))))
     else:
         ordered_rows = tuple(sorted(ordered_rows, key=lambda r: name_key(r.name)))
     return Comparison(
@@ -214,6 +249,11 @@ def _value(answers: dict[str, Any] | None, key: str) -> object:
     return ((answers or {}).get(key) or {}).get("value")
 
 
+def _response_index(response: UnitResponse, language: str) -> float | None:
+    """A unit's index in an earlier round, by its own version's scales."""
+    return idx.answers_index(response.questionnaire_version.parsed(), response.answers, language)
+
+
 def _previous_level(response: UnitResponse, key: str, language: str) -> Level | None:
     definition = response.questionnaire_version.parsed()
     try:
@@ -227,6 +267,24 @@ def _previous_level(response: UnitResponse, key: str, language: str) -> Level | 
 
 def _earlier(round_: Round) -> Any:
     return or_(Round.year < round_.year, and_(Round.year == round_.year, Round.id < round_.id))
+
+
+def previous_round(session: Session, round_key: str) -> Round | None:
+    """The latest earlier round (an earlier year, or the same year and created before) in which
+    some unit submitted the same questionnaire key as this round's; None when there is none."""
+    round_ = _round(session, round_key)
+    version = main_version(round_)
+    if version is None:
+        return None
+    return session.scalar(
+        select(Round)
+        .join(UnitResponse, UnitResponse.round_id == Round.id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == UnitResponse.questionnaire_version_id)
+        .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
+        .where(UnitResponse.status == "submitted", Questionnaire.key == version.questionnaire.key,
+               _earlier(round_))
+        .order_by(Round.year.desc(), Round.id.desc())
+        .limit(1))
 
 
 def _previous_answers(session: Session, round_: Round, questionnaire_key: str, unit_ids: Sequence[int]
@@ -258,6 +316,10 @@ class RoundDistribution:
     label: str  # "Granskning 2025 (2025)"
     year: int
     distribution: tuple[LevelCount, ...]
+
+    @property
+    def index(self) -> float | None:
+        return idx.statement_index(self.distribution)
 
 
 @dataclass(frozen=True)
@@ -307,8 +369,40 @@ def build_history(session: Session, round_key: str, language: str = "sv") -> tup
 # --- wording and charts shared by the pages, the PDF and the exports --------------------------
 
 
+index_text = idx.index_text  # '78,6' for the templates
+
+
 def level_symbol(level: Level | None) -> str:
-    return LEVEL_SYMBOLS.get(level.rank, "•") if level is not None else "–"
+    return level.symbol if level is not None else "–"
+
+
+def weak_label(comparison: Comparison) -> str:
+    """'Delvis/Nej': the levels below the top one, by the scale's own short labels."""
+    return "/".join(short_label(level) for level in comparison.levels[1:])
+
+
+def matrix_legend(comparison: Comparison) -> str:
+    """'✓ Ja, ◐ Delvis, ✗ Nej. ↑ bättre, …' from the scale's labels."""
+    return _("%(levels)s. ↑ bättre, = samma, ↓ sämre än enhetens förra omgång.",
+             levels=legend(comparison.levels))
+
+
+def index_note(comparison: Comparison) -> str:
+    """How the index is made, said wherever it is shown."""
+    return _("Index 0–100: medelvärdet av poängen för de bedömningar som har poäng (%(scores)s). "
+             "Enhetens index är medelvärdet över dess bedömda påståenden, påståendets index "
+             "medelvärdet över de enheter som lämnat in, och medelvärdet för staden medelvärdet "
+             "av de visade enheternas index. Bara inlämnade svar räknas.",
+             scores=", ".join(f"{short_label(level)} {idx.index_text(level.score)}"
+                              for level in comparison.levels if level.score is not None))
+
+
+def unit_index_text(row: UnitRow) -> str:
+    """'78,6 (+35,7)': the index and, where the unit has an earlier round, the change."""
+    text = idx.index_text(row.index)
+    if row.index is not None and row.index_change is not None:
+        text += f" ({idx.change_text(row.index_change)})"
+    return text
 
 
 def cell_text(cell: Cell) -> str:
@@ -328,12 +422,30 @@ def change_label(change: str | None) -> str:
     }.get(change or "", _("Ingen jämförelse"))
 
 
+def city_mean_label(comparison: Comparison) -> str:
+    """The mean row's name: the city's, or the shown units' when the comparison is filtered."""
+    if comparison.filters.kind or comparison.filters.part:
+        return _("Medelvärde för de visade enheterna")
+    return _("Stadens medelvärde")
+
+
 def comparison_grid(comparison: Comparison) -> HeatGrid:
+    """The matrix; with scores, an index column and a last row of the statements' indexes and
+    the city's mean."""
+    scored = comparison.scored
+    rows = tuple(
+        tuple(HeatCell(cell_text(cell), cell.level.colour if cell.level else None) for cell in row.cells)
+        + ((HeatCell(idx.index_text(row.index)),) if scored else ())
+        for row in comparison.units)
+    labels = tuple(row.name for row in comparison.units)
+    if scored:
+        rows += ((*(HeatCell(idx.index_text(s.index)) for s in comparison.statements),
+                  HeatCell(idx.index_text(comparison.city_index))),)
+        labels += (city_mean_label(comparison),)
     return HeatGrid(
-        row_labels=tuple(row.name for row in comparison.units),
-        column_labels=tuple(str(s.number) for s in comparison.statements),
-        cells=tuple(tuple(HeatCell(cell_text(cell), cell.level.colour if cell.level else None)
-                          for cell in row.cells) for row in comparison.units),
+        row_labels=labels,
+        column_labels=tuple(str(s.number) for s in comparison.statements) + ((_("Index"),) if scored else ()),
+        cells=rows,
         row_title=_("Enhet"),
         column_title=_("Påstående"),
     )
@@ -351,13 +463,28 @@ def comparison_chart_pages(comparison: Comparison, width: float = CONTENT_WIDTH)
 
 def comparison_table(comparison: Comparison) -> ChartTable:
     table = heat_grid_table(comparison_grid(comparison))
-    return replace(table, header_spoken=("", *(f"{s.number}. {s.text}" for s in comparison.statements)))
+    spoken = ("", *(f"{s.number}. {s.text}" for s in comparison.statements))
+    return replace(table, header_spoken=spoken + (("",) if comparison.scored else ()))
 
 
 def comparison_alt(comparison: Comparison) -> str:
     return _("Rutnät: %(n)d enheters bedömningar av %(m)d påståenden. Varje ruta visar nivån "
              "med färg, symbol och text. Siffrorna finns i tabellen.",
              n=len(comparison.units), m=len(comparison.statements))
+
+
+def history_index_text(history: StatementHistory) -> str:
+    """'2025: 25,0 · 2026: 33,3 (+8,3)': the statement's index round by round (the same
+    statement key), with the change since the round before the last."""
+    shown = [(r.year, r.index) for r in history.rounds if r.index is not None]
+    text = " · ".join(f"{year}: {idx.index_text(value)}" for year, value in shown)
+    if len(shown) > 1:
+        text += f" ({idx.change_text(idx.change(shown[-1][1], shown[-2][1]))})"
+    return text or "–"
+
+
+def history_by_key(history: Sequence[StatementHistory]) -> dict[str, StatementHistory]:
+    return {item.key: item for item in history}
 
 
 def history_rows(history: StatementHistory) -> list[StackedRow]:

@@ -23,6 +23,7 @@ class Level:
     colour: str | None
     score: float | None
     rank: int
+    symbol: str = "•"  # shown beside the colour, so that a level is never told by colour alone
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,32 @@ class LevelCount:
     count: int
 
 
+# A level's symbol follows its colour: green ✓, amber ◐, red ✗ (and blue ◑, grey ○).
+COLOUR_SYMBOLS: dict[str, str] = {"green": "✓", "amber": "◐", "red": "✗", "blue": "◑", "grey": "○"}
+
+
+def _symbol(colour: str | None, score: float | None, rank: int, scores: Sequence[float], last: int) -> str:
+    """By colour; an option without a colour by its place: the best (highest score, else the
+    first option) ✓, the worst ✗, any other ◐."""
+    if colour in COLOUR_SYMBOLS:
+        return COLOUR_SYMBOLS[colour]
+    if score is not None and scores:
+        return "✓" if score == max(scores) else "✗" if score == min(scores) else "◐"
+    return "✓" if rank == 0 else "✗" if rank == last else "◐"
+
+
 def levels_of(definition: Definition, question: RatingQuestion, language: str) -> list[Level]:
-    """The question's scale in `language`, best first."""
-    return [Level(option.value, option.label.get(language), option.colour, option.score, rank)
-            for rank, option in enumerate(definition.options_of(question))]
+    """The question's scale in `language`, in the scale's order (the first option is the best)."""
+    options = definition.options_of(question)
+    scores = [option.score for option in options if option.score is not None]
+    return [Level(option.value, option.label.get(language), option.colour, option.score, rank,
+                  _symbol(option.colour, option.score, rank, scores, len(options) - 1))
+            for rank, option in enumerate(options)]
+
+
+def legend(levels: Sequence[Level]) -> str:
+    """'✓ Ja, ◐ Delvis, ✗ Nej': the scale's own short labels with their symbols."""
+    return ", ".join(f"{level.symbol} {short_label(level)}" for level in levels)
 
 
 def level_of(levels: Sequence[Level], value: object) -> Level | None:

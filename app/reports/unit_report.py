@@ -29,6 +29,7 @@ from app.definitions.schema import (
 from app.models import Questionnaire, QuestionnaireVersion, Round, RoundUnit, Unit, UnitResponse
 from app.questions.conditions import answer_groups, shown_questions
 from app.questions.types import question_type, rated_questions
+from app.reports import index as idx
 from app.reports.charts import ChartTable, Segment, StackedRow, stacked_bars, stacked_bars_table
 from app.reports.levels import Level, LevelCount, change, level_of, levels_of, short_label
 from app.reports.pdf import (
@@ -89,6 +90,16 @@ class StatementResult:
     def counted(self) -> int:
         return sum(item.count for item in self.distribution)
 
+    @property
+    def index(self) -> float | None:
+        """The statement's index over the round's submitted units."""
+        return idx.statement_index(self.distribution)
+
+    @property
+    def own_index(self) -> float | None:
+        """The unit's own index on the statement: its rating's score."""
+        return idx.unit_index((self.rating,))
+
 
 @dataclass(frozen=True)
 class DescriptionSection:
@@ -117,9 +128,26 @@ class UnitReport:
     made_on: date
     risks: RiskSection | None = None  # the risk register's section (app.reports.risk_report)
     survey: UnitSurveySection | None = None  # the staff survey's section (app.reports.unit_survey)
-    # The kind of the questionnaire the report is built on: a round with a risk template and no
-    # self-assessment makes the report of the risk register, titled after its template.
+    # The kind of the questionnaire the report is built on (a round with a risk template and no
+    # self-assessment makes the report of the risk register, titled after its template).
     kind: str = "unit_questionnaire"
+    levels: tuple[Level, ...] = ()  # the statements' scale
+    previous_index: float | None = None  # the unit's index in its previous round of the questionnaire
+    city_index: float | None = None  # the mean of the submitted units' indexes in the round
+    indexed_units: int = 0  # units whose indexes make up that mean
+
+    @property
+    def scored(self) -> bool:
+        return idx.scored(self.levels)
+
+    @property
+    def index(self) -> float | None:
+        """The unit's index over its rated statements."""
+        return idx.unit_index(s.rating for s in self.statements)
+
+    @property
+    def index_change(self) -> float | None:
+        return idx.change(self.index, self.previous_index)
 
 
 def build_unit_report(session: Session, round_key: str, unit_key: str,
@@ -144,14 +172,15 @@ def build_unit_report(session: Session, round_key: str, unit_key: str,
         UnitResponse.questionnaire_version_id == version.id))
     answers: dict[str, Any] = dict(response.answers or {}) if response is not None else {}
     previous = _previous_response(session, round_, unit, version.questionnaire.key)
-    counts, submitted_units = _round_counts(session, round_, version)
+    counts, submitted_units, unit_indexes = _round_counts(session, round_, version)
     invited_units = session.scalar(
         select(func.count()).select_from(RoundUnit).where(RoundUnit.round_id == round_.id)) or 0
 
     statements = []
     shown = shown_questions(definition, answers)
     follow_ups = _follow_ups(definition, answers, shown, language)
-    for number, question in enumerate(rated_questions(definition), start=1):
+    ratings = rated_questions(definition)
+    for number, question in enumerate(ratings, start=1):
         levels = levels_of(definition, question, language)
         answer = answers.get(question.key) or {}
         rating = level_of(levels, answer.get("value"))
@@ -190,16 +219,24 @@ def build_unit_report(session: Session, round_key: str, unit_key: str,
         risks=build_risk_section(session, round_, unit, language),
         survey=build_unit_survey(session, round_, unit, language),
         kind=version.questionnaire.kind,
+        levels=tuple(levels_of(definition, ratings[0], language)) if ratings else (),
+        previous_index=idx.answers_index(previous[1].questionnaire_version.parsed(), previous[1].answers,
+                                         language) if previous else None,
+        city_index=idx.mean(unit_indexes),
+        indexed_units=sum(1 for value in unit_indexes if value is not None),
     )
 
 
 def _round_counts(session: Session, round_: Round, version: QuestionnaireVersion
-                  ) -> tuple[dict[str, Counter[str]], int]:
-    """Per statement key the number of submitted units at each value, and how many units
-    submitted: one query, one pass over the round's submitted answers."""
+                  ) -> tuple[dict[str, Counter[str]], int, list[float | None]]:
+    """Per statement key the number of submitted units at each value, how many units
+    submitted, and each submitted unit's index: one query, one pass over the round's
+    submitted answers."""
     counts: dict[str, Counter[str]] = {}
     submitted = 0
-    rating_keys = [q.key for q in rated_questions(version.parsed())]
+    indexes: list[float | None] = []
+    definition = version.parsed()
+    rating_keys = [q.key for q in rated_questions(definition)]
     for key in rating_keys:
         counts[key] = Counter()
     for answers in session.scalars(select(UnitResponse.answers).where(
@@ -207,11 +244,12 @@ def _round_counts(session: Session, round_: Round, version: QuestionnaireVersion
             UnitResponse.questionnaire_version_id == version.id,
             UnitResponse.status == "submitted")):
         submitted += 1
+        indexes.append(idx.answers_index(definition, answers))
         for key in rating_keys:
             value = ((answers or {}).get(key) or {}).get("value")
             if value is not None:
                 counts[key][value] += 1
-    return counts, submitted
+    return counts, submitted, indexes
 
 
 def _previous_response(session: Session, round_: Round, unit: Unit, questionnaire_key: str
@@ -381,10 +419,43 @@ def distribution_alt(report: UnitReport) -> str:
 
 
 def report_title(report: UnitReport) -> str:
-    if report.kind != "unit_questionnaire":
-        return _("%(unit)s – %(title)s %(year)s", unit=report.unit_name, title=report.questionnaire_title,
-                 year=report.round_year)
-    return _("%(unit)s – självskattning %(year)s", unit=report.unit_name, year=report.round_year)
+    """'Norra stadsdelsnämnden – Uppföljning av revisionens rekommendationer 2026': the
+    questionnaire's own title, whatever the questionnaire."""
+    return _("%(unit)s – %(questionnaire)s %(year)s", unit=report.unit_name,
+             questionnaire=report.questionnaire_title, year=report.round_year)
+
+
+def index_sentence(report: UnitReport) -> str:
+    """The unit's index, its change since its previous round and the round's mean."""
+    parts = [_("Enhetens index: %(index)s av 100 (medelvärdet av poängen för %(n)d bedömda påståenden).",
+               index=idx.index_text(report.index),
+               n=idx.answered(s.rating for s in report.statements))]
+    if report.previous_round is not None and report.previous_index is not None:
+        parts.append(_("Förra omgången (%(year)s): %(index)s, förändring %(change)s.",
+                       year=report.previous_round[1], index=idx.index_text(report.previous_index),
+                       change=idx.change_text(report.index_change)))
+    parts.append(_("Medelvärdet av index för de %(n)d enheter som lämnat in: %(mean)s.",
+                   n=report.indexed_units, mean=idx.index_text(report.city_index)))
+    return " ".join(parts)
+
+
+def index_legend(report: UnitReport) -> str:
+    return _("Index 0–100: poängen för enhetens bedömning (%(scores)s); för alla enheter medelvärdet "
+             "över de enheter som lämnat in.",
+             scores=", ".join(f"{short_label(level)} {idx.index_text(level.score)}"
+                              for level in report.levels if level.score is not None))
+
+
+def total_index_text(report: UnitReport) -> str:
+    """'Enheten 78,6 · medel 64,3'."""
+    return _("Enheten %(own)s · medel %(all)s", own=idx.index_text(report.index),
+             all=idx.index_text(report.city_index))
+
+
+def statement_index_text(statement: StatementResult, separator: str = " · ") -> str:
+    """'Enheten 50,0 · alla 66,7' (a narrow column: one per line)."""
+    return _("Enheten %(own)s · alla %(all)s", own=idx.index_text(statement.own_index),
+             all=idx.index_text(statement.index)).replace(" · ", separator)
 
 
 # --- PDF -------------------------------------------------------------------------------------
@@ -395,11 +466,12 @@ def render_unit_pdf(report: UnitReport) -> bytes:
     s = styles()
     story: list[Flowable] = [
         para(report_title(report), s.title),
-        para(f"{report.round_name} · {report.questionnaire_title}", s.subtitle),
+        para(report.round_name, s.subtitle),
         _status_box(report),
         Spacer(1, 8),
         para(_("Sammanfattning"), s.h1),
         para(summary_sentence(report), s.body),
+        *([para(index_sentence(report), s.body), para(index_legend(report), s.small)] if report.scored else []),
         _summary_table(report),
         KeepTogether([
             para(_("Alla enheters bedömningar i omgången"), s.h1),
@@ -411,7 +483,7 @@ def render_unit_pdf(report: UnitReport) -> bytes:
         para(_("Bedömningar och motiveringar"), s.h1),
     ]
     for statement in report.statements:
-        story.append(_statement_block(statement))
+        story.append(_statement_block(statement, report.scored))
     for section in report.descriptions:
         story.append(para(section.title, s.h1))
         for item in section.answers:
@@ -466,27 +538,35 @@ def _summary_table(report: UnitReport) -> Table:
     ]
     # The rating column fits the longest word of a level label ("förbättringsområde").
     widths = [16, CONTENT_WIDTH - 16 - 116 - 100 - 64, 116, 100, 64]
+    if report.scored:
+        header.append(_("Index"))
+        for row, s in zip(rows, report.statements, strict=True):
+            row.append(statement_index_text(s, "\n"))
+        widths = [16, CONTENT_WIDTH - 16 - 106 - 90 - 74 - 64, 106, 90, 74, 64]
+        rows.append(["", _("Alla påståenden"), "", "", "", total_index_text(report).replace(" · ", "\n")])
     return data_table(header, rows, widths)
 
 
-def _statement_block(statement: StatementResult) -> Flowable:
+def _statement_block(statement: StatementResult, scored: bool = False) -> Flowable:
     s = styles()
-    facts = data_table(
-        [_("Enhetens bedömning"), _("Förra omgången"),
-         _("Alla enheter som lämnat in (%(n)d)", n=statement.counted)],
-        [[_rating_cell(statement.rating), _previous_cell(statement.previous),
-          distribution_text(statement)]],
-        [150, 150, CONTENT_WIDTH - 300],
-        zebra=False,
-    )
+    header = [_("Enhetens bedömning"), _("Förra omgången"),
+              _("Alla enheter som lämnat in (%(n)d)", n=statement.counted)]
+    cells: list[Any] = [_rating_cell(statement.rating), _previous_cell(statement.previous),
+                        distribution_text(statement)]
+    widths = [150, 150, CONTENT_WIDTH - 300]
+    if scored:
+        header.append(_("Index"))
+        cells.append(statement_index_text(statement))
+        widths = [130, 130, CONTENT_WIDTH - 130 - 130 - 100, 100]
+    facts = data_table(header, [cells], widths, zebra=False)
     motivation = statement.motivation or _("(ingen motivering)")
     has_motivation = statement.asks_motivation or bool(statement.motivation)
+    said: list[Flowable] = [Spacer(1, 4), para(_("Motivering"), s.cell_bold),
+                            para(motivation, s.body if statement.motivation else s.small)]
     return KeepTogether([
         para(f"{statement.number}. {statement.text}", s.h2),
         facts,
-        Spacer(1, 4),
-        *([para(_("Motivering"), s.cell_bold), para(motivation, s.body if statement.motivation else s.small)]
-          if has_motivation else []),
+        *(said if has_motivation else []),
         *_follow_up_flowables(statement.follow_ups),
         Spacer(1, 6),
     ])

@@ -36,7 +36,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.definitions.schema import RiskLevel, RiskTemplate
-from app.questions.answers import AnswerError, Answers
 from app.models import (
     Questionnaire,
     QuestionnaireVersion,
@@ -46,6 +45,7 @@ from app.models import (
     UnitResponse,
     User,
 )
+from app.questions.answers import AnswerError, Answers
 from app.services import Problem, ServiceError
 from app.services import risks as service
 from app.services.risks import CARRIED_FROM, NO_RISKS_KEY, RISK_PREFIX, Risk

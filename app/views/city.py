@@ -91,7 +91,7 @@ def _report(round_key: str) -> Any:
 @roles_required(*STAFF)
 def report_page(round_key: str):  # type: ignore[no-untyped-def]
     report = _report(round_key)
-    return render_template("city/report.html", report=report, m=comparison, s=city_survey,
+    return render_template("city/report.html", report=report, m=comparison, s=city_survey, cr=city_report,
                            gap_rule=city_report.gap_rule(), title=city_report.report_title(report),
                            figures=city_report.key_figures(report))
 

@@ -122,7 +122,8 @@ def test_an_analyst_filters_the_comparison_and_reads_a_charts_table_by_keyboard_
     press(page, "Enter", expect=summary)  # opens; focus stays on the summary
     assert details.evaluate("d => d.open")
     assert table.is_visible()
-    assert table.locator("tbody th").all_inner_texts() == ["Stadens Bostäder AB"]
+    # The filtered unit, then the index row: the statements' indexes and the shown units' mean.
+    assert table.locator("tbody th").all_inner_texts() == ["Stadens Bostäder AB", "Medelvärde för de visade enheterna"]
     assert table.locator("tbody td").first.inner_text() == "✗ Nej"
     # Now both tables name their columns by the statements.
     assert page.get_by_role("columnheader", name=f"1. {statements[0]}", exact=True).count() == 2
