@@ -775,3 +775,53 @@ def forms_label(template: RiskTemplate, item: Risk, language: str) -> str:
 def plan_decision_text(item: Risk) -> str:
     """The board decision as one text: "KS 2026/114 §12, 2026-02-10"."""
     return ", ".join(part for part in (item.plan_decision, _iso(item.plan_decided_on) or "") if part)
+
+
+# --- the city overview: planned or reactive, and the boards' internal control plans --------------
+
+@dataclass(frozen=True)
+class KindCount:
+    """Risks (and the units they belong to) with one answer to planned or reactive; `key` None
+    for the risks where it is not stated."""
+
+    key: str | None
+    label: str
+    risks: int
+    units: int
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    unit_key: str
+    unit_name: str
+    risk: Risk
+    level: RiskLevel | None
+
+
+@dataclass(frozen=True)
+class CityPlan:
+    """Submitted registers only, as the rest of the overview."""
+
+    kinds: list[KindCount]
+    entries: list[PlanEntry]
+    units_with_plan: int
+
+
+def city_plan(session: Session, round_: Round, language: str) -> CityPlan | None:
+    """How many submitted risks are planned or reactive influence, and which risks the units put
+    in their boards' internal control plans (highest first); None when the template asks neither."""
+    version = round_.version_of_kind("risk_template")
+    template = version.parsed().risk if version is not None else None
+    if template is None or (template.influencer_kind is None and template.control_plan is None):
+        return None
+    registers = submitted_registers(session, round_)
+    kinds: list[KindCount] = []
+    if template.influencer_kind is not None:
+        for key, label in [(o.value, o.label.get(language)) for o in template.influencer_kind.options] + [
+                (None, str(_l("Ej angiven")))]:
+            found = [(unit, item) for unit, risks in registers for item in risks if item.influencer_kind == key]
+            kinds.append(KindCount(key, label, len(found), len({unit.id for unit, _item in found})))
+    entries = [PlanEntry(unit.key, unit.name, item, level_of(template, item))
+               for unit, risks in registers for item in risks if item.in_plan]
+    entries.sort(key=lambda e: (-(e.risk.value or 0), name_key(e.unit_name), e.risk.activity))
+    return CityPlan(kinds, entries, len({e.unit_key for e in entries}))
