@@ -19,7 +19,7 @@ from reportlab.platypus import Flowable, KeepTogether
 from app.definitions.schema import RiskLevel, RiskTemplate
 from app.models import Round, Unit
 from app.reports.charts import HeatCell, HeatGrid, heat_grid, heat_grid_table
-from app.reports.pdf import data_table, level_badge, para, styles
+from app.reports.pdf import CONTENT_WIDTH, data_table, level_badge, para, styles
 from app.services import risks as service
 from app.services.submissions import NotFound, get_response
 
@@ -159,7 +159,8 @@ def risk_detail_flowables(section: RiskSection) -> list[Flowable]:
             facts.append((plan.label.get(language), entry))
         facts.append((_("Uppföljning"), item.follow_up or "–"))
         block: list[Flowable] = [para(f"{number}. {item.activity}", s.h2),
-                                 data_table((_("Uppgift"), _("Innehåll")), facts, zebra=False)]
+                                 data_table((_("Uppgift"), _("Innehåll")), facts, zebra=False,
+                                            col_widths=(FACT_COLUMN, CONTENT_WIDTH - FACT_COLUMN))]
         if item.measures:
             block.append(data_table(
                 (_("Åtgärd"), _("Ansvarig"), _("Klart senast"), _("Status"), _("Uppföljning av åtgärden")),
@@ -169,9 +170,11 @@ def risk_detail_flowables(section: RiskSection) -> list[Flowable]:
                   _follow_ups_text(m) or "–") for m in item.measures]))
         else:
             block.append(para(_("Ingen åtgärd"), s.body))
-        story.append(KeepTogether(block[:2]))
-        story += block[2:]
+        story.append(KeepTogether(block))
     return story
+
+
+FACT_COLUMN = 130.0  # the risk detail's label column, so every risk's facts line up
 
 
 def _follow_ups_text(measure: service.Measure) -> str:
