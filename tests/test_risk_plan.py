@@ -233,3 +233,16 @@ def test_the_demo_city_fills_influence_plans_and_follow_ups(app):
         assert sum(r.influencer_kind == "reaktiv" for r in risks) > sum(r.influencer_kind == "planerad" for r in risks)
         assert any(r.in_plan and r.plan_control and r.plan_decided_on for r in risks)
         assert any(f.comment for r in risks for m in r.measures for f in m.follow_ups)
+
+
+def test_the_city_wide_lagesbild_pdf_counts_planned_and_reactive(plan_round, as_role, tmp_path):
+    data = as_role("analyst").get(f"/lagesbild/{ROUND}/rapport.pdf").data
+    (tmp_path / "city.pdf").write_bytes(data)
+    out = subprocess.run(["pdftotext", "-layout", str(tmp_path / "city.pdf"), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    text = " ".join(out.split())
+    section = text.split("Påverkan och nämndernas internkontrollplaner", 1)[1]
+    # Submitted registers only: Norra's planned and reactive risk; Södra's draft is left out.
+    assert "Planerad 1 1" in section and "Reaktiv 1 1" in section and "Ej angiven 0 0" in section
+    assert "Antal risker i internkontrollplanerna: 1 (hos 1 enheter)." in section
+    assert "Stickprov av fem" in section and "Utkastets kontroll" not in text

@@ -225,6 +225,29 @@ def city_risk_flowables(overview: service.CityOverview, language: str) -> list[F
             (_("Enhet"), _("Åtgärd"), _("Ansvarig"), _("Klart senast")),
             [(o.unit_name, o.measure.action, o.measure.owner,
               o.measure.due_on.isoformat() if o.measure.due_on else "") for o in overview.overdue])]
+    story += city_plan_flowables(overview.plan, language)
     story += [para(_("Enheter utan dokumenterade risker"), s.h2),
               para(", ".join(u.name for u in overview.without_risks) or _("Inga."), s.body)]
+    return story
+
+
+def city_plan_flowables(plan: service.CityPlan | None, language: str) -> list[Flowable]:
+    """Planned vs reactive influence and the risks in the boards' internal control plans, from
+    submitted registers (as the city overview page shows them)."""
+    if plan is None:
+        return []
+    s = styles()
+    story: list[Flowable] = [para(_("Påverkan och nämndernas internkontrollplaner"), s.h2)]
+    if plan.kinds:
+        story.append(data_table((_("Påverkan"), _("Antal risker"), _("Antal enheter")),
+                                [(k.label, k.risks, k.units) for k in plan.kinds]))
+    if plan.entries:
+        story.append(para(_("Antal risker i internkontrollplanerna: %(n)d (hos %(m)d enheter).",
+                            n=len(plan.entries), m=plan.units_with_plan), s.body))
+        story.append(data_table(
+            (_("Enhet"), _("Risk"), _("Risknivå"), _("Kontrollmoment"), _("Ansvarig"), _("Beslut")),
+            [(e.unit_name, e.risk.activity, _level_cell(e.level, e.risk.value, language), e.risk.plan_control,
+              e.risk.plan_owner, service.plan_decision_text(e.risk)) for e in plan.entries]))
+    else:
+        story.append(para(_("Ingen inskickad risk ingår i en internkontrollplan."), s.body))
     return story

@@ -184,6 +184,7 @@ class CityOverview:
     overdue: list[OverdueMeasure]
     without_risks: list[Unit]
     statements: list[CityStatement] = field(default_factory=list)
+    plan: CityPlan | None = None  # planned vs reactive and the internal control plans (city_plan)
 
 
 # --- levels and the matrix -----------------------------------------------------------------
@@ -659,6 +660,7 @@ def city_overview(session: Session, round_: Round, language: str, today: date) -
         overdue=overdue, without_risks=[unit for unit, risks in registers if not risks],
     )
     overview.statements = _city_statements(session, round_, registers, language)
+    overview.plan = city_plan(session, round_, language)
     return overview
 
 

@@ -382,7 +382,7 @@ def city(round_key: str):  # type: ignore[no-untyped-def]
         chart=charts.heat_grid(grid), grid_table=charts.heat_grid_table(grid),
         form_labels={f.key: f.label.get(language) for f in overview.template.forms},
         status_labels=service.MEASURE_STATUS_LABELS,
-        plan=service.city_plan(db.session, round_, language),
+        plan=overview.plan,
     )
 
 
