@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
 import subprocess
 
 import pytest
@@ -194,6 +195,13 @@ def test_exports_and_overview_count_the_same_population_with_labels_and_numbers(
     assert "Antal risker i internkontrollplanerna: 1 (hos 1 enheter)." in section
     submitted = {r["risk"] for r in rows if r["status"] == "Inskickad"}
     assert len(submitted) == 2  # the two risks the overview counts
+    # The CLI/BI export is the same rows.
+    result = plan_round.test_cli_runner().invoke(args=["export", ROUND, "--what", "risks", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    exported = json.loads(result.output)
+    assert [r["status"] for r in exported] == ["Inskickad", "Inskickad", "Inskickad", "Utkast"]
+    assert exported[0]["sannolikhet"] == 3 and exported[0]["former av påverkan"] == "Hot, Våld"
+    assert exported[0]["uppföljning av åtgärden"] == home["uppföljning av åtgärden"]
 
 
 def test_the_internal_control_plan_export_lists_the_plans_risks(plan_round, as_role):
@@ -246,3 +254,13 @@ def test_the_city_wide_lagesbild_pdf_counts_planned_and_reactive(plan_round, as_
     assert "Planerad 1 1" in section and "Reaktiv 1 1" in section and "Ej angiven 0 0" in section
     assert "Antal risker i internkontrollplanerna: 1 (hos 1 enheter)." in section
     assert "Stickprov av fem" in section and "Utkastets kontroll" not in text
+
+
+def test_the_form_asks_in_english_with_the_templates_english_wording(plan_round, as_role):
+    syd = as_role("other_editor")
+    assert post_form(syd, "/sprak", {"language": "en", "next": "/"}).status_code == 302
+    text = page(syd, f"{SYD}/risk/{DRAFT}")
+    for expected in ("Planned or reactive influence", "Reactive", "Who influences", "Relative",
+                     "Other, state who", "The board's internal control plan",
+                     "The risk is included in the internal control plan", "Control owner", "Date of decision"):
+        assert expected in text, expected
