@@ -419,7 +419,7 @@ def _plan(round_key: str, unit_key: str) -> tuple[ResponseTarget, list[tuple[Any
         abort(404)
     rows = risk_export.plan_rows(db.session, target, current_language(), date.today())
     return target, rows, {"what": "risk_plan", "round_key": round_key, "unit_key": unit_key,
-                          "action": "risks.plan_export", "rows": len(rows)}
+                          "action": "risks.export", "rows": len(rows)}
 
 
 @bp.route("/<round_key>/<unit_key>/internkontrollplan.xlsx")
