@@ -63,6 +63,19 @@ def risk_form(activity: str, forms: tuple[str, ...] = ("hot",), likelihood: str 
     return data
 
 
+def with_follow_ups(data: dict[str, object], measure: int,
+                    entries: tuple[tuple[str, str, str, str], ...], *, last_is_new: bool = True) -> dict[str, object]:
+    """The risk form's data with follow-up rows (date, who, comment, new status) for one measure;
+    the last is the row the page leaves empty for a new follow-up unless `last_is_new` is False."""
+    data = dict(data)
+    for index, (on, by, comment, status) in enumerate(entries):
+        name = f"measure-{measure}-followup-{index}"
+        data.update({f"{name}-on": on, f"{name}-by": by, f"{name}-comment": comment, f"{name}-status": status})
+        if last_is_new and index == len(entries) - 1:
+            data[f"{name}-new"] = "1"
+    return data
+
+
 def seed_access_rounds() -> None:
     """For the access walk (tests/test_access.py): `risker-2025` and `risker-2026`, both open for
     sdn-norr, each with one complete risk (`risk_old1`, `risk_access1`) at version 1, and a

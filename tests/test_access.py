@@ -97,6 +97,8 @@ ROUND_ROUTES: dict[str, Route] = {
     "risks.new": Route(f"{RISKS}/ny", {"unit_editor"}),
     "risks.history_page": Route(f"{RISKS}/historik", {"admin", "unit_editor", "unit_reader"}),
     "risks.edit": Route(f"{RISKS}/risk/risk_access1", {"unit_editor"}),
+    "risks.plan_xlsx": Route(f"{RISKS}/internkontrollplan.xlsx", NORR_READERS),
+    "risks.plan_csv": Route(f"{RISKS}/internkontrollplan.csv", NORR_READERS),
     "risks.city": Route("/risker/risker-2026", STAFF),
     "risks.export_csv": Route("/risker/risker-2026/export/riskregister.csv", STAFF),
     "risks.export_xlsx": Route("/risker/risker-2026/export/riskregister.xlsx", STAFF),

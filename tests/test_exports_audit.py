@@ -85,6 +85,8 @@ DOWNLOADS = {
     "city.export_file": ("xlsx", "granskning-2026", None),
     "risks.export_csv": ("csv", "risker-2026", None),
     "risks.export_xlsx": ("xlsx", "risker-2026", None),
+    "risks.plan_xlsx": ("xlsx", "risker-2026", "sdn-norr"),
+    "risks.plan_csv": ("csv", "risker-2026", "sdn-norr"),
     "survey_admin.results_csv": ("csv", "enkat-2026", None),
     "survey_admin.results_xlsx": ("xlsx", "enkat-2026", None),
     "survey_admin.results_pdf": ("pdf", "enkat-2026", None),

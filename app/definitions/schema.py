@@ -340,6 +340,44 @@ class CatalogueItem(Strict):
     forms: list[Key] = Field(default_factory=list, description="Keys of forms of influence.")
 
 
+class RiskChoice(Strict):
+    """A question the risk form asks about every risk, with options the template names (who
+    influences, and whether the influence is planned or reactive)."""
+
+    label: Text
+    hint: Text | None = Field(default=None, description="Shown under the label on the risk form.")
+    options: list[Option] = Field(description="In display order; at least one.",
+                                  json_schema_extra=AT_LEAST_ONE)
+
+
+class InfluencerKind(RiskChoice):
+    """Planned or reactive influence: one answer per risk."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True,
+                              json_schema_extra={"allOf": [_options_without("exclusive", "other")]})
+
+
+class Influencer(RiskChoice):
+    """Who influences: any number of options per risk; an option with `other: true` asks for a text."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True,
+                              json_schema_extra={"allOf": [_options_without("exclusive")]})
+
+
+class ControlPlan(Strict):
+    """The wording of the internal control plan's questions on the risk form: whether the risk
+    goes into the board's internal control plan, with which control, who owns the control and
+    by which board decision."""
+
+    label: Text = Field(description="Heading of the part, e.g. 'Internkontrollplan'.")
+    hint: Text | None = None
+    included: Text = Field(description="The yes/no question: does the risk go into the plan?")
+    control: Text = Field(description="The control (kontrollmoment); required when included.")
+    owner: Text = Field(description="Who owns the control.")
+    decision: Text = Field(description="The board decision's reference (diarienummer, paragraf).")
+    decided_on: Text = Field(description="The date of the board decision.")
+
+
 class RiskTemplate(Strict):
     forms: list[Row] = Field(description="The forms of influence (trakasserier, hot, ...).",
                              json_schema_extra=AT_LEAST_ONE)
@@ -348,6 +386,12 @@ class RiskTemplate(Strict):
     levels: list[RiskLevel] = Field(description="Ascending by max_value; the last covers the top.",
                                     json_schema_extra=AT_LEAST_ONE)
     catalogue: list[CatalogueItem] = Field(default_factory=list)
+    influencer_kind: InfluencerKind | None = Field(
+        default=None, description="Planned or reactive influence; not asked when left out.")
+    influencer: Influencer | None = Field(
+        default=None, description="Who influences (client, relative, ...); not asked when left out.")
+    control_plan: ControlPlan | None = Field(
+        default=None, description="The internal control plan's questions; not asked when left out.")
 
 
 class Definition(Strict):

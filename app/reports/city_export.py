@@ -211,11 +211,11 @@ def bi_rows(session: Session, round_key: str, what: str) -> Iterator[tuple[objec
     a round without that questionnaire) raises here, before the first row."""
     round_ = _round(session, round_key)
     if what == "risks":
-        from app.services import risks
+        from app.reports import risk_export
 
         try:
-            return iter(risks.export_rows(session, round_, "sv"))
-        except risks.NotFound as error:
+            return iter(risk_export.export_rows(session, round_, "sv"))
+        except risk_export.NotFound as error:
             raise ExportNotAvailable(error.problems) from None
     makers = {"selfassessment": selfassessment_rows, "survey": survey_rows, "answers": answer_rows}
     if what not in makers:
@@ -231,7 +231,7 @@ def export_header(what: str) -> tuple[str, ...]:
     if what == "answers":
         return ANSWERS_HEADER
     if what == "risks":
-        from app.services.risks import EXPORT_HEADER
+        from app.reports.risk_export import EXPORT_HEADER
 
         return EXPORT_HEADER
     return BI_HEADER

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from flask_babel import gettext as _
 from reportlab.platypus import Flowable, KeepTogether
@@ -18,7 +19,7 @@ from reportlab.platypus import Flowable, KeepTogether
 from app.definitions.schema import RiskLevel, RiskTemplate
 from app.models import Round, Unit
 from app.reports.charts import HeatCell, HeatGrid, heat_grid, heat_grid_table
-from app.reports.pdf import data_table, level_badge, para, styles
+from app.reports.pdf import CONTENT_WIDTH, data_table, level_badge, para, styles
 from app.services import risks as service
 from app.services.submissions import NotFound, get_response
 
@@ -43,6 +44,8 @@ class RiskRow:
     risk: service.Risk
     level: RiskLevel | None
     forms: str  # the forms of influence, as labels
+    influencer_kind: str = ""  # planned or reactive, as its label
+    influencers: str = ""  # who influences, as labels
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class RiskSection:
     coverage: tuple[service.StatementCoverage, ...]
     language: str
     no_risks: str = ""  # why no risk applies, given when submitting a register without risks
+    today: date | None = None  # for the overdue marks; None means the day the report is made
 
     def drawing(self):  # type: ignore[no-untyped-def]
         return heat_grid(self.grid)
@@ -62,7 +66,8 @@ class RiskSection:
         return heat_grid_table(self.grid)
 
 
-def build_risk_section(session, round_: Round, unit: Unit, language: str) -> RiskSection | None:  # type: ignore[no-untyped-def]
+def build_risk_section(session, round_: Round, unit: Unit, language: str,  # type: ignore[no-untyped-def]
+                       today: date | None = None) -> RiskSection | None:
     """The unit's register in the round, or None when the round has no risk template."""
     try:
         target = service.register_target(session, round_, unit)
@@ -76,10 +81,13 @@ def build_risk_section(session, round_: Round, unit: Unit, language: str) -> Ris
     coverage = service.statement_coverage(own[0], own[1], risks, language) if own else []
     return RiskSection(
         status=response.status if response is not None else "not_started", template=template,
-        rows=tuple(RiskRow(r, service.level_of(template, r), ", ".join(labels.get(f, f) for f in r.forms))
+        rows=tuple(RiskRow(r, service.level_of(template, r), ", ".join(labels.get(f, f) for f in r.forms),
+                           service.influencer_kind_label(template, r, language),
+                           service.influencers_label(template, r, language))
                    for r in risks),
         grid=matrix_grid(template, risks, language), coverage=tuple(coverage), language=language,
         no_risks=str((response.answers or {}).get(service.NO_RISKS_KEY) or "") if response is not None else "",
+        today=today or date.today(),
     )
 
 
@@ -89,12 +97,14 @@ def _level_cell(level: RiskLevel | None, value: int | None, language: str) -> Fl
     return level_badge(f"{level.label.get(language)} ({value})", level.colour)
 
 
-def _measures_text(risk: service.Risk) -> str:
+def _measures_text(risk: service.Risk, today: date | None = None) -> str:
+    """The measures in one cell; with `today`, a measure past its date and not done is marked."""
     if not risk.measures:
         return _("Ingen åtgärd")
     return "\n".join(
         f"{m.action} – {m.owner or _('ansvarig saknas')}, {m.due_on.isoformat() if m.due_on else '–'}, "
-        f"{service.MEASURE_STATUS_LABELS.get(m.status, m.status)}" for m in risk.measures)
+        f"{service.MEASURE_STATUS_LABELS.get(m.status, m.status)}"
+        + (f" – {_('FÖRSENAD')}" if today is not None and m.is_overdue(today) else "") for m in risk.measures)
 
 
 def risk_flowables(section: RiskSection | None) -> list[Flowable]:
@@ -113,9 +123,72 @@ def risk_flowables(section: RiskSection | None) -> list[Flowable]:
         story.append(data_table(
             (_("Verksamhet eller moment"), _("Former av påverkan"), _("Risknivå"), _("Åtgärder")),
             [(row.risk.activity, row.forms, _level_cell(row.level, row.risk.value, section.language),
-              _measures_text(row.risk)) for row in section.rows]))
+              _measures_text(row.risk, section.today)) for row in section.rows]))
+        story += risk_detail_flowables(section)
     story += coverage_flowables(section.coverage, section.language)
     return story
+
+
+def risk_detail_flowables(section: RiskSection) -> list[Flowable]:
+    """Each risk in full: description, existing controls, who influences and how, the internal
+    control plan's entry, the follow-up, and the measures with their follow-ups and overdue marks."""
+    s = styles()
+    template, language = section.template, section.language
+    today = section.today or date.today()
+    story: list[Flowable] = [para(_("Riskerna i detalj"), s.h2)]
+    for number, row in enumerate(section.rows, start=1):
+        item = row.risk
+        level = f"{row.level.label.get(language)} ({item.value})" if row.level else _("Ej bedömd")
+        facts: list[tuple[str, str]] = [
+            (_("Risknivå"), level),
+            (_("Former av påverkan"), row.forms or "–"),
+            (_("Beskrivning"), item.description or "–"),
+            (_("Befintliga kontroller"), item.controls or "–"),
+        ]
+        if template.influencer_kind is not None:
+            facts.append((template.influencer_kind.label.get(language), row.influencer_kind or _("Ej angiven")))
+        if template.influencer is not None:
+            facts.append((template.influencer.label.get(language), row.influencers or _("Ej angiven")))
+        if template.control_plan is not None:
+            plan = template.control_plan
+            if item.in_plan:
+                entry = "\n".join(part for part in (
+                    _("Ingår"),
+                    f"{plan.control.get(language)}: {item.plan_control}" if item.plan_control else "",
+                    f"{plan.owner.get(language)}: {item.plan_owner}" if item.plan_owner else "",
+                    f"{_('Beslut')}: {service.plan_decision_text(item)}" if service.plan_decision_text(item) else "",
+                ) if part)
+            else:
+                entry = _("Ingår inte")
+            facts.append((plan.label.get(language), entry))
+        facts.append((_("Uppföljning"), item.follow_up or "–"))
+        block: list[Flowable] = [para(f"{number}. {item.activity}", s.h2),
+                                 data_table((_("Uppgift"), _("Innehåll")), facts, zebra=False,
+                                            col_widths=(FACT_COLUMN, CONTENT_WIDTH - FACT_COLUMN))]
+        if item.measures:
+            block.append(data_table(
+                (_("Åtgärd"), _("Ansvarig"), _("Klart senast"), _("Status"), _("Uppföljning av åtgärden")),
+                [(m.action, m.owner or _("ansvarig saknas"), m.due_on.isoformat() if m.due_on else "–",
+                  str(service.MEASURE_STATUS_LABELS.get(m.status, m.status))
+                  + (f"\n{_('FÖRSENAD')}" if m.is_overdue(today) else ""),
+                  _follow_ups_text(m) or "–") for m in item.measures]))
+        else:
+            block.append(para(_("Ingen åtgärd"), s.body))
+        story.append(KeepTogether(block))
+    return story
+
+
+FACT_COLUMN = 130.0  # the risk detail's label column, so every risk's facts line up
+
+
+def _follow_ups_text(measure: service.Measure) -> str:
+    lines = []
+    for entry in measure.follow_ups:
+        line = f"{entry.on.isoformat() if entry.on else '–'}, {entry.by}: {entry.comment}"
+        if entry.status:
+            line += f" ({_('ny status')}: {service.MEASURE_STATUS_LABELS.get(entry.status, entry.status)})"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def coverage_flowables(coverage: Sequence[service.StatementCoverage], language: str) -> list[Flowable]:
@@ -156,6 +229,29 @@ def city_risk_flowables(overview: service.CityOverview, language: str) -> list[F
             (_("Enhet"), _("Åtgärd"), _("Ansvarig"), _("Klart senast")),
             [(o.unit_name, o.measure.action, o.measure.owner,
               o.measure.due_on.isoformat() if o.measure.due_on else "") for o in overview.overdue])]
+    story += city_plan_flowables(overview.plan, language)
     story += [para(_("Enheter utan dokumenterade risker"), s.h2),
               para(", ".join(u.name for u in overview.without_risks) or _("Inga."), s.body)]
+    return story
+
+
+def city_plan_flowables(plan: service.CityPlan | None, language: str) -> list[Flowable]:
+    """Planned vs reactive influence and the risks in the boards' internal control plans, from
+    submitted registers (as the city overview page shows them)."""
+    if plan is None:
+        return []
+    s = styles()
+    story: list[Flowable] = [para(_("Påverkan och nämndernas internkontrollplaner"), s.h2)]
+    if plan.kinds:
+        story.append(data_table((_("Påverkan"), _("Antal risker"), _("Antal enheter")),
+                                [(k.label, k.risks, k.units) for k in plan.kinds]))
+    if plan.entries:
+        story.append(para(_("Antal risker i internkontrollplanerna: %(n)d (hos %(m)d enheter).",
+                            n=len(plan.entries), m=plan.units_with_plan), s.body))
+        story.append(data_table(
+            (_("Enhet"), _("Risk"), _("Risknivå"), _("Kontrollmoment"), _("Ansvarig"), _("Beslut")),
+            [(e.unit_name, e.risk.activity, _level_cell(e.level, e.risk.value, language), e.risk.plan_control,
+              e.risk.plan_owner, service.plan_decision_text(e.risk)) for e in plan.entries]))
+    else:
+        story.append(para(_("Ingen inskickad risk ingår i en internkontrollplan."), s.body))
     return story

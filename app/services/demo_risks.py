@@ -47,6 +47,23 @@ MEASURES = (
     ("Larm och reträttväg i mötesrummen", "Fastighetsansvarig"),
 )
 STATUSES = ("planned", "in_progress", "done")
+# Who influences, per catalogue item: planned influence (organised crime, extremism, a supplier
+# after a contract) or reactive (a client or relative after a negative decision, by far the most
+# common), as the audits tell them apart.
+PLANNED = {"organiserad_brottslighet", "upphandling", "tillstand_bidrag", "jav"}
+INFLUENCERS: dict[str, tuple[str, ...]] = {
+    "upphandling": ("leverantor",), "gavor": ("klient", "leverantor"), "jav": ("kollega",),
+    "tillstand_bidrag": ("annan",), "intern_paverkan": ("kollega", "fortroendevald"),
+    "organiserad_brottslighet": ("annan",), "lvu": ("anhorig",), "barn_familj": ("anhorig",),
+    "moten_besok": ("klient", "anhorig"),
+}
+OTHER_INFLUENCER = "Kriminellt nätverk eller förening"
+CONTROLS = (
+    "Stickprov av fem ärenden per kvartal: att riskbedömning gjorts före mötet.",
+    "Genomgång av rapporterade händelser i incidentsystemet varje tertial.",
+    "Kontroll två gånger per år att jävsdeklarationer finns för alla som beslutar.",
+)
+FOLLOW_UP_BY = ("Verksamhetscontroller", "Enhetschef", "Säkerhetssamordnare")
 
 
 def _editor(session: Session, unit_key: str) -> User | None:
@@ -57,12 +74,39 @@ def _risk(template: RiskTemplate, item_key: str, rng: random.Random, today: date
     start = risks.risk_from_catalogue(template, item_key, "sv")
     likelihood = rng.choice(template.likelihood.options[1:]).value
     consequence = rng.choice(template.consequence.options[1:]).value
-    measures = tuple(
-        risks.Measure(action, owner, today + timedelta(days=rng.choice((-60, -20, 45, 120, 200))),
-                      rng.choice(STATUSES))
-        for action, owner in rng.sample(MEASURES, rng.randint(1, 2)))
-    return replace(start, likelihood=likelihood, consequence=consequence, measures=measures,
+    measures = tuple(_measure(action, owner, rng, today) for action, owner in rng.sample(MEASURES, rng.randint(1, 2)))
+    item = replace(start, likelihood=likelihood, consequence=consequence, measures=measures,
                    controls="Rutin för hot och våld finns; larm på mottagningen.")
+    return _influence_and_plan(template, item, item_key, rng, today)
+
+
+def _measure(action: str, owner: str, rng: random.Random, today: date) -> risks.Measure:
+    """A measure; one that has started carries a follow-up that moved it to its status."""
+    status = rng.choice(STATUSES)
+    follow_ups = () if status == "planned" else (risks.FollowUp(
+        today - timedelta(days=rng.choice((10, 30, 75))), rng.choice(FOLLOW_UP_BY),
+        "Åtgärden är genomförd och används." if status == "done" else "Arbetet har börjat; återstår på två enheter.",
+        status),)
+    return risks.Measure(action, owner, today + timedelta(days=rng.choice((-60, -20, 45, 120, 200))), status,
+                         follow_ups)
+
+
+def _influence_and_plan(template: RiskTemplate, item: risks.Risk, item_key: str, rng: random.Random,
+                        today: date) -> risks.Risk:
+    """Planned or reactive and who, as the template asks; a high risk goes into the board's
+    internal control plan with a control and the decision that adopted it."""
+    if template.influencer_kind is not None:
+        values = [o.value for o in template.influencer_kind.options]
+        item = replace(item, influencer_kind=values[0] if item_key in PLANNED else values[-1])
+    if template.influencer is not None:
+        chosen = INFLUENCERS.get(item_key, ("klient", "anhorig"))
+        known = {o.value for o in template.influencer.options}
+        item = replace(item, influencers=tuple(c for c in chosen if c in known),
+                       influencer_other=OTHER_INFLUENCER if "annan" in chosen else "")
+    if template.control_plan is not None and (item.value or 0) >= 9:
+        item = replace(item, in_plan=True, plan_control=rng.choice(CONTROLS), plan_owner="Förvaltningschef",
+                       plan_decision=f"§ {rng.randint(10, 90)}", plan_decided_on=date(today.year, 2, 15))
+    return item
 
 
 def build_demo_registers(session: Session, round_: Round) -> None:

@@ -48,6 +48,7 @@ MEASURE_STATUS_LABELS = {"planned": _l("Planerad"), "in_progress": _l("Pågår")
 MAX_TEXT = 5000
 MAX_SHORT = 300
 MAX_MEASURES = 20
+MAX_FOLLOW_UPS = 30
 HIGHEST_RISKS = 10
 # Answers entries that are not risks: why no risk applies (required to submit a register without
 # risks), and on a risk where it was carried from (app.services.risk_history).
@@ -58,13 +59,26 @@ CARRIED_FROM = "carried_from"
 # --- values ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class FollowUp:
+    """One follow-up of a measure: when, by whom, what was found and (optionally) the status the
+    measure had after it ("" when the follow-up did not change it)."""
+
+    on: date | None
+    by: str = ""
+    comment: str = ""
+    status: str = ""
+
+
+@dataclass(frozen=True)
 class Measure:
-    """A measure decided against a risk, with who owns it, when it is due and where it stands."""
+    """A measure decided against a risk, with who owns it, when it is due, where it stands and
+    its follow-ups, oldest first."""
 
     action: str
     owner: str = ""
     due_on: date | None = None
     status: str = "planned"
+    follow_ups: tuple[FollowUp, ...] = ()
 
     def is_overdue(self, today: date) -> bool:
         return self.due_on is not None and self.due_on < today and self.status != "done"
@@ -86,6 +100,16 @@ class Risk:
     follow_up: str = ""
     catalogue_key: str | None = None
     statement_key: str | None = None
+    # Who influences and how (option values of the template's influencer_kind and influencer).
+    influencer_kind: str | None = None
+    influencers: tuple[str, ...] = ()
+    influencer_other: str = ""
+    # The board's internal control plan.
+    in_plan: bool = False
+    plan_control: str = ""
+    plan_owner: str = ""
+    plan_decision: str = ""
+    plan_decided_on: date | None = None
 
     @property
     def value(self) -> int | None:
@@ -165,6 +189,7 @@ class CityOverview:
     overdue: list[OverdueMeasure]
     without_risks: list[Unit]
     statements: list[CityStatement] = field(default_factory=list)
+    plan: CityPlan | None = None  # planned vs reactive and the internal control plans (city_plan)
 
 
 # --- levels and the matrix -----------------------------------------------------------------
@@ -205,9 +230,17 @@ def new_risk_key() -> str:
     return RISK_PREFIX + secrets.token_hex(4)
 
 
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _follow_up_to_answer(entry: FollowUp) -> dict[str, Any]:
+    return {"on": _iso(entry.on), "by": entry.by, "comment": entry.comment, "status": entry.status}
+
+
 def _measure_to_answer(measure: Measure) -> dict[str, Any]:
-    return {"action": measure.action, "owner": measure.owner,
-            "due_on": measure.due_on.isoformat() if measure.due_on else None, "status": measure.status}
+    return {"action": measure.action, "owner": measure.owner, "due_on": _iso(measure.due_on),
+            "status": measure.status, "follow_ups": [_follow_up_to_answer(f) for f in measure.follow_ups]}
 
 
 def risk_to_answer(item: Risk) -> dict[str, Any]:
@@ -216,6 +249,10 @@ def risk_to_answer(item: Risk) -> dict[str, Any]:
         "controls": item.controls, "likelihood": item.likelihood, "consequence": item.consequence,
         "measures": [_measure_to_answer(m) for m in item.measures], "follow_up": item.follow_up,
         "catalogue_key": item.catalogue_key, "statement_key": item.statement_key,
+        "influencer_kind": item.influencer_kind, "influencers": list(item.influencers),
+        "influencer_other": item.influencer_other, "in_plan": item.in_plan,
+        "plan_control": item.plan_control, "plan_owner": item.plan_owner,
+        "plan_decision": item.plan_decision, "plan_decided_on": _iso(item.plan_decided_on),
     }
 
 
@@ -230,17 +267,29 @@ def _date(value: object) -> date | None:
         return None
 
 
+def _follow_up_from_answer(data: dict[str, Any]) -> FollowUp:
+    return FollowUp(_date(data.get("on")), str(data.get("by") or ""), str(data.get("comment") or ""),
+                    str(data.get("status") or ""))
+
+
 def risk_from_answer(key: str, data: dict[str, Any]) -> Risk:
-    """A stored (validated) entry as a Risk."""
+    """A stored (validated) entry as a Risk; entries stored before a field existed read as empty."""
     return Risk(
         key=key, activity=str(data.get("activity") or ""), forms=tuple(data.get("forms") or ()),
         description=str(data.get("description") or ""), controls=str(data.get("controls") or ""),
         likelihood=data.get("likelihood") or None, consequence=data.get("consequence") or None,
         measures=tuple(Measure(str(m.get("action") or ""), str(m.get("owner") or ""),
-                               _date(m.get("due_on")), str(m.get("status") or "planned"))
+                               _date(m.get("due_on")), str(m.get("status") or "planned"),
+                               tuple(_follow_up_from_answer(f) for f in m.get("follow_ups") or ()
+                                     if isinstance(f, dict)))
                        for m in data.get("measures") or ()),
         follow_up=str(data.get("follow_up") or ""), catalogue_key=data.get("catalogue_key") or None,
         statement_key=data.get("statement_key") or None,
+        influencer_kind=data.get("influencer_kind") or None,
+        influencers=tuple(data.get("influencers") or ()),
+        influencer_other=str(data.get("influencer_other") or ""), in_plan=bool(data.get("in_plan")),
+        plan_control=str(data.get("plan_control") or ""), plan_owner=str(data.get("plan_owner") or ""),
+        plan_decision=str(data.get("plan_decision") or ""), plan_decided_on=_date(data.get("plan_decided_on")),
     )
 
 
@@ -312,7 +361,8 @@ def _check_risk(template: RiskTemplate, key: str, data: Any, partial: bool,
             error(f"measure-{index}-owner", _l("ange vem som ansvarar för åtgärden"), "required")
         if not partial and due is None:
             error(f"measure-{index}-due_on", _l("ange när åtgärden ska vara klar"), "required")
-        measures.append(Measure(action, owner, due, status))
+        follow_ups = _check_follow_ups(raw.get("follow_ups"), f"measure-{index}", error)
+        measures.append(Measure(action, owner, due, status, follow_ups))
     catalogue = data.get("catalogue_key") or None
     if catalogue is not None and catalogue not in {c.key for c in template.catalogue}:
         catalogue = None  # an item removed from a newer template: the risk stays the unit's own
@@ -322,7 +372,86 @@ def _check_risk(template: RiskTemplate, key: str, data: Any, partial: bool,
         likelihood=rated["likelihood"], consequence=rated["consequence"], measures=tuple(measures),
         follow_up=_text(data, "follow_up"), catalogue_key=catalogue,
         statement_key=(data.get("statement_key") or None) if isinstance(data.get("statement_key"), str) else None,
+        **_check_influence(template, data, error), **_check_plan(template, data, partial, error),
     ))
+
+
+def _check_influence(template: RiskTemplate, data: dict[str, Any], error: Any) -> dict[str, Any]:
+    """Who influences and how, as far as the template asks it (a template without the question
+    keeps nothing of it)."""
+    found: dict[str, Any] = {}
+    if template.influencer_kind is not None:
+        kind = data.get("influencer_kind") or None
+        if kind is not None and kind not in {o.value for o in template.influencer_kind.options}:
+            error("influencer_kind", _l("välj planerad eller reaktiv påverkan bland alternativen"), "not_allowed")
+            kind = None
+        found["influencer_kind"] = kind
+    if template.influencer is not None:
+        options = template.influencer.options
+        chosen = data.get("influencers") or []
+        if not isinstance(chosen, list) or any(c not in {o.value for o in options} for c in chosen):
+            error("influencers", _l("okänt alternativ för vem som påverkar"), "not_allowed")
+            chosen = [c for c in chosen if c in {o.value for o in options}] if isinstance(chosen, list) else []
+        other = _text(data, "influencer_other")
+        if len(other) > MAX_SHORT:
+            error("influencer_other", _l("texten är längre än %(n)d tecken", n=MAX_SHORT), "too_long")
+        other_values = {o.value for o in options if o.other}
+        if other and not other_values & set(chosen):
+            other = ""  # the text belongs to the "other" option, which is not chosen
+        elif not other and other_values & set(chosen):
+            error("influencer_other", _l("skriv vem som påverkar när du väljer Annan"), "required")
+        found["influencers"] = tuple(o.value for o in options if o.value in chosen)
+        found["influencer_other"] = other
+    return found
+
+
+def _check_plan(template: RiskTemplate, data: dict[str, Any], partial: bool, error: Any) -> dict[str, Any]:
+    """The internal control plan's entry: a risk in the plan needs its control once submitted."""
+    if template.control_plan is None:
+        return {}
+    included = data.get("in_plan") in (True, "1", "yes", "on", "true")
+    texts = {name: _text(data, name) for name in ("plan_control", "plan_owner", "plan_decision")}
+    for name, limit in (("plan_control", MAX_TEXT), ("plan_owner", MAX_SHORT), ("plan_decision", MAX_SHORT)):
+        if len(texts[name]) > limit:
+            error(name, _l("texten är längre än %(n)d tecken", n=limit), "too_long")
+    decided = _date(data.get("plan_decided_on"))
+    if data.get("plan_decided_on") and decided is None:
+        error("plan_decided_on", _l("ange beslutsdatumet som ÅÅÅÅ-MM-DD"))
+    if included and not partial and not texts["plan_control"]:
+        error("plan_control", _l("beskriv kontrollmomentet för en risk som ingår i internkontrollplanen"),
+              "required")
+    return {"in_plan": included, "plan_decided_on": decided, **texts}
+
+
+def _check_follow_ups(raw: Any, prefix: str, error: Any) -> tuple[FollowUp, ...]:
+    """A measure's follow-ups: each with a date, who followed up and a comment; a new status is
+    optional."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or len(raw) > MAX_FOLLOW_UPS:
+        error(f"{prefix}-follow_ups", _l("högst %(n)d uppföljningar per åtgärd", n=MAX_FOLLOW_UPS))
+        return ()
+    entries = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            continue
+        name = f"{prefix}-followup-{index}"
+        on, by, comment = _date(item.get("on")), _text(item, "by"), _text(item, "comment")
+        status = item.get("status") or ""
+        if on is None:
+            error(f"{name}-on", _l("ange uppföljningens datum som ÅÅÅÅ-MM-DD")
+                  if item.get("on") else _l("ange uppföljningens datum"), "required")
+        if not by:
+            error(f"{name}-by", _l("ange vem som följde upp åtgärden"), "required")
+        if not comment:
+            error(f"{name}-comment", _l("skriv vad uppföljningen visade"), "required")
+        if len(comment) > MAX_TEXT or len(by) > MAX_SHORT:
+            error(f"{name}-comment", _l("texten är för lång"), "too_long")
+        if status and status not in MEASURE_STATUSES:
+            error(f"{name}-status", _l("okänd status"), "not_allowed")
+            status = ""
+        entries.append(FollowUp(on, by, comment, status))
+    return tuple(entries)
 
 
 def form_keys_in_order(template: RiskTemplate) -> list[str]:
@@ -517,6 +646,7 @@ def city_overview(session: Session, round_: Round, language: str, today: date) -
         overdue=overdue, without_risks=[unit for unit, risks in registers if not risks],
     )
     overview.statements = _city_statements(session, round_, registers, language)
+    overview.plan = city_plan(session, round_, language)
     return overview
 
 
@@ -560,6 +690,26 @@ class RiskChange:
     fields: tuple[str, ...] = ()
 
 
+def _changed_fields(old: dict[str, Any], new: dict[str, Any]) -> tuple[str, ...]:
+    """The fields that differ; an empty value equals a missing one (an entry saved before a field
+    existed), and a measure's follow-ups count as their own field, "measure_follow_ups"."""
+    def plain(measures: Any) -> list[Any]:
+        return [{k: v for k, v in m.items() if k != "follow_ups"} if isinstance(m, dict) else m
+                for m in measures or ()]
+
+    def follow_ups(measures: Any) -> list[Any]:
+        return [(m.get("follow_ups") or []) if isinstance(m, dict) else [] for m in measures or ()]
+
+    fields = [name for name in set(old) | set(new) if name != "measures"
+              and (old.get(name) or None) != (new.get(name) or None)]
+    if plain(old.get("measures")) != plain(new.get("measures")):
+        fields.append("measures")
+    if any(follow_ups(old.get("measures"))) or any(follow_ups(new.get("measures"))):
+        if follow_ups(old.get("measures")) != follow_ups(new.get("measures")):
+            fields.append("measure_follow_ups")
+    return tuple(sorted(fields))
+
+
 def risk_changes(changes: dict[str, Any]) -> list[RiskChange]:
     """A history event's `{key: [old, new]}` read per risk."""
     result = []
@@ -571,48 +721,95 @@ def risk_changes(changes: dict[str, Any]) -> list[RiskChange]:
         elif not new:
             result.append(RiskChange(key, activity, "removed"))
         else:
-            fields = tuple(name for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name))
-            result.append(RiskChange(key, activity, "changed", fields))
+            result.append(RiskChange(key, activity, "changed", _changed_fields(old, new)))
     return result
 
 
-# --- exports ---------------------------------------------------------------------------------
-
-EXPORT_HEADER = ("enhet", "enhetsnamn", "status", "risk", "verksamhet", "former", "beskrivning",
-                 "befintliga kontroller", "sannolikhet", "konsekvens", "riskvärde", "risknivå",
-                 "katalog", "påstående", "uppföljning", "åtgärd", "ansvarig", "klart senast",
-                 "åtgärdsstatus")
-
-
-def export_rows(session: Session, round_: Round, language: str) -> list[tuple[Any, ...]]:
-    """One row per measure (a risk without measures gets one row), every invited unit's latest
-    register whatever its status; the status column says which."""
-    version = round_.version_of_kind("risk_template")
-    if version is None:
-        raise NotFound(Problem(_l("omgången har ingen mall för riskanalys"), "questionnaire"))
-    template = version.parsed().risk
-    assert template is not None
-    rows = session.execute(
-        select(Unit, UnitResponse)
-        .join(UnitResponse, UnitResponse.unit_id == Unit.id)
-        .where(UnitResponse.round_id == round_.id, UnitResponse.questionnaire_version_id == version.id)
-    ).all()
-    rows.sort(key=lambda row: (name_key(row[0].name), row[0].key))
-    out: list[tuple[Any, ...]] = []
-    for unit, response in rows:
-        for item in sorted_register(template, risks_of(response.answers)):
-            level = level_of(template, item)
-            base = (unit.key, unit.name, response.status, item.key, item.activity, ", ".join(item.forms),
-                    item.description, item.controls, item.likelihood or "", item.consequence or "",
-                    item.value if item.value is not None else "",
-                    level.label.get(language) if level else "", item.catalogue_key or "",
-                    item.statement_key or "", item.follow_up)
-            for measure in item.measures or (None,):
-                out.append(base + ((measure.action, measure.owner,
-                                    measure.due_on.isoformat() if measure.due_on else "", measure.status)
-                                   if measure else ("", "", "", "")))
-    return out
-
+# --- values for the exports (app.reports.risk_export) ----------------------------------------
 
 def with_measures(item: Risk, measures: Sequence[Measure]) -> Risk:
     return replace(item, measures=tuple(measures))
+
+
+# --- labels of the influence and the internal control plan ---------------------------------------
+
+def influencer_kind_label(template: RiskTemplate, item: Risk, language: str) -> str:
+    """The label of the risk's planned/reactive answer ("" when not answered or not asked)."""
+    if template.influencer_kind is None or item.influencer_kind is None:
+        return ""
+    for option in template.influencer_kind.options:
+        if option.value == item.influencer_kind:
+            return option.label.get(language)
+    return item.influencer_kind
+
+
+def influencers_label(template: RiskTemplate, item: Risk, language: str) -> str:
+    """Who influences, as labels; the "other" option shows its text ("Annan: Granne")."""
+    if template.influencer is None:
+        return ""
+    labels = []
+    for option in template.influencer.options:
+        if option.value in item.influencers:
+            text = option.label.get(language)
+            labels.append(f"{text}: {item.influencer_other}" if option.other and item.influencer_other else text)
+    return ", ".join(labels)
+
+
+def forms_label(template: RiskTemplate, item: Risk, language: str) -> str:
+    labels = {f.key: f.label.get(language) for f in template.forms}
+    return ", ".join(labels.get(key, key) for key in item.forms)
+
+
+def plan_decision_text(item: Risk) -> str:
+    """The board decision as one text: "KS 2026/114 §12, 2026-02-10"."""
+    return ", ".join(part for part in (item.plan_decision, _iso(item.plan_decided_on) or "") if part)
+
+
+# --- the city overview: planned or reactive, and the boards' internal control plans --------------
+
+@dataclass(frozen=True)
+class KindCount:
+    """Risks (and the units they belong to) with one answer to planned or reactive; `key` None
+    for the risks where it is not stated."""
+
+    key: str | None
+    label: str
+    risks: int
+    units: int
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    unit_key: str
+    unit_name: str
+    risk: Risk
+    level: RiskLevel | None
+
+
+@dataclass(frozen=True)
+class CityPlan:
+    """Submitted registers only, as the rest of the overview."""
+
+    kinds: list[KindCount]
+    entries: list[PlanEntry]
+    units_with_plan: int
+
+
+def city_plan(session: Session, round_: Round, language: str) -> CityPlan | None:
+    """How many submitted risks are planned or reactive influence, and which risks the units put
+    in their boards' internal control plans (highest first); None when the template asks neither."""
+    version = round_.version_of_kind("risk_template")
+    template = version.parsed().risk if version is not None else None
+    if template is None or (template.influencer_kind is None and template.control_plan is None):
+        return None
+    registers = submitted_registers(session, round_)
+    kinds: list[KindCount] = []
+    if template.influencer_kind is not None:
+        for key, label in [(o.value, o.label.get(language)) for o in template.influencer_kind.options] + [
+                (None, str(_l("Ej angiven")))]:
+            found = [(unit, item) for unit, risks in registers for item in risks if item.influencer_kind == key]
+            kinds.append(KindCount(key, label, len(found), len({unit.id for unit, _item in found})))
+    entries = [PlanEntry(unit.key, unit.name, item, level_of(template, item))
+               for unit, risks in registers for item in risks if item.in_plan]
+    entries.sort(key=lambda e: (-(e.risk.value or 0), name_key(e.unit_name), e.risk.activity))
+    return CityPlan(kinds, entries, len({e.unit_key for e in entries}))

@@ -21,7 +21,7 @@ from werkzeug.datastructures import MultiDict
 from app.extensions import db
 from app.i18n import current_language
 from app.models import Round, Unit
-from app.reports import charts, tabular
+from app.reports import charts, risk_export, tabular
 from app.reports.risk_report import matrix_grid
 from app.security import roles_required
 from app.services import ServiceError, transaction
@@ -166,15 +166,47 @@ def risk_from_form(form: MultiDict, key: str) -> dict[str, Any]:
         if f"{prefix}action" not in form:
             break
         values = {name: form.get(prefix + name, "").strip() for name in ("action", "owner", "due_on", "status")}
-        if form.get(prefix + "remove") or not any(values[n] for n in ("action", "owner", "due_on")):
+        follow_ups, new_status = follow_ups_from_form(form, prefix)
+        if form.get(prefix + "remove") or not (any(values[n] for n in ("action", "owner", "due_on")) or follow_ups):
             continue
-        measures.append({**values, "due_on": values["due_on"] or None})
+        measures.append({**values, "due_on": values["due_on"] or None, "follow_ups": follow_ups,
+                         "status": new_status or values["status"]})
     return {
         "key": key, "activity": form.get("activity", ""), "forms": form.getlist("forms"),
         "description": form.get("description", ""), "controls": form.get("controls", ""),
         "likelihood": form.get("likelihood") or None, "consequence": form.get("consequence") or None,
         "measures": measures, "follow_up": form.get("follow_up", ""),
         "catalogue_key": form.get("catalogue_key") or None, "statement_key": form.get("statement_key") or None,
+        **influence_and_plan_from_form(form),
+    }
+
+
+def follow_ups_from_form(form: MultiDict, prefix: str) -> tuple[list[dict[str, Any]], str]:
+    """A measure's follow-up rows (blank rows left out) and the status a newly added follow-up
+    gives the measure ("" when none does): the row marked `new` is the one the page left empty."""
+    entries: list[dict[str, Any]] = []
+    new_status = ""
+    for index in range(service.MAX_FOLLOW_UPS + 1):
+        name = f"{prefix}followup-{index}-"
+        if f"{name}on" not in form:
+            break
+        values = {part: form.get(name + part, "").strip() for part in ("on", "by", "comment", "status")}
+        if form.get(name + "remove") or not any(values[p] for p in ("on", "by", "comment")):
+            continue
+        is_new = bool(form.get(name + "new"))
+        entries.append({**values, "on": values["on"] or None, **({"new": True} if is_new else {})})
+        if is_new and values["status"] in service.MEASURE_STATUSES:
+            new_status = values["status"]
+    return entries, new_status
+
+
+def influence_and_plan_from_form(form: MultiDict) -> dict[str, Any]:
+    """Who influences and how, and the internal control plan's entry, as posted."""
+    return {
+        "influencer_kind": form.get("influencer_kind") or None, "influencers": form.getlist("influencers"),
+        "influencer_other": form.get("influencer_other", ""), "in_plan": form.get("in_plan") == "1",
+        "plan_control": form.get("plan_control", ""), "plan_owner": form.get("plan_owner", ""),
+        "plan_decision": form.get("plan_decision", ""), "plan_decided_on": form.get("plan_decided_on") or None,
     }
 
 
@@ -408,6 +440,11 @@ FIELD_LABELS = {
     "controls": _l("Befintliga kontroller"), "likelihood": _l("Sannolikhet"), "consequence": _l("Konsekvens"),
     "measures": _l("Åtgärder"), "follow_up": _l("Uppföljning"), "catalogue_key": _l("Katalog"),
     "statement_key": _l("Påstående"), "carried_from": _l("Förd vidare från"),
+    "influencer_kind": _l("Planerad eller reaktiv påverkan"),
+    "influencers": _l("Vem påverkar"), "influencer_other": _l("Vem påverkar"),
+    "in_plan": _l("Internkontrollplan"), "plan_control": _l("Kontrollmoment"),
+    "plan_owner": _l("Ansvarig för kontrollen"), "plan_decision": _l("Nämndbeslut"),
+    "plan_decided_on": _l("Beslutsdatum"), "measure_follow_ups": _l("Uppföljning av åtgärd"),
 }
 
 
@@ -462,6 +499,7 @@ def city(round_key: str):  # type: ignore[no-untyped-def]
         not_submitted=[u for u in registers if u.status != "submitted"],
         form_labels={f.key: f.label.get(language) for f in overview.template.forms},
         status_labels=service.MEASURE_STATUS_LABELS,
+        plan=overview.plan,
     )
 
 
@@ -475,14 +513,42 @@ def _audited(round_: Round, rows: list[tuple[Any, ...]]) -> dict[str, Any]:
 @roles_required(*STAFF)
 def export_csv(round_key: str):  # type: ignore[no-untyped-def]
     round_ = _round_or_404(round_key)
-    rows = service.export_rows(db.session, round_, current_language())
-    return csv_download(f"riskregister-{round_.key}.csv", service.EXPORT_HEADER, rows, **_audited(round_, rows))
+    rows = risk_export.export_rows(db.session, round_, current_language())
+    return csv_download(f"riskregister-{round_.key}.csv", risk_export.EXPORT_HEADER, rows, **_audited(round_, rows))
 
 
 @bp.route("/<round_key>/export/riskregister.xlsx")
 @roles_required(*STAFF)
 def export_xlsx(round_key: str):  # type: ignore[no-untyped-def]
     round_ = _round_or_404(round_key)
-    rows = service.export_rows(db.session, round_, current_language())
-    return download(tabular.xlsx_bytes([("Riskregister", service.EXPORT_HEADER, rows)]),
+    rows = risk_export.export_rows(db.session, round_, current_language())
+    return download(tabular.xlsx_bytes([("Riskregister", risk_export.EXPORT_HEADER, rows)]),
                     f"riskregister-{round_.key}.xlsx", **_audited(round_, rows))
+
+
+# --- a unit's internal control plan -------------------------------------------------------------
+
+def _plan(round_key: str, unit_key: str) -> tuple[ResponseTarget, list[tuple[Any, ...]], dict[str, Any]]:
+    """The unit's internal control plan rows and what its download's audit record holds; 404 when
+    the round's template does not ask about the plan."""
+    target = _target(round_key, unit_key)
+    if service.template_of(target).control_plan is None:
+        abort(404)
+    rows = risk_export.plan_rows(db.session, target, current_language(), date.today())
+    return target, rows, {"what": "risk_plan", "round_key": round_key, "unit_key": unit_key,
+                          "action": "risks.export", "rows": len(rows)}
+
+
+@bp.route("/<round_key>/<unit_key>/internkontrollplan.xlsx")
+@roles_required(*READERS)
+def plan_xlsx(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
+    target, rows, about = _plan(round_key, unit_key)
+    return download(tabular.xlsx_bytes([("Internkontrollplan", risk_export.PLAN_HEADER, rows)]),
+                    f"internkontrollplan-{round_key}-{unit_key}.xlsx", **about)
+
+
+@bp.route("/<round_key>/<unit_key>/internkontrollplan.csv")
+@roles_required(*READERS)
+def plan_csv(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
+    target, rows, about = _plan(round_key, unit_key)
+    return csv_download(f"internkontrollplan-{round_key}-{unit_key}.csv", risk_export.PLAN_HEADER, rows, **about)
