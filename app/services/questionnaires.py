@@ -415,6 +415,18 @@ def publish(upload: Upload, actor: User) -> StoredVersion:
     return stored
 
 
+def rounds_by_version(session: Session) -> dict[int, list[str]]:
+    """Round keys by the id of each questionnaire version a round uses."""
+    found: dict[int, list[str]] = {}
+    for version_id, round_key in session.execute(
+        select(round_questionnaires.c.questionnaire_version_id, Round.key)
+        .join(Round, Round.id == round_questionnaires.c.round_id)
+        .order_by(Round.key)
+    ):
+        found.setdefault(version_id, []).append(round_key)
+    return found
+
+
 def version_in_use(session: Session, version: QuestionnaireVersion) -> list[str]:
     """Keys of the rounds that use `version`."""
     return list(session.scalars(
