@@ -234,12 +234,17 @@ def test_comparison_names_each_change_and_warns_where_years_cannot_be_compared(c
     assert "<code>kultur</code> → <code>kultur_ny</code>" in section
     assert "Frågor med ny text</dt><dd><ul><li><code>kannedom</code>" in section
     assert "Borttagna frågor</dt><dd><ul><li><code>stod</code>" in section
-    assert "Skalor med andra värden</dt><dd><ul><li><code>tregradig</code>" in section
-    assert "alternativ borttagna: delvis; alternativ tillagda: delvis_ja; alternativ med ny text: nej" in section
+    # The scale's change is told once, for the scale, naming the questions that use it.
+    assert ("Skalor med andra värden</dt><dd><ul><li><code>tregradig</code>: alternativ borttagna: delvis; "
+            "alternativ tillagda: delvis_ja; alternativ med ny text: nej</li>") in section
+    assert section.count("alternativ borttagna: delvis") == 1
+    assert "Ändrade svarsalternativ" not in section
     warning = section[section.index('id="comparison-warning"'):]
     assert "Frågan stod tas bort" in warning
     assert "Frågan kultur får nyckeln kultur_ny" in warning
-    assert "Skalan tregradig får andra värden" in warning
+    assert ("Skalan tregradig får andra värden: svar enligt den gamla och den nya skalan räknas inte lika "
+            "(frågorna kannedom, kultur_ny, undersoka, forebygga, hantera, folja_upp, tjanstefel, chefer_agera)"
+            ) in warning
     rounds = section[section.index("Omgångar som använder formuläret"):]
     assert "granskning-2026" in rounds and "omgången är öppen" in rounds and "har svar" in rounds
 
@@ -331,3 +336,21 @@ def test_the_upload_page_speaks_english_when_asked(city, as_role):
     assert "Upload a questionnaire" in page and "The errors on their lines" in page
     assert "Suggestion" in page and ">Check</button>" in page
     assert "Felen på sina rader" not in page
+
+
+def test_an_option_relabelled_is_no_break_but_an_option_value_changed_is(city, as_role):
+    admin = as_role("admin")
+    assert post(admin, "/admin/formular/publicera", {"source": NEW_SURVEY}).status_code == 302
+    relabelled = NEW_SURVEY.replace("              sv: Kvinna\n", "              sv: Kvinna eller flicka\n", 1)
+    section = post(admin, "/admin/formular/kontrollera", {"source": relabelled}).get_data(as_text=True)
+    section = section[section.index('id="comparison-title"'):]
+    assert "<li><code>kon</code>: alternativ med ny text: kvinna</li>" in section
+    assert 'id="comparison-warning"' not in section
+    assert "Omgångar som använder formuläret" not in section  # no round uses it
+
+    revalued = NEW_SURVEY.replace("          - value: kvinna\n", "          - value: kvinnor\n", 1)
+    section = post(admin, "/admin/formular/kontrollera", {"source": revalued}).get_data(as_text=True)
+    section = section[section.index('id="comparison-title"'):]
+    assert "<li><code>kon</code>: alternativ borttagna: kvinna; alternativ tillagda: kvinnor</li>" in section
+    warning = section[section.index('id="comparison-warning"'):]
+    assert "Frågan kon får andra svarsalternativ" in warning

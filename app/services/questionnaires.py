@@ -235,6 +235,15 @@ class QuestionChange:
     breaks: bool
 
 
+@dataclass(frozen=True)
+class ScaleChange:
+    """A shared scale whose values changed, and the questions of the new text that use it."""
+
+    key: str
+    changes: list[str]
+    questions: list[str]
+
+
 @dataclass
 class Comparison:
     """What a new text changes against the newest stored version of the same key."""
@@ -246,7 +255,7 @@ class Comparison:
     renamed: list[tuple[str, str]] = field(default_factory=list)
     reworded: list[str] = field(default_factory=list)
     options_changed: list[QuestionChange] = field(default_factory=list)
-    scales_changed: list[str] = field(default_factory=list)
+    scales_changed: list[ScaleChange] = field(default_factory=list)
     other_changed: list[str] = field(default_factory=list)
     unchanged: bool = False
     rounds: list[RoundUse] = field(default_factory=list)
@@ -354,10 +363,12 @@ def compare(session: Session, definition: Definition) -> Comparison:
             words.append(str(_l("frågetypen är ändrad från %(old)s till %(new)s",
                                 old=before["type"], new=question["type"])))
             values_changed = True
-        option_words, option_values = _option_changes(_choices(before, old_scales),
-                                                       _choices(question, new_scales))
-        words += option_words
-        values_changed = values_changed or option_values
+        if not (question.get("scale") and question.get("scale") == before.get("scale")):
+            # A change of a shared scale is reported once, for the scale.
+            option_words, option_values = _option_changes(_choices(before, old_scales),
+                                                           _choices(question, new_scales))
+            words += option_words
+            values_changed = values_changed or option_values
         old_rows = [row["key"] for row in before.get("rows") or []]
         new_rows = [row["key"] for row in question.get("rows") or []]
         if old_rows != new_rows:
@@ -368,8 +379,16 @@ def compare(session: Session, definition: Definition) -> Comparison:
         if question.get("show_if") != before.get("show_if"):
             comparison.other_changed.append(str(_l("villkoret för %(key)s är ändrat", key=key)))
     for key, options in new_scales.items():
-        if key in old_scales and [str(o["value"]) for o in old_scales[key]] != [str(o["value"]) for o in options]:
-            comparison.scales_changed.append(key)
+        if key not in old_scales:
+            continue
+        words, values_changed = _option_changes(old_scales[key], options)
+        users = [question_key for question_key, question in new_questions.items()
+                 if question.get("scale") == key]
+        if values_changed:
+            comparison.scales_changed.append(ScaleChange(key, words, users))
+        elif words:
+            comparison.other_changed.append(str(_l("skalan %(key)s: %(changes)s", key=key,
+                                                   changes="; ".join(words))))
     for key in ("title", "intro"):
         if old.get(key) != new.get(key):
             comparison.other_changed.append(str(_l("fältet %(field)s är ändrat", field=key)))
