@@ -109,6 +109,11 @@ def test_a_broken_file_is_shown_on_its_lines_fixed_in_the_page_previewed_publish
     for title in re.findall(r"^  - key: \w+\n    title:\n      sv: (.+)$", fixed, re.M):
         assert html.escape(title) in body
     assert 'data-show-if-question="arbetssatt"' in body
+    # Answers can be tried as on a stored version: nothing answered, the required ones are named.
+    tried = post(admin, "/admin/formular/forhandsgranska", {"source": fixed, "try": "1", "q-kon": "kvinna"})
+    tried_page = tried.get_data(as_text=True)
+    assert tried.status_code == 200 and 'id="error-summary"' in tried_page
+    assert re.search(r'<input checked[^>]*name="q-kon"[^>]*value="kvinna"', tried_page)  # kept
     assert stored_versions(city) == []
 
     published = post(admin, "/admin/formular/publicera", {"source": fixed})
