@@ -359,3 +359,16 @@ def test_an_option_relabelled_is_no_break_but_an_option_value_changed_is(city, a
     assert "<li><code>kon</code>: alternativ borttagna: kvinna; alternativ tillagda: kvinnor</li>" in section
     warning = section[section.index('id="comparison-warning"'):]
     assert "Frågan kon får andra svarsalternativ" in warning
+
+
+def test_a_key_cannot_change_its_kind(city, as_role):
+    admin = as_role("admin")
+    assert post(admin, "/admin/formular/publicera", {"source": NEW_SURVEY}).status_code == 302
+    other_kind = SELF_ASSESSMENT.replace("\nkey: sjalvskattning\n", "\nkey: enkat_2027\n", 1)
+    page = post(admin, "/admin/formular/kontrollera", {"source": other_kind}).get_data(as_text=True)
+    assert "Formuläret är lagrat som Anonym enkät men texten säger Enhetsformulär" in page
+    assert "Publicera som ny version" not in page
+    refused = post(admin, "/admin/formular/publicera", {"source": other_kind})
+    assert refused.status_code == 400
+    assert "a new version cannot make it a unit_questionnaire" in refused.get_data(as_text=True)
+    assert stored_versions(city) == [("enkat_2027", 1)]
