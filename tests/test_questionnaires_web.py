@@ -328,7 +328,11 @@ def test_every_role_but_admin_is_refused_and_nothing_is_stored(city, as_role, ro
 
 def test_the_format_reference_is_readable_in_the_application(city, as_role):
     page = as_role("analyst").get("/admin/formular/format").get_data(as_text=True)
-    assert "<h1>The questionnaire format (format 1)</h1>" in page
+    assert '<h1 id="the-questionnaire-format-format-1">The questionnaire format (format 1)</h1>' in page
+    # The contents links lead to their headings.
+    links = re.findall(r'<a href="#([^"]+)"', page[page.index("format-reference"):])
+    ids = set(re.findall(r'<h[1-6] id="([^"]+)"', page))
+    assert "conditions-show_if" in links and set(links) <= ids
     assert "<table>" in page and "<pre><code" in page
     upload = as_role("admin").get("/admin/formular/ny").get_data(as_text=True)
     assert 'href="/admin/formular/format"' in upload

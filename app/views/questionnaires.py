@@ -104,6 +104,19 @@ def preview(key: str, number: int):  # type: ignore[no-untyped-def]
 
 FORMAT_REFERENCE = PROJECT_ROOT / "docs" / "questionnaire-format.md"
 _REFERENCE_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def _heading_ids(state) -> None:  # type: ignore[no-untyped-def]
+    """Give each heading the id GitHub gives it, so that the reference's contents links work."""
+    tokens, seen = state.tokens, {}
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and index + 1 < len(tokens):
+            slug = re.sub(r"[^\w\- ]", "", tokens[index + 1].content.lower()).replace(" ", "-")
+            seen[slug] = seen.get(slug, -1) + 1
+            token.attrSet("id", f"{slug}-{seen[slug]}" if seen[slug] else slug)
+
+
+_REFERENCE_MARKDOWN.core.ruler.push("heading_ids", _heading_ids)
 KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
