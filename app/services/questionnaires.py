@@ -465,6 +465,9 @@ def delete_version(version_id: int, actor: User) -> str:
             raise ServiceError(Problem(_l("versionen finns inte")))
         label = f"{version.questionnaire.key} v{version.number}"
         used_by = version_in_use(session, version)
+        if not used_by and session.scalar(select(exists().where(
+                UnitResponse.questionnaire_version_id == version.id))):
+            used_by = [str(_l("(svar finns)"))]
         if used_by:
             raise ServiceError(Problem(_l(
                 "%(version)s används av omgången %(rounds)s och kan aldrig tas bort",
