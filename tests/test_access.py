@@ -49,6 +49,7 @@ ROUTES: dict[str, Route] = {
     "admin.audit_log": Route("/admin/logg", ADMIN),
     "admin.audit_log_csv": Route("/admin/logg.csv", ADMIN),
     "questionnaires.index": Route("/admin/formular", STAFF),
+    "questionnaires.format_reference": Route("/admin/formular/format", STAFF),
     # No questionnaire is loaded in this walk: an allowed role gets 404, the others 403.
     # The staff survey's respondent pages are public; without a code or draft they send the
     # visitor to the code page (302), an unknown link is 404.
@@ -113,6 +114,14 @@ ROUND_ROUTES: dict[str, Route] = {
     "risks.from_statement": Route("/risker/risker-2025/sdn-norr/pastaende/kultur", {"unit_editor"}, method="POST",
                                   ok_status=302, data={"base_version": "1", "kind": "measure"}),
     "questionnaires.preview": Route("/admin/formular/sjalvskattning/1", STAFF),
+    "questionnaires.download_yaml": Route("/admin/formular/sjalvskattning/1.yaml", STAFF),
+    "questionnaires.upload": Route("/admin/formular/ny", ADMIN),
+    # Without a text: the check page says to choose a file (400), the other steps go back to it.
+    "questionnaires.check": Route("/admin/formular/kontrollera", ADMIN, method="POST", ok_status=400),
+    "questionnaires.preview_upload": Route("/admin/formular/forhandsgranska", ADMIN, method="POST", ok_status=302),
+    "questionnaires.publish_upload": Route("/admin/formular/publicera", ADMIN, method="POST", ok_status=302),
+    # The round uses version 1: deleting it is refused, back to the list.
+    "questionnaires.delete": Route("/admin/formular/sjalvskattning/1/ta-bort", ADMIN, method="POST", ok_status=302),
     # The staff survey of its own round (SURVEY below), with one completed response whose
     # comment (a free text) has the id "text1".
     "survey_admin.index": Route(SURVEY, STAFF),

@@ -91,6 +91,7 @@ DOWNLOADS = {
     "survey_admin.results_xlsx": ("xlsx", "enkat-2026", None),
     "survey_admin.results_pdf": ("pdf", "enkat-2026", None),
     "survey_admin.codes": ("csv", "enkat-2026", "sdn-norr"),
+    "questionnaires.download_yaml": ("yaml", None, None),
 }
 EXPORT_ACTIONS = ("export", "risks.export")
 

@@ -77,10 +77,24 @@ def check_file(path: str | Path) -> CheckResult:
         ])
     if too_large:
         return CheckResult(name, None, [too_large])
-    text, problem = decode(raw, name)
+    return check_bytes(raw, name)
+
+
+def check_bytes(raw: bytes, filename: str) -> CheckResult:
+    """Check the bytes of one file as `check_file` does once it has read them."""
+    too_large = size_error(len(raw), filename)
+    if too_large:
+        return CheckResult(filename, None, [too_large])
+    text, problem = decode(raw, filename)
     if text is None:
-        return CheckResult(name, None, [problem] if problem else [])
-    return check_text(text, name)
+        return CheckResult(filename, None, [problem] if problem else [])
+    return check_text(text, filename)
+
+
+def check_upload(raw: bytes, filename: str) -> CheckResult:
+    """Check one uploaded file exactly as `check_paths` checks that file given alone (the web
+    page and `lagesbild questionnaires check` report the same errors for the same bytes)."""
+    return link_results([check_bytes(raw, filename)])[0]
 
 
 def definition_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -101,7 +115,11 @@ def definition_files(paths: Iterable[str | Path]) -> list[Path]:
 
 def check_paths(paths: Iterable[str | Path]) -> list[CheckResult]:
     """Check every file named by `paths`, then the links between them; one result per file."""
-    results = [check_file(path) for path in definition_files(paths)]
+    return link_results([check_file(path) for path in definition_files(paths)])
+
+
+def link_results(results: list[CheckResult]) -> list[CheckResult]:
+    """`results` with the checks between files added (questionnaire keys, staff_view links)."""
     surveys = {
         result.definition.key: result.definition
         for result in results

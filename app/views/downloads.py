@@ -25,6 +25,7 @@ MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "json": "application/json",
     "pdf": "application/pdf",
+    "yaml": "application/yaml",
 }
 
 

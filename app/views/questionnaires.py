@@ -3,12 +3,22 @@ preview of each version exactly as a respondent sees it, where answers can be te
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+import re
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from werkzeug.utils import secure_filename
 
+from app.config import PROJECT_ROOT
+from app.definitions.loader import MAX_BYTES
 from app.extensions import csrf, db
 from app.forms.builder import answers_from_formdata, build_form, field_labels
 from app.forms.markup import register_template_filters
@@ -16,7 +26,20 @@ from app.i18n import current_language
 from app.models import Questionnaire, QuestionnaireVersion
 from app.questions.conditions import validate_answers
 from app.security import roles_required
+from app.services import ServiceError
+from app.services.questionnaires import (
+    Upload,
+    check_upload_bytes,
+    check_upload_text,
+    compare,
+    delete_version,
+    publish,
+    rounds_by_version,
+    shipped_questionnaires,
+    shipped_text,
+)
 from app.services.risks import risk_matrix
+from app.views.downloads import download
 
 bp = Blueprint("questionnaires", __name__, url_prefix="/admin/formular")
 bp.record_once(lambda state: register_template_filters(state.app))
@@ -45,7 +68,8 @@ def index():  # type: ignore[no-untyped-def]
     questionnaires = db.session.scalars(
         select(Questionnaire).options(selectinload(Questionnaire.versions)).order_by(Questionnaire.key)
     ).all()
-    return render_template("questionnaires/index.html", questionnaires=questionnaires, kinds=KIND_LABELS)
+    return render_template("questionnaires/index.html", questionnaires=questionnaires, kinds=KIND_LABELS,
+                           in_use=rounds_by_version(db.session))
 
 
 @bp.route("/<key>/<int:number>", methods=["GET", "POST"])
@@ -72,3 +96,159 @@ def preview(key: str, number: int):  # type: ignore[no-untyped-def]
         validated=validated, expired=expired, labels=field_labels(definition, language),
         risk_rows=risk_matrix(definition.risk) if definition.risk else [], kinds=KIND_LABELS,
     ), 400 if expired else 200
+
+
+# ---------------------------------------------------------------------------------------------
+# Questionnaires managed in the browser (admin only): upload or paste a text, see every error
+# on its line, preview, compare with the stored version, publish. Nothing is kept between the
+# steps but the text itself, carried in the page; every step checks it again.
+
+FORMAT_REFERENCE = PROJECT_ROOT / "docs" / "questionnaire-format.md"
+_REFERENCE_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def _heading_ids(state) -> None:  # type: ignore[no-untyped-def]
+    """Give each heading the id GitHub gives it, so that the reference's contents links work."""
+    tokens, seen = state.tokens, {}
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and index + 1 < len(tokens):
+            slug = re.sub(r"[^\w\- ]", "", tokens[index + 1].content.lower()).replace(" ", "-")
+            seen[slug] = seen.get(slug, -1) + 1
+            token.attrSet("id", f"{slug}-{seen[slug]}" if seen[slug] else slug)
+
+
+_REFERENCE_MARKDOWN.core.ruler.push("heading_ids", _heading_ids)
+KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+def _submitted_upload() -> Upload | None:
+    """The file sent with the form when there is one, else the text of the text area."""
+    sent = request.files.get("file")
+    if sent is not None and sent.filename:
+        raw = sent.read()
+        return check_upload_bytes(raw, secure_filename(sent.filename) or "formular.yaml")
+    text = request.form.get("source", "")
+    if not text.strip():
+        return None
+    filename = secure_filename(request.form.get("filename", "")) or "formular.yaml"
+    return check_upload_text(text, filename)
+
+
+def _source_name(upload: Upload) -> str:
+    return upload.filename if upload.filename != "formular.yaml" else f"{upload.definition.key}.yaml"
+
+
+def _edit_page(upload: Upload | None, *, text: str = "", status: int = 200, problems=()):  # type: ignore[no-untyped-def]
+    comparison = compare(db.session, upload.definition) if upload is not None and upload.ok else None
+    return render_template(
+        "questionnaires/upload.html", upload=upload, text=upload.text if upload is not None else text,
+        filename=upload.filename if upload is not None else "", comparison=comparison,
+        snippets=upload.snippets() if upload is not None else [], problems=problems,
+        shipped=shipped_questionnaires(Path(current_app.config["QUESTIONNAIRES_DIR"])),
+        kinds=KIND_LABELS, limit=MAX_BYTES,
+    ), status
+
+
+@bp.route("/ny")
+@roles_required("admin")
+def upload():  # type: ignore[no-untyped-def]
+    """The upload page, empty or (`fran`, `nyckel`) with a shipped questionnaire under a new key."""
+    source_key, new_key = request.args.get("fran", ""), request.args.get("nyckel", "").strip()
+    if not source_key:
+        return _edit_page(None)
+    problems = []
+    if not KEY_PATTERN.fullmatch(new_key):
+        problems.append(_("Den nya nyckeln ska bestå av små bokstäver a–z, siffror och _ och "
+                          "börja med en bokstav."))
+    text = shipped_text(Path(current_app.config["QUESTIONNAIRES_DIR"]), source_key, new_key or source_key)
+    if text is None:
+        abort(404)
+    if problems:
+        return _edit_page(None, status=400, problems=problems)
+    return _edit_page(None, text=text)
+
+
+@bp.route("/kontrollera", methods=["POST"])
+@roles_required("admin")
+def check():  # type: ignore[no-untyped-def]
+    upload = _submitted_upload()
+    if upload is None:
+        return _edit_page(None, status=400, problems=[_("Välj en fil eller klistra in formulärets text.")])
+    return _edit_page(upload, status=200 if upload.ok else 400)
+
+
+@bp.route("/forhandsgranska", methods=["POST"])
+@roles_required("admin")
+def preview_upload():  # type: ignore[no-untyped-def]
+    """The checked text as respondents will see it; answers can be tried as on a stored version."""
+    upload = _submitted_upload()
+    if upload is None or not upload.ok:
+        return _edit_page(upload, status=400) if upload else redirect(url_for("questionnaires.upload"))
+    definition = upload.definition
+    language = current_language()
+    validated = None
+    if request.form.get("try") == "1":
+        form = build_form(definition, language=language, formdata=request.form)
+        validated = validate_answers(definition, answers_from_formdata(definition, request.form))
+    else:
+        form = build_form(definition, language=language)
+    return render_template(
+        "questionnaires/preview.html",
+        version=None, upload=upload, definition=definition, language=language, form=form,
+        validated=validated, expired=False, labels=field_labels(definition, language),
+        risk_rows=risk_matrix(definition.risk) if definition.risk else [], kinds=KIND_LABELS,
+    )
+
+
+@bp.route("/publicera", methods=["POST"])
+@roles_required("admin")
+def publish_upload():  # type: ignore[no-untyped-def]
+    upload = _submitted_upload()
+    if upload is None or not upload.ok:
+        return _edit_page(upload, status=400) if upload else redirect(url_for("questionnaires.upload"))
+    upload = Upload(upload.text, _source_name(upload), upload.result)
+    try:
+        stored = publish(upload, current_user._get_current_object())
+    except ServiceError as error:
+        return _edit_page(upload, status=400, problems=[str(problem) for problem in error.problems])
+    if stored.created:
+        flash(_("%(key)s version %(number)s är publicerad. Nya omgångar använder den; omgångar som "
+                "redan finns behåller sin version.", key=stored.key, number=stored.number), "info")
+    else:
+        flash(_("Innehållet är detsamma som i %(key)s version %(number)s: ingen ny version har "
+                "skapats.", key=stored.key, number=stored.number), "info")
+    return redirect(url_for("questionnaires.index"))
+
+
+@bp.route("/<key>/<int:number>.yaml")
+@roles_required("admin", "analyst")
+def download_yaml(key: str, number: int):  # type: ignore[no-untyped-def]
+    version = _version_or_404(key, number)
+    return download(version.source.encode("utf-8"), f"{key}-v{number}.yaml",
+                    what="questionnaire", target=f"{key} v{number}", number=number)
+
+
+@bp.route("/<key>/<int:number>/ta-bort", methods=["POST"])
+@roles_required("admin")
+def delete(key: str, number: int):  # type: ignore[no-untyped-def]
+    version = _version_or_404(key, number)
+    try:
+        label = delete_version(version.id, current_user._get_current_object())
+    except ServiceError as error:
+        for problem in error.problems:
+            flash(str(problem.message), "error")
+    else:
+        flash(_("%(version)s är borttagen.", version=label), "info")
+    return redirect(url_for("questionnaires.index"))
+
+
+@bp.route("/format")
+@roles_required("admin", "analyst")
+def format_reference():  # type: ignore[no-untyped-def]
+    """docs/questionnaire-format.md, the reference of the YAML format, read in the application."""
+    try:
+        text = FORMAT_REFERENCE.read_text(encoding="utf-8")
+    except OSError:
+        abort(404)
+    body = Markup(_REFERENCE_MARKDOWN.render(text))  # noqa: S704 (markdown-it escapes; html is off)
+    return render_template("questionnaires/format.html", body=body)
