@@ -365,3 +365,89 @@ def test_a_round_without_self_assessment_is_not_titled_one(city, as_role):
     title = re.search(r"<title>(.*?)</title>", text, re.S).group(1)
     assert "självskattning" not in title.lower()
     assert "Norra stadsdelsnämnden – Riskanalys med fem nivåer 2026" in title
+
+
+# --- a whole register across rounds: who influences, the plan and follow-ups carried --------
+
+def _full_register_last_year(city, as_role):  # type: ignore[no-untyped-def]
+    """Norra's submitted 2025 register on the shipped template: Hembesök, reactive (a client and
+    'Annan: Granne'), in the internal control plan with its control, owner and decision, one
+    open measure with a follow-up and one finished measure."""
+    from tests.risks_factory import with_follow_ups
+
+    with city.app_context():
+        make_risk_round(key=OLD_ROUND, year=2025)
+    norr = as_role("unit_editor")
+    data = risk_form("Hembesök", forms=("hot", "vald"), likelihood="3", consequence="4",
+                     measures=(("Gå två och två", "Enhetschef", "2025-06-01", "in_progress"),
+                               ("Larmknapp", "Fastighetschef", "2025-03-01", "done")),
+                     description="Hot i hemmet vid negativa besked.", controls="Larm i bilen.",
+                     influencer_kind="reaktiv", influencer_other="Granne", in_plan="1",
+                     plan_control="Stickprov på fem ärenden per kvartal.", plan_owner="Enhetschef",
+                     plan_decision="SDN 2025/3 § 4", plan_decided_on="2025-02-11",
+                     base_version=base_version(norr, OLD))
+    data["influencers"] = ["klient", "annan"]
+    data = with_follow_ups(data, 0, (("2025-05-02", "Anna Berg", "Görs vid dagbesök, inte kvällsbesök.",
+                                      "in_progress"),))
+    response = post_form(norr, f"{OLD}/ny", data)
+    assert response.status_code == 302, text_of(response)
+    assert submit(norr, OLD).status_code == 302
+    return norr
+
+
+def test_a_whole_register_carries_to_the_next_round_on_the_same_template(city, as_role):
+    norr = _full_register_last_year(city, as_role)
+    with city.app_context():
+        make_risk_round(key=NEW_ROUND, year=2026)
+    _text, risks, measures = carry_page(norr, NORR)
+    home = risks["Hembesök"]
+    # The finished measure is not offered; the open one is, with its follow-up left behind.
+    assert [action for _i, action, _t in measures[home]] == ["Gå två och två"]
+    assert carry(norr, NORR, {home: [measures[home][0][0]]}).status_code == 302
+    entry = stored(city, NEW_ROUND)[home]
+    assert (entry["likelihood"], entry["consequence"]) == ("3", "4")
+    assert entry["influencer_kind"] == "reaktiv"
+    assert entry["influencers"] == ["klient", "annan"] and entry["influencer_other"] == "Granne"
+    # Still in the plan with its control and owner; last year's board decision is not this year's.
+    assert entry["in_plan"] is True and entry["plan_control"] == "Stickprov på fem ärenden per kvartal."
+    assert entry["plan_owner"] == "Enhetschef"
+    assert not entry.get("plan_decision") and not entry.get("plan_decided_on")
+    [measure] = entry["measures"]
+    assert measure["action"] == "Gå två och två" and measure["status"] == "in_progress"
+    assert not measure.get("follow_ups")
+    register = page(norr, NORR)
+    assert "Reaktiv: Klient eller brukare, Annan (Granne)" in register
+    assert "Kontrollmoment: Stickprov på fem ärenden per kvartal." in register
+    assert "Görs vid dagbesök" not in register and "SDN 2025/3" not in register
+    assert "Förd vidare från Granskning 2025: Hembesök" in page(norr, f"{NORR}/historik")
+    # This year's decision is added, and the register goes in.
+    data = risk_form("Hembesök", forms=("hot", "vald"), likelihood="3", consequence="4",
+                     measures=(("Gå två och två", "Enhetschef", "2026-06-01", "in_progress"),),
+                     influencer_kind="reaktiv", influencer_other="Granne", in_plan="1",
+                     plan_control="Stickprov på fem ärenden per kvartal.", plan_owner="Enhetschef",
+                     plan_decision="SDN 2026/14 § 7", plan_decided_on="2026-02-10",
+                     base_version=base_version(norr, NORR))
+    data["influencers"] = ["klient", "annan"]
+    assert post_form(norr, f"{NORR}/risk/{home}", data).status_code == 302
+    assert submit(norr, NORR).status_code == 302
+    plan = norr.get(f"{NORR}/internkontrollplan.csv").get_data(as_text=True)
+    assert "SDN 2026/14 § 7" in plan and "Stickprov på fem ärenden per kvartal." in plan
+
+
+def test_a_whole_register_carries_to_a_template_with_other_scales_and_no_influencer(city, as_role):
+    norr = _full_register_last_year(city, as_role)
+    with city.app_context():
+        make_risk_round(key=NEW_ROUND, year=2026, template=FIVE_BY_FIVE, template_key="riskanalys_fem",
+                        with_self_assessment=False)
+    _text, risks, measures = carry_page(norr, NORR)
+    home = risks["Hembesök"]
+    response = carry(norr, NORR, {home: [measures[home][0][0]]})
+    assert response.status_code == 302, text_of(response)
+    entry = stored(city, NEW_ROUND)[home]
+    # The 5 × 5 template has other scales and asks neither who influences nor the plan: the texts
+    # come over, the rating is asked anew, and "vald" (not a form of the 5 × 5 template) is left out.
+    assert entry["likelihood"] is None and entry["consequence"] is None
+    assert entry["description"] == "Hot i hemmet vid negativa besked." and entry["forms"] == ["hot"]
+    assert not entry.get("influencer_kind") and not entry.get("influencers")
+    assert [m["action"] for m in entry["measures"]] == ["Gå två och två"]
+    assert "Behöver ny bedömning" in page(norr, NORR)

@@ -3,8 +3,11 @@ comparison, and the statement a register without risks is submitted with.
 
 Carry-forward takes the unit's latest earlier *submitted* register only (a draft is nobody's
 word yet). The editor chooses which risks and which open measures to bring. A carried risk is
-last year's entry minus what belonged to last year: finished measures, and every follow-up
-(any field whose name starts with ``follow_up``, on the risk or on a measure). Everything else
+last year's entry minus what belonged to last year: finished measures, every follow-up
+(any field whose name starts with ``follow_up``, on the risk or on a measure) and the board's
+decision on last year's internal control plan (its reference and date; the risk stays in the
+plan with its control and owner until the board decides this year's). Who influences is kept
+as far as this year's template still has the options. Everything else
 is copied as stored, so fields a newer template adds to risks or measures carry without a
 change here. The risk gets a ``carried_from`` link (round key and name, the earlier risk's key)
 that the history shows as "carried from <round>" and the year-over-year view matches on.
@@ -53,6 +56,9 @@ from app.services.submissions import NotFound, Outcome, ResponseTarget, get_resp
 from app.sorting import name_key
 
 FOLLOW_UP_PREFIX = "follow_up"
+# The board decides its internal control plan every year: a carried risk keeps whether it is in
+# the plan, its control and owner, but not last year's decision reference and date.
+LAST_YEARS_DECISION = ("plan_decision", "plan_decided_on")
 DONE = "done"
 KINDS: tuple[str, ...] = ("new", "gone", "up", "down", "same", "unrated")
 KIND_LABELS = {"new": _l("Nya"), "gone": _l("Borttagna"), "up": _l("Högre nivå"), "down": _l("Lägre nivå"),
@@ -235,6 +241,18 @@ def carry_offer(session: Session, target: ResponseTarget) -> CarryOffer:
     return CarryOffer(previous, options, same_scales(previous.template, template), lost)
 
 
+def _keep_known_influence(entry: dict[str, Any], template: RiskTemplate) -> None:
+    """Who influences and how, as far as this year's template still asks it: an option the
+    template dropped is left out (like a form of influence), never a reason to refuse the carry."""
+    kinds = {o.value for o in template.influencer_kind.options} if template.influencer_kind else set()
+    if entry.get("influencer_kind") not in kinds:
+        entry.pop("influencer_kind", None)
+    influencers = {o.value for o in template.influencer.options} if template.influencer else set()
+    entry["influencers"] = [v for v in entry.get("influencers") or [] if v in influencers]
+    if not entry["influencers"]:
+        entry.pop("influencer_other", None)
+
+
 def _without_follow_up(data: Mapping[str, Any]) -> dict[str, Any]:
     return {name: copy.deepcopy(value) for name, value in data.items() if not name.startswith(FOLLOW_UP_PREFIX)}
 
@@ -249,6 +267,9 @@ def carried_entry(offer: CarryOffer, template: RiskTemplate, key: str, measure_i
                          if i in wanted and isinstance(m, dict) and (m.get("status") or "planned") != DONE]
     forms = {f.key for f in template.forms}
     entry["forms"] = [f for f in stored.get("forms") or [] if f in forms]
+    _keep_known_influence(entry, template)
+    for name in LAST_YEARS_DECISION:
+        entry.pop(name, None)
     if not offer.keeps_ratings:
         entry["likelihood"] = entry["consequence"] = None
     entry[CARRIED_FROM] = {"round": offer.previous.round.key, "round_name": offer.previous.round.name,
