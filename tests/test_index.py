@@ -162,6 +162,25 @@ def test_the_unit_report_page_and_pdf_show_the_units_index_and_each_statements(f
     assert "Enhetens index: 14,3 av 100" in syd and "Förra omgången (20" not in syd
 
 
+def test_the_follow_ups_stand_under_their_recommendation_and_hidden_ones_are_not_listed(followup, as_role):
+    """Norra rated stod Delvis and samverkan Ej påbörjad (so their follow-ups were asked and
+    answered) and the other five Genomförd (so theirs were hidden): on the page and in the PDF the
+    two texts follow their own recommendation, before the next one, and no hidden follow-up is
+    listed, not even as 'Inget svar'."""
+    client = as_role("unit_editor")
+    page = words(re.sub(r"<[^>]+>", " ", page_text(client.get("/rapporter/uppfoljning-2026/enheter/sdn-norr"))))
+    pdf = words(pdf_text(client.get("/rapporter/uppfoljning-2026/enheter/sdn-norr.pdf").data))
+    for text in (page, pdf):
+        # The statements' own sections come last (after the summary tables that also name them).
+        stod = text.rindex("6. Säkerställ stöd till drabbade medarbetare")
+        samverkan = text.rindex("7. Samverka med polis och andra myndigheter")
+        assert stod < text.index("Återstår: stod.") < samverkan < text.index("Återstår: samverkan.")
+        assert text.count("Vad återstår och när blir det klart?") == 2
+        assert "Inget svar" not in text
+        for key in ("rutiner", "utbildning", "rapportering", "riskanalys", "internkontroll"):
+            assert f"Återstår: {key}." not in text
+
+
 def test_the_city_report_and_its_pdf_show_the_indexes_and_the_scales_own_legend(followup, as_role):
     client = as_role("analyst")
     page = words(re.sub(r"<[^>]+>", " ", page_text(client.get("/lagesbild/uppfoljning-2026/rapport"))))
