@@ -39,6 +39,12 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     register_cli(app)
     register_errorhandlers(app)
     register_request_hooks(app)
+    from app.services import users
+
+    with app.app_context():
+        # The hash a login for an unknown account is checked against, made now rather than at
+        # the first such login (which would take twice as long as the rest: a timing signal).
+        users.warm_dummy_hash()
     if app.config["TRUST_PROXY"]:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=app.config["TRUST_PROXY"], x_proto=app.config["TRUST_PROXY"]

@@ -37,6 +37,11 @@ def _dummy_hash(method: str) -> str:
     return generate_password_hash("lagesbild-timing-equaliser", method=method)
 
 
+def warm_dummy_hash() -> None:
+    """Compute the dummy hash for the application's method ahead of the first login."""
+    _dummy_hash(hash_method())
+
+
 def password_problems(password: str, email: str = "") -> list[object]:
     """What is wrong with a new password, as messages (empty when it is acceptable): at least
     MIN_PASSWORD_LENGTH characters, not a common or breached password, not made only of
