@@ -451,3 +451,25 @@ def test_a_whole_register_carries_to_a_template_with_other_scales_and_no_influen
     assert not entry.get("influencer_kind") and not entry.get("influencers")
     assert [m["action"] for m in entry["measures"]] == ["Gå två och två"]
     assert "Behöver ny bedömning" in page(norr, NORR)
+
+
+# --- review: what a refused carry or statement says, who may carry, empty registers city-wide --
+
+def test_a_too_long_statement_is_refused_with_its_length_and_kept(city, as_role):
+    with city.app_context():
+        make_risk_round(key=NEW_ROUND, year=2026)
+    syd = as_role("other_editor")
+    assert 'maxlength="5000"' in page(syd, SYD).split('id="no_risks"', 1)[1].split(">", 1)[0]
+    statement = "Ingen klientkontakt." + "x" * 4981  # 20 + 4981 = 5001 characters, one too many
+    refused = submit(syd, SYD, no_risks=statement)
+    assert refused.status_code == 400
+    text = text_of(refused)
+    assert "Motiveringen till varför ingen risk finns: texten är längre än 5000 tecken" in text
+    assert "Skriv varför ingen risk" not in text
+    assert f">{statement}</textarea>" in text  # what was typed is still there
+    assert "Inskickat utan risker" not in page(syd, SYD)
+    # A browser counts a line break as one character against maxlength but sends it as CRLF:
+    # 8 + 1 + 4991 = 5000 characters as counted there is accepted, and kept with one line break.
+    statement = "Rad ett.\r\n" + "y" * 4991
+    assert submit(syd, SYD, no_risks=statement).status_code == 302
+    assert stored(city, NEW_ROUND, "sdn-syd")["no_risks"] == "Rad ett.\n" + "y" * 4991

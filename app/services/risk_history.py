@@ -75,7 +75,9 @@ def check_no_risks_statement(answers: Mapping[str, Any], clean: Answers, partial
     if raw is not None and not isinstance(raw, str):
         errors.append(AnswerError(NO_RISKS_KEY, NO_RISKS_KEY, _l("motiveringen kunde inte läsas")))
         return
-    text = (raw or "").strip()
+    # A browser sends a textarea's line breaks as CRLF but counts them as one character against
+    # its maxlength: count (and keep) them as one here too.
+    text = (raw or "").replace("\r\n", "\n").strip()
     if len(text) > service.MAX_TEXT:
         errors.append(AnswerError(NO_RISKS_KEY, NO_RISKS_KEY,
                                   _l("texten är längre än %(n)d tecken", n=service.MAX_TEXT), "too_long"))

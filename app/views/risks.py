@@ -134,6 +134,7 @@ def _render_register(target: ResponseTarget, *, notice: str | None = None, statu
                  if (link := history_service.carried_link(data)) is not None},
         no_risks=history_service.no_risks_statement(answers),
         statement=statement if statement is not None else history_service.no_risks_statement(answers),
+        statement_limit=service.MAX_TEXT,
     ), status
 
 
@@ -298,10 +299,14 @@ def _write(target: ResponseTarget, operation: Any, done: str, statement: str | N
             "Någon annan har ändrat registret sedan sidan öppnades. Se registret nedan och försök igen."))
     except Invalid as invalid:
         errors = invalid.validated.errors
-        if any(e.question == service.NO_RISKS_KEY for e in errors):
+        no_risks = next((e for e in errors if e.question == service.NO_RISKS_KEY), None)
+        if no_risks is not None and no_risks.code == "required":
             return _render_register(target, status=400, statement=statement, notice=_(
                 "Registret har inga risker. Skriv varför ingen risk för otillåten påverkan bedöms finnas "
                 "i verksamheten innan du skickar in det, eller lägg till risker."))
+        if no_risks is not None:  # too long or unreadable: the statement's own problem
+            return _render_register(target, status=400, statement=statement, notice=_(
+                "Motiveringen till varför ingen risk finns: %(message)s", message=no_risks.message))
         return _render_register(target, status=400, statement=statement, notice=_(
             "Registret kan inte skickas in ännu: %(n)d uppgifter saknas eller är fel. Varje risk behöver "
             "minst en form av påverkan, sannolikhet och konsekvens, och varje åtgärd en ansvarig och ett "
