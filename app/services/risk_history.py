@@ -206,6 +206,12 @@ class CarryOffer:
     def offered(self) -> list[CarryOption]:
         return [o for o in self.options if not o.already_here]
 
+    def lost_form_labels(self, language: str) -> list[str]:
+        """The forms of influence left behind, by their labels in last year's template (its order)."""
+        known = {f.key: f.label.get(language) for f in self.previous.template.forms}
+        return ([label for key, label in known.items() if key in self.lost_forms]
+                + [key for key in self.lost_forms if key not in known])
+
 
 def _carried_here(current: Mapping[str, Any], previous: PreviousRegister) -> set[str]:
     """Keys of last year's risks that are already in this register (carried, or the same key)."""
