@@ -8,6 +8,7 @@ the title of a round without one."""
 
 from __future__ import annotations
 
+import copy
 import html
 import io
 import re
@@ -476,3 +477,23 @@ def test_a_too_long_statement_is_refused_with_its_length_and_kept(city, as_role)
     statement = "Rad ett.\r\n" + "y" * 4991
     assert submit(syd, SYD, no_risks=statement).status_code == 302
     assert stored(city, NEW_ROUND, "sdn-syd")["no_risks"] == "Rad ett.\n" + "y" * 4991
+
+
+def test_a_refused_carry_names_the_risk_and_the_field(city, as_role):
+    norr = last_year(city, as_role)
+    # Last year's register as an earlier version of the app could store it: Hembesök's first
+    # measure without its action.
+    with city.app_context():
+        response = db.session.scalar(select(UnitResponse).join(Round).where(Round.key == OLD_ROUND))
+        answers = copy.deepcopy(response.answers)
+        home = next(k for k, v in answers.items() if isinstance(v, dict) and v.get("activity") == "Hembesök")
+        answers[home]["measures"][0]["action"] = ""
+        response.answers = answers
+        db.session.commit()
+    refused = carry(norr, NORR, {home: ["0"]})
+    assert refused.status_code == 400
+    text = text_of(refused)
+    assert "Riskerna kunde inte föras vidare: Hembesök – Åtgärd 1: beskriv åtgärden" in text
+    assert f"{home}-measure" not in text and "-action:" not in text
+    assert f'name="risk" value="{home}" checked' in text  # the choice is kept
+    assert stored(city, NEW_ROUND) is None
