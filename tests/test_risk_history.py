@@ -497,3 +497,16 @@ def test_a_refused_carry_names_the_risk_and_the_field(city, as_role):
     assert f"{home}-measure" not in text and "-action:" not in text
     assert f'name="risk" value="{home}" checked' in text  # the choice is kept
     assert stored(city, NEW_ROUND) is None
+
+
+def test_a_reader_and_another_units_editor_cannot_carry(city, as_role):
+    norr = last_year(city, as_role)
+    _text, risks, _m = carry_page(norr, NORR)
+    version = base_version(norr, NORR)
+    for role in ("unit_reader", "other_editor"):
+        client = as_role(role)
+        assert client.get(f"{NORR}/for-vidare").status_code == 403, role
+        response = carry(client, NORR, {risks["Hembesök"]: []}, version=version)
+        assert response.status_code == 403, role
+    assert stored(city, NEW_ROUND) is None
+    assert "Förd vidare" not in page(norr, NORR)
