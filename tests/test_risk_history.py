@@ -9,10 +9,13 @@ the title of a round without one."""
 from __future__ import annotations
 
 import copy
+import csv
 import html
 import io
+import json
 import re
 
+from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -510,3 +513,45 @@ def test_a_reader_and_another_units_editor_cannot_carry(city, as_role):
         assert response.status_code == 403, role
     assert stored(city, NEW_ROUND) is None
     assert "Förd vidare" not in page(norr, NORR)
+
+
+def _empty_and_draft(city, as_role):  # type: ignore[no-untyped-def]
+    """Norra keeps a draft with one risk (one measure), Södra submits without risks, the company
+    does nothing."""
+    with city.app_context():
+        make_risk_round(key=NEW_ROUND, year=2026)
+    norr = as_role("unit_editor")
+    add_risk(norr, NORR, activity="Hembesök", likelihood="2", consequence="2",
+             measures=(("Gå två och två", "Enhetschef", "2026-06-01", "planned"),))
+    assert submit(as_role("other_editor"), SYD, no_risks=NO_RISK).status_code == 302
+
+
+NO_RISK = "Ingen klientkontakt och ingen myndighetsutövning."
+
+
+def test_the_exports_hold_a_register_submitted_without_risks(city, as_role):
+    _empty_and_draft(city, as_role)
+    analyst = as_role("analyst")
+    body = analyst.get(f"/risker/{NEW_ROUND}/export/riskregister.csv").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
+    # Norra's draft: its one risk with its one measure; Södra: one row, no risk, the statement.
+    # The company has no register: no row.
+    assert [(r["enhet"], r["status"], r["ingen risk – motivering"], r["verksamhet"], r["åtgärd"]) for r in rows] == [
+        ("sdn-norr", "Utkast", "", "Hembesök", "Gå två och två"),
+        ("sdn-syd", "Inskickad", NO_RISK, "", "")]
+    assert all(value == "" for name, value in rows[1].items()
+               if name not in ("enhet", "enhetsnamn", "status", "ingen risk – motivering"))
+    sheet = load_workbook(io.BytesIO(analyst.get(f"/risker/{NEW_ROUND}/export/riskregister.xlsx").data)).active
+    header = [c.value for c in sheet[1]]
+    assert sheet.max_row == 1 + 2
+    syd = {name: cell.value for name, cell in zip(header, sheet[3], strict=True)}
+    assert (syd["enhet"], syd["status"], syd["ingen risk – motivering"]) == ("sdn-syd", "Inskickad", NO_RISK)
+    assert not syd["risk"] and not syd["sannolikhet"]
+    result = city.test_cli_runner().invoke(args=["export", NEW_ROUND, "--what", "risks", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    exported = json.loads(result.output)
+    assert [(r["enhet"], r["status"], r["ingen risk – motivering"], r["risk"] != "") for r in exported] == [
+        ("sdn-norr", "Utkast", "", True), ("sdn-syd", "Inskickad", NO_RISK, False)]
+    # The unit's internal control plan is about risks in the plan: Södra's has none.
+    plan = as_role("other_editor").get(f"{SYD}/internkontrollplan.csv").get_data(as_text=True)
+    assert plan.lstrip("\ufeff").strip().splitlines()[1:] == []
