@@ -14,6 +14,7 @@ import html
 import io
 import json
 import re
+import subprocess
 
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -555,3 +556,17 @@ def test_the_exports_hold_a_register_submitted_without_risks(city, as_role):
     # The unit's internal control plan is about risks in the plan: Södra's has none.
     plan = as_role("other_editor").get(f"{SYD}/internkontrollplan.csv").get_data(as_text=True)
     assert plan.lstrip("\ufeff").strip().splitlines()[1:] == []
+
+
+def test_the_city_pdf_says_ingen_risk_only_for_submitted_registers(city, as_role, tmp_path):
+    _empty_and_draft(city, as_role)
+    (tmp_path / "city.pdf").write_bytes(as_role("analyst").get(f"/lagesbild/{NEW_ROUND}/rapport.pdf").data)
+    out = subprocess.run(["pdftotext", "-layout", str(tmp_path / "city.pdf"), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    section = " ".join(out.split("Enheter utan dokumenterade risker", 1)[1].split())
+    # Södra submitted without risks; Norra's register is a draft (with a risk) and the company's
+    # is not started: neither is "Ingen risk".
+    assert f"Södra stadsdelsnämnden Ingen risk {NO_RISK}" in section
+    assert "Norra stadsdelsnämnden Ej inskickat" in section
+    assert "Stadens Bostäder AB Ej inskickat" in section
+    assert section.count("Ingen risk") == 1
