@@ -8,10 +8,15 @@ the title of a round without one."""
 
 from __future__ import annotations
 
+import copy
+import csv
 import html
 import io
+import json
 import re
+import subprocess
 
+from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -439,7 +444,10 @@ def test_a_whole_register_carries_to_a_template_with_other_scales_and_no_influen
     with city.app_context():
         make_risk_round(key=NEW_ROUND, year=2026, template=FIVE_BY_FIVE, template_key="riskanalys_fem",
                         with_self_assessment=False)
-    _text, risks, measures = carry_page(norr, NORR)
+    text, risks, measures = carry_page(norr, NORR)
+    # "vald" is not a form of the 5 × 5 template: named by last year's label, not its key.
+    assert "Former av påverkan som inte finns i årets mall förs inte vidare: Våld." in text
+    assert "vald" not in text.split('class="hint">Former av påverkan', 1)[1].split("</p>", 1)[0]
     home = risks["Hembesök"]
     response = carry(norr, NORR, {home: [measures[home][0][0]]})
     assert response.status_code == 302, text_of(response)
@@ -451,3 +459,114 @@ def test_a_whole_register_carries_to_a_template_with_other_scales_and_no_influen
     assert not entry.get("influencer_kind") and not entry.get("influencers")
     assert [m["action"] for m in entry["measures"]] == ["Gå två och två"]
     assert "Behöver ny bedömning" in page(norr, NORR)
+
+
+# --- review: what a refused carry or statement says, who may carry, empty registers city-wide --
+
+def test_a_too_long_statement_is_refused_with_its_length_and_kept(city, as_role):
+    with city.app_context():
+        make_risk_round(key=NEW_ROUND, year=2026)
+    syd = as_role("other_editor")
+    assert 'maxlength="5000"' in page(syd, SYD).split('id="no_risks"', 1)[1].split(">", 1)[0]
+    statement = "Ingen klientkontakt." + "x" * 4981  # 20 + 4981 = 5001 characters, one too many
+    refused = submit(syd, SYD, no_risks=statement)
+    assert refused.status_code == 400
+    text = text_of(refused)
+    assert "Motiveringen till varför ingen risk finns: texten är längre än 5000 tecken" in text
+    assert "Skriv varför ingen risk" not in text
+    assert f">{statement}</textarea>" in text  # what was typed is still there
+    assert "Inskickat utan risker" not in page(syd, SYD)
+    # A browser counts a line break as one character against maxlength but sends it as CRLF:
+    # 8 + 1 + 4991 = 5000 characters as counted there is accepted, and kept with one line break.
+    statement = "Rad ett.\r\n" + "y" * 4991
+    assert submit(syd, SYD, no_risks=statement).status_code == 302
+    assert stored(city, NEW_ROUND, "sdn-syd")["no_risks"] == "Rad ett.\n" + "y" * 4991
+
+
+def test_a_refused_carry_names_the_risk_and_the_field(city, as_role):
+    norr = last_year(city, as_role)
+    # Last year's register as an earlier version of the app could store it: Hembesök's first
+    # measure without its action.
+    with city.app_context():
+        response = db.session.scalar(select(UnitResponse).join(Round).where(Round.key == OLD_ROUND))
+        answers = copy.deepcopy(response.answers)
+        home = next(k for k, v in answers.items() if isinstance(v, dict) and v.get("activity") == "Hembesök")
+        answers[home]["measures"][0]["action"] = ""
+        response.answers = answers
+        db.session.commit()
+    refused = carry(norr, NORR, {home: ["0"]})
+    assert refused.status_code == 400
+    text = text_of(refused)
+    assert "Riskerna kunde inte föras vidare: Hembesök – Åtgärd 1: beskriv åtgärden" in text
+    assert f"{home}-measure" not in text and "-action:" not in text
+    assert f'name="risk" value="{home}" checked' in text  # the choice is kept
+    assert stored(city, NEW_ROUND) is None
+
+
+def test_a_reader_and_another_units_editor_cannot_carry(city, as_role):
+    norr = last_year(city, as_role)
+    _text, risks, _m = carry_page(norr, NORR)
+    version = base_version(norr, NORR)
+    for role in ("unit_reader", "other_editor"):
+        client = as_role(role)
+        assert client.get(f"{NORR}/for-vidare").status_code == 403, role
+        response = carry(client, NORR, {risks["Hembesök"]: []}, version=version)
+        assert response.status_code == 403, role
+    assert stored(city, NEW_ROUND) is None
+    assert "Förd vidare" not in page(norr, NORR)
+
+
+def _empty_and_draft(city, as_role):  # type: ignore[no-untyped-def]
+    """Norra keeps a draft with one risk (one measure), Södra submits without risks, the company
+    does nothing."""
+    with city.app_context():
+        make_risk_round(key=NEW_ROUND, year=2026)
+    norr = as_role("unit_editor")
+    add_risk(norr, NORR, activity="Hembesök", likelihood="2", consequence="2",
+             measures=(("Gå två och två", "Enhetschef", "2026-06-01", "planned"),))
+    assert submit(as_role("other_editor"), SYD, no_risks=NO_RISK).status_code == 302
+
+
+NO_RISK = "Ingen klientkontakt och ingen myndighetsutövning."
+
+
+def test_the_exports_hold_a_register_submitted_without_risks(city, as_role):
+    _empty_and_draft(city, as_role)
+    analyst = as_role("analyst")
+    body = analyst.get(f"/risker/{NEW_ROUND}/export/riskregister.csv").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
+    # Norra's draft: its one risk with its one measure; Södra: one row, no risk, the statement.
+    # The company has no register: no row.
+    assert [(r["enhet"], r["status"], r["ingen risk – motivering"], r["verksamhet"], r["åtgärd"]) for r in rows] == [
+        ("sdn-norr", "Utkast", "", "Hembesök", "Gå två och två"),
+        ("sdn-syd", "Inskickad", NO_RISK, "", "")]
+    assert all(value == "" for name, value in rows[1].items()
+               if name not in ("enhet", "enhetsnamn", "status", "ingen risk – motivering"))
+    sheet = load_workbook(io.BytesIO(analyst.get(f"/risker/{NEW_ROUND}/export/riskregister.xlsx").data)).active
+    header = [c.value for c in sheet[1]]
+    assert sheet.max_row == 1 + 2
+    syd = {name: cell.value for name, cell in zip(header, sheet[3], strict=True)}
+    assert (syd["enhet"], syd["status"], syd["ingen risk – motivering"]) == ("sdn-syd", "Inskickad", NO_RISK)
+    assert not syd["risk"] and not syd["sannolikhet"]
+    result = city.test_cli_runner().invoke(args=["export", NEW_ROUND, "--what", "risks", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    exported = json.loads(result.output)
+    assert [(r["enhet"], r["status"], r["ingen risk – motivering"], r["risk"] != "") for r in exported] == [
+        ("sdn-norr", "Utkast", "", True), ("sdn-syd", "Inskickad", NO_RISK, False)]
+    # The unit's internal control plan is about risks in the plan: Södra's has none.
+    plan = as_role("other_editor").get(f"{SYD}/internkontrollplan.csv").get_data(as_text=True)
+    assert plan.lstrip("\ufeff").strip().splitlines()[1:] == []
+
+
+def test_the_city_pdf_says_ingen_risk_only_for_submitted_registers(city, as_role, tmp_path):
+    _empty_and_draft(city, as_role)
+    (tmp_path / "city.pdf").write_bytes(as_role("analyst").get(f"/lagesbild/{NEW_ROUND}/rapport.pdf").data)
+    out = subprocess.run(["pdftotext", "-layout", str(tmp_path / "city.pdf"), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    section = " ".join(out.split("Enheter utan dokumenterade risker", 1)[1].split())
+    # Södra submitted without risks; Norra's register is a draft (with a risk) and the company's
+    # is not started: neither is "Ingen risk".
+    assert f"Södra stadsdelsnämnden Ingen risk {NO_RISK}" in section
+    assert "Norra stadsdelsnämnden Ej inskickat" in section
+    assert "Stadens Bostäder AB Ej inskickat" in section
+    assert section.count("Ingen risk") == 1

@@ -4,6 +4,8 @@ the CLI/BI export) and a unit's internal control plan (XLSX and CSV).
 The register export holds every invited unit's register that has been started, whatever its
 status, with a status column ("Inskickad" or "Utkast"); the city overview's figures count
 submitted registers only, so filtering the export on "Inskickad" gives the overview's population.
+A register submitted without risks is one row with the risk columns empty and the unit's statement
+of why no risk applies ("ingen risk – motivering"), so "submitted, no risk" is not read as missing.
 Texts are labels as the pages show them (forms of influence, who influences, statuses), and the
 ratings and the risk value are numbers, so a spreadsheet can sort and sum them.
 """
@@ -22,6 +24,7 @@ from app.definitions.schema import RiskTemplate
 from app.models import Round, Unit, UnitResponse
 from app.services import Problem
 from app.services import risks as service
+from app.services.risk_history import no_risks_statement
 from app.services.submissions import NotFound, ResponseTarget, get_response
 from app.sorting import name_key
 
@@ -29,8 +32,8 @@ REGISTER_STATUS = {"submitted": "Inskickad"}  # any other status (draft, reopene
 DRAFT = "Utkast"
 YES, NO = "ja", "nej"
 
-EXPORT_HEADER = ("enhet", "enhetsnamn", "status", "risk", "verksamhet", "former av påverkan",
-                 "planerad eller reaktiv", "vem påverkar", "beskrivning", "befintliga kontroller",
+EXPORT_HEADER = ("enhet", "enhetsnamn", "status", "ingen risk – motivering", "risk", "verksamhet",
+                 "former av påverkan", "planerad eller reaktiv", "vem påverkar", "beskrivning", "befintliga kontroller",
                  "sannolikhet", "konsekvens", "riskvärde", "risknivå", "katalog", "påstående",
                  "uppföljning", "internkontrollplan", "kontrollmoment", "ansvarig för kontrollen",
                  "nämndbeslut", "beslutsdatum", "åtgärd", "ansvarig", "klart senast", "åtgärdsstatus",
@@ -86,7 +89,8 @@ def _rating(template: RiskTemplate, item: service.Risk, language: str) -> tuple[
 
 def export_rows(session: Session, round_: Round, language: str, today: date | None = None) -> list[tuple[Any, ...]]:
     """One row per measure (a risk without measures gets one row), every invited unit's register
-    that has been started whatever its status; the status column says which."""
+    that has been started whatever its status; the status column says which. A register submitted
+    without risks gets one row with the risk columns empty and its statement of why no risk applies."""
     today = today or date.today()
     version = round_.version_of_kind("risk_template")
     if version is None:
@@ -101,8 +105,15 @@ def export_rows(session: Session, round_: Round, language: str, today: date | No
     rows.sort(key=lambda row: (name_key(row[0].name), row[0].key))
     out: list[tuple[Any, ...]] = []
     for unit, response in rows:
-        for item in service.sorted_register(template, service.risks_of(response.answers)):
-            base = (unit.key, unit.name, register_status(response.status), item.key, item.activity,
+        risks = service.sorted_register(template, service.risks_of(response.answers))
+        if not risks and response.status == "submitted":
+            # Submitted with no risk: one row saying so and why, so the export tells it apart
+            # from a unit that was not invited or has not submitted.
+            out.append((unit.key, unit.name, register_status(response.status),
+                        no_risks_statement(response.answers)) + ("",) * (len(EXPORT_HEADER) - 4))
+            continue
+        for item in risks:
+            base = (unit.key, unit.name, register_status(response.status), "", item.key, item.activity,
                     service.forms_label(template, item, language),
                     service.influencer_kind_label(template, item, language),
                     service.influencers_label(template, item, language), item.description, item.controls,

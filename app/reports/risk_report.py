@@ -17,9 +17,11 @@ from flask_babel import gettext as _
 from reportlab.platypus import Flowable, KeepTogether
 
 from app.definitions.schema import RiskLevel, RiskTemplate
+from app.extensions import db
 from app.models import Round, Unit
 from app.reports.charts import HeatCell, HeatGrid, heat_grid, heat_grid_table
 from app.reports.pdf import CONTENT_WIDTH, data_table, level_badge, para, styles
+from app.services import risk_history as history_service
 from app.services import risks as service
 from app.services.submissions import NotFound, get_response
 
@@ -203,7 +205,7 @@ def coverage_flowables(coverage: Sequence[service.StatementCoverage], language: 
 
 def city_risk_flowables(overview: service.CityOverview, language: str) -> list[Flowable]:
     """The city-wide lägesbild's risk pages: matrix, recurring risks, highest risks, measures past
-    due and the units without any documented risk."""
+    due and the units without any documented risk (submitted without risks, or not submitted)."""
     s = styles()
     story: list[Flowable] = [
         para(_("Riskanalys i staden"), s.h1),
@@ -230,8 +232,24 @@ def city_risk_flowables(overview: service.CityOverview, language: str) -> list[F
             [(o.unit_name, o.measure.action, o.measure.owner,
               o.measure.due_on.isoformat() if o.measure.due_on else "") for o in overview.overdue])]
     story += city_plan_flowables(overview.plan, language)
-    story += [para(_("Enheter utan dokumenterade risker"), s.h2),
-              para(", ".join(u.name for u in overview.without_risks) or _("Inga."), s.body)]
+    story += without_risks_flowables(overview)
+    return story
+
+
+def without_risks_flowables(overview: service.CityOverview) -> list[Flowable]:
+    """The invited units without a documented risk, as the city overview page lists them: "Ingen
+    risk" with the statement only for a register submitted without risks, "Ej inskickat" for a
+    unit whose register is a draft or not started (it has documented nothing yet)."""
+    s = styles()
+    story: list[Flowable] = [para(_("Enheter utan dokumenterade risker"), s.h2)]
+    if not overview.without_risks:
+        return [*story, para(_("Inga."), s.body)]
+    statements = history_service.submitted_without_risks(db.session, overview.round_key)
+    empty = [u for u in overview.without_risks if u.id in statements]
+    not_submitted = [u for u in overview.without_risks if u.id not in statements]
+    rows = [(u.name, _("Ingen risk"), statements[u.id] or _("ingen motivering lämnades")) for u in empty]
+    rows += [(u.name, _("Ej inskickat"), "") for u in not_submitted]
+    story.append(data_table((_("Enhet"), _("Status"), _("Motivering")), rows))
     return story
 
 

@@ -75,7 +75,9 @@ def check_no_risks_statement(answers: Mapping[str, Any], clean: Answers, partial
     if raw is not None and not isinstance(raw, str):
         errors.append(AnswerError(NO_RISKS_KEY, NO_RISKS_KEY, _l("motiveringen kunde inte läsas")))
         return
-    text = (raw or "").strip()
+    # A browser sends a textarea's line breaks as CRLF but counts them as one character against
+    # its maxlength: count (and keep) them as one here too.
+    text = (raw or "").replace("\r\n", "\n").strip()
     if len(text) > service.MAX_TEXT:
         errors.append(AnswerError(NO_RISKS_KEY, NO_RISKS_KEY,
                                   _l("texten är längre än %(n)d tecken", n=service.MAX_TEXT), "too_long"))
@@ -93,6 +95,20 @@ def check_no_risks_statement(answers: Mapping[str, Any], clean: Answers, partial
 def no_risks_statement(answers: Mapping[str, Any] | None) -> str:
     value = (answers or {}).get(NO_RISKS_KEY)
     return value if isinstance(value, str) else ""
+
+
+def submitted_without_risks(session: Session, round_key: str) -> dict[int, str]:
+    """Per unit id: the statement of its register submitted without risks in the round (units
+    whose register is a draft, or has risks, are not in it)."""
+    rows = session.execute(
+        select(UnitResponse.unit_id, UnitResponse.answers)
+        .join(Round, Round.id == UnitResponse.round_id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == UnitResponse.questionnaire_version_id)
+        .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
+        .where(Round.key == round_key, UnitResponse.status == "submitted", Questionnaire.kind == "risk_template")
+    ).all()
+    return {unit_id: no_risks_statement(answers) for unit_id, answers in rows
+            if not service.risks_of(dict(answers or {}))}
 
 
 def submit_register(session: Session, target: ResponseTarget, base_version: int, user: User,
@@ -203,6 +219,12 @@ class CarryOffer:
     @property
     def offered(self) -> list[CarryOption]:
         return [o for o in self.options if not o.already_here]
+
+    def lost_form_labels(self, language: str) -> list[str]:
+        """The forms of influence left behind, by their labels in last year's template (its order)."""
+        known = {f.key: f.label.get(language) for f in self.previous.template.forms}
+        return ([label for key, label in known.items() if key in self.lost_forms]
+                + [key for key in self.lost_forms if key not in known])
 
 
 def _carried_here(current: Mapping[str, Any], previous: PreviousRegister) -> set[str]:

@@ -134,6 +134,7 @@ def _render_register(target: ResponseTarget, *, notice: str | None = None, statu
                  if (link := history_service.carried_link(data)) is not None},
         no_risks=history_service.no_risks_statement(answers),
         statement=statement if statement is not None else history_service.no_risks_statement(answers),
+        statement_limit=service.MAX_TEXT,
     ), status
 
 
@@ -298,10 +299,14 @@ def _write(target: ResponseTarget, operation: Any, done: str, statement: str | N
             "Någon annan har ändrat registret sedan sidan öppnades. Se registret nedan och försök igen."))
     except Invalid as invalid:
         errors = invalid.validated.errors
-        if any(e.question == service.NO_RISKS_KEY for e in errors):
+        no_risks = next((e for e in errors if e.question == service.NO_RISKS_KEY), None)
+        if no_risks is not None and no_risks.code == "required":
             return _render_register(target, status=400, statement=statement, notice=_(
                 "Registret har inga risker. Skriv varför ingen risk för otillåten påverkan bedöms finnas "
                 "i verksamheten innan du skickar in det, eller lägg till risker."))
+        if no_risks is not None:  # too long or unreadable: the statement's own problem
+            return _render_register(target, status=400, statement=statement, notice=_(
+                "Motiveringen till varför ingen risk finns: %(message)s", message=no_risks.message))
         return _render_register(target, status=400, statement=statement, notice=_(
             "Registret kan inte skickas in ännu: %(n)d uppgifter saknas eller är fel. Varje risk behöver "
             "minst en form av påverkan, sannolikhet och konsekvens, och varje åtgärd en ansvarig och ett "
@@ -354,6 +359,22 @@ def _render_carry(target: ResponseTarget, offer: history_service.CarryOffer, *, 
     ), status
 
 
+def _carry_problem(offer: history_service.CarryOffer, error: Any) -> str:
+    """A refused carry's problem in words: the risk by its activity, the field by its label
+    ("Hembesök – Åtgärd 1: beskriv åtgärden"), not the form's internal names."""
+    activities = {o.risk.key: o.risk.activity for o in offer.options}
+    where = activities.get(error.question) or error.question
+    part = error.field.removeprefix(f"{error.question}-") if error.field != error.question else ""
+    pieces = part.split("-")
+    if pieces[0] == "measure" and len(pieces) >= 3 and pieces[1].isdigit():
+        label = _("Åtgärd %(n)d", n=int(pieces[1]) + 1)
+        if pieces[2] == "followup" and len(pieces) >= 4 and pieces[3].isdigit():
+            label += ", " + _("uppföljning %(n)d", n=int(pieces[3]) + 1)
+    else:
+        label = str(FIELD_LABELS.get(part, part))
+    return f"{where} – {label}: {error.message}" if label else f"{where}: {error.message}"
+
+
 @bp.route("/<round_key>/<unit_key>/for-vidare", methods=["GET", "POST"])
 @roles_required(*READERS)
 def carry_forward(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
@@ -380,7 +401,7 @@ def carry_forward(round_key: str, unit_key: str):  # type: ignore[no-untyped-def
     except Invalid as invalid:
         return _render_carry(target, offer, chosen=chosen, status=400, notice=_(
             "Riskerna kunde inte föras vidare: %(errors)s", errors="; ".join(
-                f"{e.field}: {e.message}" for e in invalid.validated.errors)))
+                _carry_problem(offer, e) for e in invalid.validated.errors)))
     except Locked as locked:
         return _render_register(target, notice=str(locked.problems[0].message), status=409)
     except NotAllowed:
