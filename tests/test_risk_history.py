@@ -558,8 +558,15 @@ def test_the_exports_hold_a_register_submitted_without_risks(city, as_role):
     assert plan.lstrip("\ufeff").strip().splitlines()[1:] == []
 
 
-def test_the_city_pdf_says_ingen_risk_only_for_submitted_registers(city, as_role, tmp_path):
+def test_the_city_report_says_ingen_risk_only_for_submitted_registers(city, as_role, tmp_path):
     _empty_and_draft(city, as_role)
+    raw = as_role("analyst").get(f"/lagesbild/{NEW_ROUND}/rapport").get_data(as_text=True)
+    page = " ".join(re.sub(r"<[^>]+>", " ", html.unescape(raw)).split())
+    section = page.split("Enheter utan dokumenterade risker", 1)[1].split("Bilaga", 1)[0]
+    assert f"Södra stadsdelsnämnden: Ingen risk – inskickat med motiveringen: {NO_RISK}" in section
+    assert "Norra stadsdelsnämnden: Ej inskickat" in section
+    assert "Stadens Bostäder AB: Ej inskickat" in section
+    assert section.count("Ingen risk") == 1
     (tmp_path / "city.pdf").write_bytes(as_role("analyst").get(f"/lagesbild/{NEW_ROUND}/rapport.pdf").data)
     out = subprocess.run(["pdftotext", "-layout", str(tmp_path / "city.pdf"), "-"], capture_output=True,
                          text=True, check=True).stdout

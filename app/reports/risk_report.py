@@ -17,11 +17,9 @@ from flask_babel import gettext as _
 from reportlab.platypus import Flowable, KeepTogether
 
 from app.definitions.schema import RiskLevel, RiskTemplate
-from app.extensions import db
 from app.models import Round, Unit
 from app.reports.charts import HeatCell, HeatGrid, heat_grid, heat_grid_table
 from app.reports.pdf import CONTENT_WIDTH, data_table, level_badge, para, styles
-from app.services import risk_history as history_service
 from app.services import risks as service
 from app.services.submissions import NotFound, get_response
 
@@ -244,11 +242,9 @@ def without_risks_flowables(overview: service.CityOverview) -> list[Flowable]:
     story: list[Flowable] = [para(_("Enheter utan dokumenterade risker"), s.h2)]
     if not overview.without_risks:
         return [*story, para(_("Inga."), s.body)]
-    statements = history_service.submitted_without_risks(db.session, overview.round_key)
-    empty = [u for u in overview.without_risks if u.id in statements]
-    not_submitted = [u for u in overview.without_risks if u.id not in statements]
-    rows = [(u.name, _("Ingen risk"), statements[u.id] or _("ingen motivering lämnades")) for u in empty]
-    rows += [(u.name, _("Ej inskickat"), "") for u in not_submitted]
+    rows = [(u.name, _("Ingen risk"), statement or _("ingen motivering lämnades"))
+            for u, statement in overview.submitted_empty]
+    rows += [(u.name, _("Ej inskickat"), "") for u in overview.not_submitted]
     story.append(data_table((_("Enhet"), _("Status"), _("Motivering")), rows))
     return story
 

@@ -97,20 +97,6 @@ def no_risks_statement(answers: Mapping[str, Any] | None) -> str:
     return value if isinstance(value, str) else ""
 
 
-def submitted_without_risks(session: Session, round_key: str) -> dict[int, str]:
-    """Per unit id: the statement of its register submitted without risks in the round (units
-    whose register is a draft, or has risks, are not in it)."""
-    rows = session.execute(
-        select(UnitResponse.unit_id, UnitResponse.answers)
-        .join(Round, Round.id == UnitResponse.round_id)
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == UnitResponse.questionnaire_version_id)
-        .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
-        .where(Round.key == round_key, UnitResponse.status == "submitted", Questionnaire.kind == "risk_template")
-    ).all()
-    return {unit_id: no_risks_statement(answers) for unit_id, answers in rows
-            if not service.risks_of(dict(answers or {}))}
-
-
 def submit_register(session: Session, target: ResponseTarget, base_version: int, user: User,
                     statement: str = "") -> Outcome:
     """Submit the register; `statement` (why no risk applies) is required when it has no risks."""

@@ -187,9 +187,20 @@ class CityOverview:
     by_form: list[RecurringGroup]
     highest: list[UnitRisk]
     overdue: list[OverdueMeasure]
-    without_risks: list[Unit]
+    without_risks: list[Unit]  # invited units with no documented risk: submitted empty or not submitted
     statements: list[CityStatement] = field(default_factory=list)
     plan: CityPlan | None = None  # planned vs reactive and the internal control plans (city_plan)
+    # Of `without_risks`: those whose register was submitted without risks, with the statement
+    # of why none applies (id -> statement); the others have not submitted.
+    no_risk_statements: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def submitted_empty(self) -> list[tuple[Unit, str]]:
+        return [(u, self.no_risk_statements[u.id]) for u in self.without_risks if u.id in self.no_risk_statements]
+
+    @property
+    def not_submitted(self) -> list[Unit]:
+        return [u for u in self.without_risks if u.id not in self.no_risk_statements]
 
 
 # --- levels and the matrix -----------------------------------------------------------------
@@ -647,7 +658,21 @@ def city_overview(session: Session, round_: Round, language: str, today: date) -
     )
     overview.statements = _city_statements(session, round_, registers, language)
     overview.plan = city_plan(session, round_, language)
+    overview.no_risk_statements = _no_risk_statements(session, round_, version.id)
     return overview
+
+
+def _no_risk_statements(session: Session, round_: Round, version_id: int) -> dict[int, str]:
+    """Per unit id, the statement of its register submitted without risks in the round."""
+    rows = session.execute(select(UnitResponse.unit_id, UnitResponse.answers).where(
+        UnitResponse.round_id == round_.id, UnitResponse.questionnaire_version_id == version_id,
+        UnitResponse.status == "submitted")).all()
+    statements = {}
+    for unit_id, answers in rows:
+        if not risks_of(answers):
+            statement = (answers or {}).get(NO_RISKS_KEY)
+            statements[unit_id] = statement if isinstance(statement, str) else ""
+    return statements
 
 
 def _count_submitted(session: Session, round_: Round, version_id: int) -> int:
