@@ -44,14 +44,14 @@ class Position:
 class Document:
     """The plain data of a file and the position of each value (and each mapping key) by path.
 
-    `unread` lists the paths whose value is not what the file says (an alias, a tagged value):
+    `unread` holds the paths whose value is not what the file says (an alias, a tagged value):
     the error there is the YAML fault, so other errors at or inside them are not reported.
     """
 
     data: object
     values: dict[str, Position] = field(default_factory=dict)
     keys: dict[str, Position] = field(default_factory=dict)
-    unread: list[str] = field(default_factory=list)
+    unread: set[str] = field(default_factory=set)
 
     def value_position(self, path: str) -> Position:
         """Where the value at `path` starts, or its nearest enclosing value that has a place."""
@@ -67,11 +67,18 @@ class Document:
         return self.keys.get(path) or self.value_position(path)
 
     def is_unread(self, path: str) -> bool:
-        """Whether `path` is at or inside a value that was not read as written."""
-        return any(
-            path == place or path.startswith((place + ".", place + "["))
-            for place in self.unread
-        )
+        """Whether `path` is at or inside a value that was not read as written.
+
+        The path and its enclosing paths are looked up: the cost grows with the nesting (at most
+        MAX_DEPTH), not with the number of unread places (a file can hold 100,000 aliases).
+        """
+        if not self.unread:
+            return False
+        while path:
+            if path in self.unread:
+                return True
+            path = parent_path(path)
+        return False
 
 
 def join_path(parts: tuple[PathPart, ...] | list[PathPart]) -> str:
@@ -367,7 +374,7 @@ class _Builder:
         # An alias (read as nothing) or a tagged scalar is not what the file says: the fault is
         # the error there, so errors at or inside that place are not reported as well.
         if self.report_faults(node, path) and isinstance(node, ScalarNode) and path:
-            document.unread.append(join_path(path))
+            document.unread.add(join_path(path))
         if isinstance(node, MappingNode):
             return self._mapping(node, path, document)
         if isinstance(node, SequenceNode):
