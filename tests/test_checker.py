@@ -8,6 +8,7 @@ JSON of the previews. Lines and columns are read off the files by hand (1-based)
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -344,6 +345,71 @@ def test_the_web_previews_answers_show_swedish_letters_as_themselves(
     assert shown, html
     assert '"hur": "Åsa sa: hämta ölen"' in shown.group(1)
     assert "\\u00" not in shown.group(1)
+
+
+# --- many errors: found in time proportional to the file, reported up to the cap -------------
+
+
+def test_twenty_thousand_aliases_are_found_and_the_first_200_reported(tmp_path: Path) -> None:
+    # Line 30 becomes 'sections: [*a, *a, ...]' (20,000 aliases), the sections of the file move
+    # under 'rest' (line 31). Each alias is an error (Q016) and stands for nothing: the 20,000
+    # sections that are no section get no second error. The old checker compared every error
+    # with every alias (400 million comparisons, a web request that never ends).
+    text = UPPFOLJNING.read_text("utf-8").replace(
+        "\nsections:\n", "\nsections: [" + ", ".join(["*a"] * 20_000) + "]\nrest:\n", 1)
+    result = check(write(tmp_path, text))
+    assert_clean_failure(result)
+    found = places(result)
+    # 'sections: [' is 11 characters: alias n stands in column 12 + 4n.
+    assert found[:200] == [("Q016", 30, 12 + 4 * n, f"sections[{n}]") for n in range(200)]
+    # 19,800 more aliases and 'rest', no field (line 31), are left out, counted at the 201st.
+    assert found[200:] == [("Q030", 30, 12 + 4 * 200, "")]
+    assert errors(result)[200][3] == (
+        "19801 more errors from here on are not shown; a file reports its first 200 errors "
+        "(fix the errors above and check the file again)")
+    assert result.stderr == "201 error(s) in 1 of 1 file(s)\n"
+
+
+def test_thousands_of_errors_of_the_schema_and_between_sections_are_all_counted(
+    tmp_path: Path
+) -> None:
+    # 8,000 sections '{key: d, x: 1}' on lines 6-8005: each lacks title and questions (two Q012
+    # at the section), has no field x (Q003 in column 14), and all but the first repeat the key
+    # 'd' (Q005 in column 11). The old checker compared each of the 7,999 repeated keys with
+    # each of the 24,000 errors of the schema.
+    sections = "".join("  - {key: d, x: 1}\n" for _ in range(8000))
+    result = check(write(tmp_path, "format: 1\nkey: manga\nkind: survey\ntitle: Många\n"
+                         "sections:\n" + sections))
+    assert_clean_failure(result)
+    found = places(result)
+    first = [("Q012", 6, 5, "sections[0]"), ("Q012", 6, 5, "sections[0]"),
+             ("Q003", 6, 14, "sections[0].x")]
+    assert found[:3] == first
+    for n in range(1, 50):  # lines 7-55: 4 errors each, 199 with line 6; the 200th on line 56
+        assert found[4 * n - 1:4 * n + 3] == [
+            ("Q012", 6 + n, 5, f"sections[{n}]"), ("Q012", 6 + n, 5, f"sections[{n}]"),
+            ("Q005", 6 + n, 11, f"sections[{n}].key"), ("Q003", 6 + n, 14, f"sections[{n}].x")]
+    assert found[199:] == [("Q012", 56, 5, "sections[50]"), ("Q030", 56, 5, "")]
+    # 8,000 x 3 + 7,999 = 31,999 errors; 200 shown.
+    assert errors(result)[200][3].startswith("31799 more errors from here on are not shown")
+
+
+def test_the_upload_page_shows_the_same_200_errors_and_the_count_of_the_rest(
+    city: Flask, as_role
+) -> None:
+    text = UPPFOLJNING.read_text("utf-8").replace(
+        "\nsections:\n", "\nsections: [" + ", ".join(["*a"] * 20_000) + "]\nrest:\n", 1)
+    admin = as_role("admin")
+    response = post(admin, "/admin/formular/kontrollera",
+                    {"file": (io.BytesIO(text.encode("utf-8")), "many.yaml")},
+                    content_type="multipart/form-data")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    shown = re.findall(r'<li id="error-\d+" class="source-error" data-code="(Q\d+)" '
+                       r'data-line="(\d+)" data-column="(\d+)"', page)
+    assert shown == [("Q016", "30", str(12 + 4 * n)) for n in range(200)] + [
+        ("Q030", "30", str(12 + 4 * 200))]
+    assert "19801 more errors from here on are not shown" in page
 
 
 # --- the checker never crashes ---------------------------------------------------------------
