@@ -412,6 +412,70 @@ def test_the_upload_page_shows_the_same_200_errors_and_the_count_of_the_rest(
     assert "19801 more errors from here on are not shown" in page
 
 
+# --- numbers too large to read ----------------------------------------------------------------
+
+HUGE_HEX = "0x" + "f" * 5000
+
+
+def replaced(tmp_path: Path, source: Path, old: str, new: str) -> tuple[Result, int, int]:
+    """`check` of `source` with the first `old` replaced by `new`; the line and column where
+    `new` starts."""
+    text = source.read_text("utf-8")
+    at = text.index(old)
+    line = text.count("\n", 0, at) + 1
+    column = at - text.rfind("\n", 0, at)
+    return check(write(tmp_path, text.replace(old, new, 1))), line, column
+
+
+@pytest.mark.parametrize(("source", "old", "new", "offset", "path", "shown"), [
+    # Python cannot print a number of 5,000 hexadecimal digits (the old checker crashed).
+    (UPPFOLJNING, "max_length: 2000", f"max_length: {HUGE_HEX}", 12,
+     "sections[0].questions[1].max_length", "0xffffffffffffffffff... (5002 characters)"),
+    # 1 and 400 zeros made float() overflow in the range check of a number question.
+    (UPPFOLJNING, "max: 10000", "max: 1" + "0" * 400, 5,
+     "sections[1].questions[0].max", "10000000000000000000... (401 characters)"),
+    # The risk level's messages printed its max_value.
+    (DATA / "valid" / "risk_5x5.yaml", "max_value: 4", "max_value: 0x" + "f" * 4000, 11,
+     "risk.levels[0].max_value", "0xffffffffffffffffff... (4002 characters)"),
+    # A base-60 number of 100,000 parts took seconds to compute, and then could not be printed.
+    (UPPFOLJNING, "title:\n  sv: Uppföljning av revisionens rekommendationer\n"
+     "  en: Follow-up of the auditors' recommendations", "title: 1" + ":1" * 100_000, 7,
+     "title", "1:1:1:1:1:1:1:1:1:1:... (200001 characters)"),
+    # One past the largest 64-bit number.
+    (UPPFOLJNING, "max: 10000", "max: 9223372036854775808", 5, "sections[1].questions[0].max",
+     "9223372036854775808"),
+])
+def test_a_number_too_large_is_one_error_at_its_place(
+    tmp_path: Path, source: Path, old: str, new: str, offset: int, path: str, shown: str
+) -> None:
+    result, line, column = replaced(tmp_path, source, old, new)
+    assert_clean_failure(result)
+    assert errors(result) == [(
+        "Q014", line, column + offset,
+        f"[{path}] the number {shown} is too large; a whole number in a questionnaire lies "
+        "between -9223372036854775807 and 9223372036854775807 (write it in quotes if it is "
+        "meant as text)",
+    )]
+
+
+def test_the_largest_64_bit_number_is_read_and_checked_as_a_number(tmp_path: Path) -> None:
+    result, line, column = replaced(tmp_path, UPPFOLJNING, "max_length: 2000",
+                                    "max_length: 0x7fffffffffffffff")
+    assert_clean_failure(result)
+    assert errors(result) == [(
+        "Q014", line, column + 12, "[sections[0].questions[1].max_length] 'max_length' is a "
+        "number (9223372036854775807); it must be at most 50000",
+    )]
+
+
+def test_a_field_name_too_large_a_number_is_one_error(tmp_path: Path) -> None:
+    # (YAML allows a field name of at most 1,024 characters.)
+    result, line, _ = replaced(tmp_path, UPPFOLJNING, "format: 1\n",
+                               "format: 1\n0x" + "f" * 1000 + ": x\n")
+    assert_clean_failure(result)
+    assert places(result) == [("Q014", line + 1, 1, "")]
+
+
 # --- the checker never crashes ---------------------------------------------------------------
 
 VALID = UPPFOLJNING.read_text("utf-8").splitlines(keepends=True)
@@ -422,7 +486,8 @@ YAML_PIECES = st.sampled_from([
     "{a: 1, b: [2]}", "|\n  block", ">-\n  folded", "- a\n- b", "!!python/object:os.system x",
     "!!binary AAAA", "!!set {a, b}", "!foo bar", "&anker v", "*anker", "<<: *anker", "? [a]\n: b",
     "key: value", ": :", "'unclosed", "[unclosed", "\t", "#", "---", "...", "%YAML 1.1", "\x00",
-    "\u2028", "ä: ö", "\ufeff",
+    "\u2028", "ä: ö", "\ufeff", "0x" + "f" * 5000, "1" + ":1" * 3000, "1" + "0" * 400,
+    "-0b" + "1" * 70, "0o" + "7" * 30, "0" + "7" * 30,
 ])
 
 
