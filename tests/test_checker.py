@@ -8,6 +8,7 @@ JSON of the previews. Lines and columns are read off the files by hand (1-based)
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -346,6 +347,135 @@ def test_the_web_previews_answers_show_swedish_letters_as_themselves(
     assert "\\u00" not in shown.group(1)
 
 
+# --- many errors: found in time proportional to the file, reported up to the cap -------------
+
+
+def test_twenty_thousand_aliases_are_found_and_the_first_200_reported(tmp_path: Path) -> None:
+    # Line 30 becomes 'sections: [*a, *a, ...]' (20,000 aliases), the sections of the file move
+    # under 'rest' (line 31). Each alias is an error (Q016) and stands for nothing: the 20,000
+    # sections that are no section get no second error. The old checker compared every error
+    # with every alias (400 million comparisons, a web request that never ends).
+    text = UPPFOLJNING.read_text("utf-8").replace(
+        "\nsections:\n", "\nsections: [" + ", ".join(["*a"] * 20_000) + "]\nrest:\n", 1)
+    result = check(write(tmp_path, text))
+    assert_clean_failure(result)
+    found = places(result)
+    # 'sections: [' is 11 characters: alias n stands in column 12 + 4n.
+    assert found[:200] == [("Q016", 30, 12 + 4 * n, f"sections[{n}]") for n in range(200)]
+    # 19,800 more aliases and 'rest', no field (line 31), are left out, counted at the 201st.
+    assert found[200:] == [("Q030", 30, 12 + 4 * 200, "")]
+    assert errors(result)[200][3] == (
+        "19801 more errors from here on are not shown; a file reports its first 200 errors "
+        "(fix the errors above and check the file again)")
+    assert result.stderr == "201 error(s) in 1 of 1 file(s)\n"
+
+
+def test_thousands_of_errors_of_the_schema_and_between_sections_are_all_counted(
+    tmp_path: Path
+) -> None:
+    # 8,000 sections '{key: d, x: 1}' on lines 6-8005: each lacks title and questions (two Q012
+    # at the section), has no field x (Q003 in column 14), and all but the first repeat the key
+    # 'd' (Q005 in column 11). The old checker compared each of the 7,999 repeated keys with
+    # each of the 24,000 errors of the schema.
+    sections = "".join("  - {key: d, x: 1}\n" for _ in range(8000))
+    result = check(write(tmp_path, "format: 1\nkey: manga\nkind: survey\ntitle: Många\n"
+                         "sections:\n" + sections))
+    assert_clean_failure(result)
+    found = places(result)
+    first = [("Q012", 6, 5, "sections[0]"), ("Q012", 6, 5, "sections[0]"),
+             ("Q003", 6, 14, "sections[0].x")]
+    assert found[:3] == first
+    for n in range(1, 50):  # lines 7-55: 4 errors each, 199 with line 6; the 200th on line 56
+        assert found[4 * n - 1:4 * n + 3] == [
+            ("Q012", 6 + n, 5, f"sections[{n}]"), ("Q012", 6 + n, 5, f"sections[{n}]"),
+            ("Q005", 6 + n, 11, f"sections[{n}].key"), ("Q003", 6 + n, 14, f"sections[{n}].x")]
+    assert found[199:] == [("Q012", 56, 5, "sections[50]"), ("Q030", 56, 5, "")]
+    # 8,000 x 3 + 7,999 = 31,999 errors; 200 shown.
+    assert errors(result)[200][3].startswith("31799 more errors from here on are not shown")
+
+
+def test_the_upload_page_shows_the_same_200_errors_and_the_count_of_the_rest(
+    city: Flask, as_role
+) -> None:
+    text = UPPFOLJNING.read_text("utf-8").replace(
+        "\nsections:\n", "\nsections: [" + ", ".join(["*a"] * 20_000) + "]\nrest:\n", 1)
+    admin = as_role("admin")
+    response = post(admin, "/admin/formular/kontrollera",
+                    {"file": (io.BytesIO(text.encode("utf-8")), "many.yaml")},
+                    content_type="multipart/form-data")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    shown = re.findall(r'<li id="error-\d+" class="source-error" data-code="(Q\d+)" '
+                       r'data-line="(\d+)" data-column="(\d+)"', page)
+    assert shown == [("Q016", "30", str(12 + 4 * n)) for n in range(200)] + [
+        ("Q030", "30", str(12 + 4 * 200))]
+    assert "19801 more errors from here on are not shown" in page
+
+
+# --- numbers too large to read ----------------------------------------------------------------
+
+HUGE_HEX = "0x" + "f" * 5000
+
+
+def replaced(tmp_path: Path, source: Path, old: str, new: str) -> tuple[Result, int, int]:
+    """`check` of `source` with the first `old` replaced by `new`; the line and column where
+    `new` starts."""
+    text = source.read_text("utf-8")
+    at = text.index(old)
+    line = text.count("\n", 0, at) + 1
+    column = at - text.rfind("\n", 0, at)
+    return check(write(tmp_path, text.replace(old, new, 1))), line, column
+
+
+@pytest.mark.parametrize(("source", "old", "new", "offset", "path", "shown"), [
+    # Python cannot print a number of 5,000 hexadecimal digits (the old checker crashed).
+    (UPPFOLJNING, "max_length: 2000", f"max_length: {HUGE_HEX}", 12,
+     "sections[0].questions[1].max_length", "0xffffffffffffffffff... (5002 characters)"),
+    # 1 and 400 zeros made float() overflow in the range check of a number question.
+    (UPPFOLJNING, "max: 10000", "max: 1" + "0" * 400, 5,
+     "sections[1].questions[0].max", "10000000000000000000... (401 characters)"),
+    # The risk level's messages printed its max_value.
+    (DATA / "valid" / "risk_5x5.yaml", "max_value: 4", "max_value: 0x" + "f" * 4000, 11,
+     "risk.levels[0].max_value", "0xffffffffffffffffff... (4002 characters)"),
+    # A base-60 number of 100,000 parts took seconds to compute, and then could not be printed.
+    (UPPFOLJNING, "title:\n  sv: Uppföljning av revisionens rekommendationer\n"
+     "  en: Follow-up of the auditors' recommendations", "title: 1" + ":1" * 100_000, 7,
+     "title", "1:1:1:1:1:1:1:1:1:1:... (200001 characters)"),
+    # One past the largest 64-bit number.
+    (UPPFOLJNING, "max: 10000", "max: 9223372036854775808", 5, "sections[1].questions[0].max",
+     "9223372036854775808"),
+])
+def test_a_number_too_large_is_one_error_at_its_place(
+    tmp_path: Path, source: Path, old: str, new: str, offset: int, path: str, shown: str
+) -> None:
+    result, line, column = replaced(tmp_path, source, old, new)
+    assert_clean_failure(result)
+    assert errors(result) == [(
+        "Q014", line, column + offset,
+        f"[{path}] the number {shown} is too large; a whole number in a questionnaire lies "
+        "between -9223372036854775807 and 9223372036854775807 (write it in quotes if it is "
+        "meant as text)",
+    )]
+
+
+def test_the_largest_64_bit_number_is_read_and_checked_as_a_number(tmp_path: Path) -> None:
+    result, line, column = replaced(tmp_path, UPPFOLJNING, "max_length: 2000",
+                                    "max_length: 0x7fffffffffffffff")
+    assert_clean_failure(result)
+    assert errors(result) == [(
+        "Q014", line, column + 12, "[sections[0].questions[1].max_length] 'max_length' is a "
+        "number (9223372036854775807); it must be at most 50000",
+    )]
+
+
+def test_a_field_name_too_large_a_number_is_one_error(tmp_path: Path) -> None:
+    # (YAML allows a field name of at most 1,024 characters.)
+    result, line, _ = replaced(tmp_path, UPPFOLJNING, "format: 1\n",
+                               "format: 1\n0x" + "f" * 1000 + ": x\n")
+    assert_clean_failure(result)
+    assert places(result) == [("Q014", line + 1, 1, "")]
+
+
 # --- the checker never crashes ---------------------------------------------------------------
 
 VALID = UPPFOLJNING.read_text("utf-8").splitlines(keepends=True)
@@ -356,7 +486,8 @@ YAML_PIECES = st.sampled_from([
     "{a: 1, b: [2]}", "|\n  block", ">-\n  folded", "- a\n- b", "!!python/object:os.system x",
     "!!binary AAAA", "!!set {a, b}", "!foo bar", "&anker v", "*anker", "<<: *anker", "? [a]\n: b",
     "key: value", ": :", "'unclosed", "[unclosed", "\t", "#", "---", "...", "%YAML 1.1", "\x00",
-    "\u2028", "ä: ö", "\ufeff",
+    "\u2028", "ä: ö", "\ufeff", "0x" + "f" * 5000, "1" + ":1" * 3000, "1" + "0" * 400,
+    "-0b" + "1" * 70, "0o" + "7" * 30, "0" + "7" * 30,
 ])
 
 

@@ -37,10 +37,10 @@ SHAPE_CODES = {
 }
 # Faults a schema cannot see: the YAML itself (a parsed document no longer shows a duplicate
 # field or an alias, and one nested too deep is not read), references between values,
-# uniqueness, ranges and order.
+# uniqueness, ranges and order; and how many errors a file has (more than are reported).
 NOT_SHAPE_CODES = {
     E.YAML_SYNTAX, E.DUPLICATE_MAPPING_KEY, E.UNSUPPORTED_YAML, E.TOO_DEEP, E.DUPLICATE_KEY,
-    E.UNKNOWN_SCALE,
+    E.UNKNOWN_SCALE, E.TOO_MANY_ERRORS,
     E.CONDITION_UNKNOWN_QUESTION, E.CONDITION_LATER_QUESTION, E.CONDITION_BAD_VALUE,
     E.CONDITION_UNKNOWN_ROW, E.CONDITION_WITHOUT_OPTIONS, E.BAD_RANGE, E.RISK_LEVELS,
     E.RISK_SCALE_VALUES, E.UNKNOWN_RISK_FORM, E.STAFF_VIEW_MISMATCH,

@@ -51,6 +51,8 @@ _CATALOGUE: tuple[ErrorCode, ...] = (
               "that the survey (checked in the same run) does not have."),
     ErrorCode("Q028", "too-deep", "Lists and mappings nested deeper than a questionnaire may be."),
     ErrorCode("Q029", "condition-in-or-not-in", "`show_if` needs exactly one of `in` and `not_in`."),
+    ErrorCode("Q030", "too-many-errors", "More errors than one file reports: the first 200 are "
+              "shown, then this one saying how many more there are."),
 )
 
 CODES: dict[str, ErrorCode] = {entry.code: entry for entry in _CATALOGUE}
@@ -84,6 +86,7 @@ UNKNOWN_RISK_FORM = "Q026"
 STAFF_VIEW_MISMATCH = "Q027"
 TOO_DEEP = "Q028"
 CONDITION_IN_OR_NOT_IN = "Q029"
+TOO_MANY_ERRORS = "Q030"
 
 
 @dataclass(frozen=True)

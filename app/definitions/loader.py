@@ -9,6 +9,10 @@ every fault is reported together with the schema errors of the same file:
   an error, but the document is still read (an alias stands for nothing, a tagged value is read
   as if untagged) so that the rest of the file is checked too;
 - duplicate mapping keys are errors (PyYAML would keep one silently); the first one is read;
+- a whole number beyond 64 bits is an error and stands for nothing; one written with more than
+  `MAX_INTEGER_CHARACTERS` characters is not even computed (PyYAML builds `1:1:1:...`, a YAML
+  1.1 base-60 number, by repeated multiplication, which costs time growing with the square of
+  its length);
 - a tab in the indentation makes the file invalid YAML; the file is read once more with each
   tab widened to spaces, and when that succeeds the rest of the file is checked too.
 """
@@ -28,6 +32,11 @@ MAX_BYTES = 1024 * 1024
 # A real questionnaire nests fewer than 15 lists and mappings (a label inside an option inside a
 # question inside a section is 8); deeper files are refused before they cost anything.
 MAX_DEPTH = 50
+# The largest whole number a questionnaire may hold (a 64-bit integer, as a database stores it);
+# Python cannot even print one of more than 4,300 digits.
+MAX_INTEGER = 2**63 - 1
+# The longest way to write a whole number up to MAX_INTEGER: '-0b' and 63 binary digits.
+MAX_INTEGER_CHARACTERS = 66
 # Tried in turn when tabs in the indentation make a file unreadable: a tab read as 4, 8, 2 spaces.
 TAB_WIDTHS = (4, 8, 2)
 
@@ -44,14 +53,15 @@ class Position:
 class Document:
     """The plain data of a file and the position of each value (and each mapping key) by path.
 
-    `unread` lists the paths whose value is not what the file says (an alias, a tagged value):
-    the error there is the YAML fault, so other errors at or inside them are not reported.
+    `unread` holds the paths whose value is not what the file says (an alias, a tagged value, a
+    number too large): the error there is the fault, so other errors at or inside them are not
+    reported.
     """
 
     data: object
     values: dict[str, Position] = field(default_factory=dict)
     keys: dict[str, Position] = field(default_factory=dict)
-    unread: list[str] = field(default_factory=list)
+    unread: set[str] = field(default_factory=set)
 
     def value_position(self, path: str) -> Position:
         """Where the value at `path` starts, or its nearest enclosing value that has a place."""
@@ -67,11 +77,18 @@ class Document:
         return self.keys.get(path) or self.value_position(path)
 
     def is_unread(self, path: str) -> bool:
-        """Whether `path` is at or inside a value that was not read as written."""
-        return any(
-            path == place or path.startswith((place + ".", place + "["))
-            for place in self.unread
-        )
+        """Whether `path` is at or inside a value that was not read as written.
+
+        The path and its enclosing paths are looked up: the cost grows with the nesting (at most
+        MAX_DEPTH), not with the number of unread places (a file can hold 100,000 aliases).
+        """
+        if not self.unread:
+            return False
+        while path:
+            if path in self.unread:
+                return True
+            path = parent_path(path)
+        return False
 
 
 def join_path(parts: tuple[PathPart, ...] | list[PathPart]) -> str:
@@ -353,6 +370,11 @@ def _short_tag(tag: str) -> str:
     return "!!" + tag[len(prefix):] if tag.startswith(prefix) else tag
 
 
+_INT_TAG = "tag:yaml.org,2002:int"
+# What `_Builder.scalar` gives for a whole number too large to be read.
+_TOO_LARGE = object()
+
+
 class _Builder:
     """Turns composed nodes into dicts, lists and scalars, recording positions and faults."""
 
@@ -367,7 +389,7 @@ class _Builder:
         # An alias (read as nothing) or a tagged scalar is not what the file says: the fault is
         # the error there, so errors at or inside that place are not reported as well.
         if self.report_faults(node, path) and isinstance(node, ScalarNode) and path:
-            document.unread.append(join_path(path))
+            document.unread.add(join_path(path))
         if isinstance(node, MappingNode):
             return self._mapping(node, path, document)
         if isinstance(node, SequenceNode):
@@ -375,14 +397,35 @@ class _Builder:
                 self.build(item, (*path, index), document) for index, item in enumerate(node.value)
             ]
         assert isinstance(node, ScalarNode)
-        return self.scalar(node)
+        value = self.scalar(node)
+        if value is _TOO_LARGE:
+            # Reported here, and read as nothing: no second error says it is not a number.
+            self._too_large(node, path)
+            if path:
+                document.unread.add(join_path(path))
+            return None
+        return value
 
     def scalar(self, node: ScalarNode) -> object:
+        """The value of `node`; `_TOO_LARGE` for a whole number beyond MAX_INTEGER."""
+        if node.tag == _INT_TAG and len(node.value.replace("_", "")) > MAX_INTEGER_CHARACTERS:
+            return _TOO_LARGE  # not computed: see the module's docstring
         try:
-            return self.loader.construct_object(node, deep=True)
+            value = self.loader.construct_object(node, deep=True)
         except (ValueError, OverflowError, yaml.YAMLError):
             # A plain value that looks like a date or time but is none (2026-13-45): its text.
             return node.value
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
+            return _TOO_LARGE
+        return value
+
+    def _too_large(self, node: ScalarNode, path: tuple[PathPart, ...]) -> None:
+        text = node.value
+        shown = text if len(text) <= 24 else f"{text[:20]}... ({len(text)} characters)"
+        self._error(E.INVALID_VALUE, self.position(node), path,
+                    f"the number {shown} is too large; a whole number in a questionnaire lies "
+                    f"between -{MAX_INTEGER} and {MAX_INTEGER}",
+                    "write it in quotes if it is meant as text")
 
     def _mapping(
         self, node: MappingNode, path: tuple[PathPart, ...], document: Document
@@ -392,6 +435,9 @@ class _Builder:
         for key_node, value_node in node.value:
             where = self.position(key_node)
             key = self.scalar(key_node) if isinstance(key_node, ScalarNode) else None
+            if key is _TOO_LARGE:
+                self._too_large(key_node, path)
+                continue
             faulty = self.report_faults(key_node, path if key is None else (*path, str(key)))
             if not isinstance(key, str):
                 if not faulty:  # an alias as a field name is reported as the alias

@@ -1,7 +1,8 @@
 """Check questionnaire files: a file is loaded whole or rejected whole, with every error at once.
 
 `check_text`/`check_file` check one file; `check_paths` checks files and folders together and
-adds the checks between files (questionnaire keys, staff_view links to a survey in the run).
+adds the checks between files (questionnaire keys, staff_view links to a survey in the run), and
+reports at most `MAX_ERRORS` errors of a file (then how many more there are).
 """
 
 from __future__ import annotations
@@ -15,12 +16,16 @@ from pydantic import ValidationError
 
 from app.definitions import errors as E
 from app.definitions.errors import DefinitionError
-from app.definitions.loader import Document, decode, load_document, size_error
+from app.definitions.loader import Document, decode, load_document, parent_path, size_error
 from app.definitions.references import check_references, check_staff_views
 from app.definitions.schema import Definition
 from app.definitions.translate import translate
 
 YAML_SUFFIXES = (".yaml", ".yml")
+# The errors one file reports, by place, before one more error (Q030) says how many are left
+# out: the command line and the upload page show the same list, and a file of 100,000 aliases
+# makes a page of 201 errors, not of 100,000.
+MAX_ERRORS = 200
 
 
 @dataclass(frozen=True)
@@ -54,11 +59,11 @@ def check_text(text: str, filename: str = "<text>") -> CheckResult:
     not_options = {error.path for error in references if error.code == E.CONDITION_BAD_VALUE}
     shape = [error for error in shape
              if not (error.code == E.INVALID_VALUE and error.path in not_options)]
-    shape_paths = [error.path for error in shape]
+    covered = _covered_paths(error.path for error in shape)
     errors += [error for error in shape if not document.is_unread(error.path)]
     errors += [
         error for error in references
-        if not _covered(error.path, shape_paths) and not document.is_unread(error.path)
+        if error.path not in covered and not document.is_unread(error.path)
     ]
     errors.sort(key=lambda error: (error.line, error.column))
     return CheckResult(filename, None if errors else definition, errors, text, document)
@@ -119,7 +124,8 @@ def check_paths(paths: Iterable[str | Path]) -> list[CheckResult]:
 
 
 def link_results(results: list[CheckResult]) -> list[CheckResult]:
-    """`results` with the checks between files added (questionnaire keys, staff_view links)."""
+    """`results` with the checks between files added (questionnaire keys, staff_view links),
+    each file's errors cut to the first `MAX_ERRORS` (see `capped`)."""
     surveys = {
         result.definition.key: result.definition
         for result in results
@@ -138,8 +144,25 @@ def link_results(results: list[CheckResult]) -> list[CheckResult]:
                     if not (error.code == E.INVALID_VALUE and error.path in not_options)]
             errors = sorted(kept + extra, key=lambda error: (error.line, error.column))
             result = dataclasses.replace(result, definition=None, errors=errors)
+        if len(result.errors) > MAX_ERRORS:
+            result = dataclasses.replace(result, errors=capped(result.errors))
         checked.append(result)
     return checked
+
+
+def capped(errors: list[DefinitionError]) -> list[DefinitionError]:
+    """The first `MAX_ERRORS` of `errors` (sorted by place) and, when there are more, one
+    error at the place of the first left out, saying how many are left out."""
+    if len(errors) <= MAX_ERRORS:
+        return errors
+    left_out = errors[MAX_ERRORS:]
+    first = left_out[0]
+    return errors[:MAX_ERRORS] + [DefinitionError(
+        E.TOO_MANY_ERRORS, first.file, first.line, first.column, "",
+        f"{len(left_out)} more errors from here on are not shown; a file reports its first "
+        f"{MAX_ERRORS} errors",
+        "fix the errors above and check the file again",
+    )]
 
 
 def _duplicate_questionnaire_key(
@@ -159,10 +182,17 @@ def _duplicate_questionnaire_key(
     )]
 
 
-def _covered(path: str, shape_paths: list[str]) -> bool:
-    """Whether pydantic already reported a problem at `path` or inside it."""
-    if not path:
-        return path in shape_paths
-    return any(
-        other == path or other.startswith((path + ".", path + "[")) for other in shape_paths
-    )
+def _covered_paths(shape_paths: Iterable[str]) -> set[str]:
+    """The paths at which or inside which pydantic already reported a problem: each path of
+    `shape_paths` and every path enclosing it (the file itself, '', only when it is one).
+
+    Built once, so that each error of the references is one look-up, however many errors the
+    file has."""
+    covered: set[str] = set()
+    for path in shape_paths:
+        if not path:
+            covered.add(path)
+        while path and path not in covered:  # an enclosing path already in has all of its own
+            covered.add(path)
+            path = parent_path(path)
+    return covered
