@@ -376,3 +376,24 @@ def test_a_key_cannot_change_its_kind(city, as_role):
     assert refused.status_code == 400
     assert "a new version cannot make it a unit_questionnaire" in refused.get_data(as_text=True)
     assert stored_versions(city) == [("enkat_2027", 1)]
+
+
+def test_a_long_line_is_shown_around_the_error_with_the_column_marked(city, as_role):
+    """A file written in YAML's flow style is one long line: beside each error the page shows the
+    part of it around the error's column, cut with "…", the caret under that column."""
+    padding = ", ".join(f"{{key: q{n}, type: text, text: Fråga {n}}}" for n in range(60))
+    after = ", ".join(f"{{key: e{n}, type: text, text: Efter {n}}}" for n in range(10))
+    text = ("format: 1\nkey: lang_rad\nkind: survey\ntitle: Lång rad\n"
+            f"sections: [{{key: a, title: A, questions: [{padding}, {{key: sist, type: txet, text: Sist}}, {after}]}}]\n")
+    line, column = place_of(text, "txet")
+    assert line == 5 and column > 2000
+    page = html.unescape(upload_file(as_role("admin"), text).get_data(as_text=True))
+    [error] = [e for e in page_errors(page) if e[0] == "Q004"]
+    assert error[1:3] == (line, column)
+    marked = re.search(r'<mark>(.*?)</mark></span>\n<span class="excerpt-column" aria-hidden="true">'
+                       r'<span class="lineno"> </span> ( *)\^', page, re.S)
+    assert marked is not None
+    shown, spaces = marked.group(1), len(marked.group(2))
+    assert shown.startswith("…") and shown.endswith("…") and len(shown) == 2 + 160
+    assert shown[spaces:].startswith("txet")  # the caret stands under the column the error names
+    assert page.count(padding) == 1 and page.count(after) == 1  # the whole line only in the text area

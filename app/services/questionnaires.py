@@ -157,14 +157,22 @@ class Upload:
 
     def snippets(self) -> list[Snippet]:
         """Each error with the line it names and two lines on either side."""
-        return [snippet(self.text, error) for error in self.result.errors]
+        lines = self.text.split("\n")
+        return [snippet(lines, error) for error in self.result.errors]
 
 
 @dataclass(frozen=True)
 class SnippetLine:
     number: int
-    text: str
+    text: str  # the line, or on a long line the part around the error's column, cut with "…"
     marked: bool
+    caret: int = 0  # characters of `text` before the error's column
+
+
+# A line longer than this is shown as the part around the error's column: a file written on one
+# line (YAML's flow style) must not repeat its whole text beside each of its errors.
+LONG_LINE = 200
+AROUND_COLUMN = 80
 
 
 @dataclass(frozen=True)
@@ -177,15 +185,29 @@ class Snippet:
         return f"line-{self.error.line}" if self.error.line else "source"
 
 
-def snippet(text: str, error: DefinitionError, around: int = 2) -> Snippet:
-    lines = text.split("\n")
+def snippet(lines: list[str], error: DefinitionError, around: int = 2) -> Snippet:
+    """The error's line with `around` lines on either side (`lines`: the text split at line ends)."""
     if not error.line or error.line > len(lines):
         return Snippet(error, [])
     first = max(1, error.line - around)
     last = min(len(lines), error.line + around)
-    return Snippet(error, [
-        SnippetLine(number, lines[number - 1], number == error.line) for number in range(first, last + 1)
-    ])
+    column = max(error.column - 1, 0)
+    shown = []
+    for number in range(first, last + 1):
+        text, caret = _around(lines[number - 1], column)
+        shown.append(SnippetLine(number, text, number == error.line, caret))
+    return Snippet(error, shown)
+
+
+def _around(text: str, column: int) -> tuple[str, int]:
+    """`text` (cut to the part around `column` when long) and the caret's place in it."""
+    if len(text) <= LONG_LINE:
+        return text, column
+    start = max(0, column - AROUND_COLUMN)
+    end = min(len(text), column + AROUND_COLUMN)
+    before = "…" if start > 0 else ""
+    after = "…" if end < len(text) else ""
+    return before + text[start:end] + after, column - start + len(before)
 
 
 def check_upload_text(text: str, filename: str) -> Upload:
