@@ -11,6 +11,7 @@ import pytest
 from flask import render_template_string
 from pypdf import PdfReader
 
+from app.formatting import format_percent
 from app.reports.charts import (
     Bar,
     ChartTable,
@@ -19,7 +20,6 @@ from app.reports.charts import (
     Segment,
     StackedRow,
     TrendPoint,
-    format_percent,
     heat_grid,
     heat_grid_table,
     percentage_bars,
@@ -63,7 +63,7 @@ GRID = HeatGrid(
 )
 
 CHARTS = {
-    "percentage_bars": lambda: percentage_bars(BARS, n=316, decimals=1),
+    "percentage_bars": lambda: percentage_bars(BARS, n=316),
     "stacked_bars": lambda: stacked_bars(ROWS),
     "trend": lambda: trend(POINTS),
     "heat_grid": lambda: heat_grid(GRID),
@@ -103,7 +103,7 @@ def test_percentage_bars_show_share_count_and_n():
 
 
 def test_percentage_bars_table_equals_the_input():
-    table = percentage_bars_table(BARS, decimals=1)
+    table = percentage_bars_table(BARS)
     assert table == ChartTable(
         ("Svarsalternativ", "Andel", "Antal"),
         (("Ja, i hög grad", "52,5 %", "166"), ("Nej, inte alls", "47,5 %", "150"),
@@ -132,8 +132,8 @@ def test_stacked_bars_table_equals_the_input():
 
 def test_trend_writes_each_value_and_a_dash_for_a_missing_one():
     texts = svg_texts(to_svg(CHARTS["trend"]()))
-    assert {"61", "74", "–", "2024", "2025"} <= set(texts)
-    assert trend_table(POINTS).rows == (("2024", "61"), ("2025", "–"), (MARKUP, "74"))
+    assert {"61,0", "74,0", "–", "2024", "2025"} <= set(texts)
+    assert trend_table(POINTS).rows == (("2024", "61,0"), ("2025", "–"), (MARKUP, "74,0"))
 
 
 def test_heat_grid_writes_every_cell_and_its_table_equals_the_input():
@@ -145,9 +145,13 @@ def test_heat_grid_writes_every_cell_and_its_table_equals_the_input():
                           (MARKUP, "Nej", "–", MARKUP))
 
 
-def test_format_percent_is_swedish():
-    assert format_percent(52.46, 1) == "52,5 %"
-    assert format_percent(7.0) == "7 %"
+def test_format_percent_has_one_decimal_rounded_half_up_in_the_language():
+    assert format_percent(52.46, "sv") == "52,5 %"
+    assert format_percent(7.0, "sv") == "7,0 %"
+    assert format_percent(12.25, "sv") == "12,3 %"  # half up, not the float's 12.2
+    assert format_percent(100 / 3, "sv") == "33,3 %"
+    assert format_percent(12.25, "en") == "12.3%"
+    assert format_percent(None, "sv") == "–"
 
 
 def test_chart_macro_shows_the_svg_as_an_image_and_the_figures_as_a_table(app):
@@ -158,7 +162,7 @@ def test_chart_macro_shows_the_svg_as_an_image_and_the_figures_as_a_table(app):
             '{% from "_macros/charts.html" import chart %}'
             '{{ chart(drawing|svg_data_uri, alt, table, caption) }}',
             drawing=drawing, alt="Andel per svar <x>", caption="Fråga 1",
-            table=percentage_bars_table(BARS, decimals=1),
+            table=percentage_bars_table(BARS),
         )
     assert f'src="{svg_data_uri(drawing)}"' in html
     assert 'alt="Andel per svar &lt;x&gt;"' in html

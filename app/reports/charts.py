@@ -19,6 +19,7 @@ from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from app.formatting import format_index, format_percent
 from app.reports.pdf import (
     BRAND,
     CONTENT_WIDTH,
@@ -110,19 +111,12 @@ class HeatGrid:
 
 
 # --- formatting -------------------------------------------------------------------------------
-
-
-def format_percent(value: float, decimals: int = 0) -> str:
-    """'52 %' or '52,5 %': Swedish decimal comma and a space before the sign."""
-    return f"{value:.{decimals}f}".replace(".", ",") + " %"
-
-
-def format_number(value: float, decimals: int = 0) -> str:
-    return f"{value:.{decimals}f}".replace(".", ",")
+# Every figure a chart writes goes through `app.formatting`: one rounding rule (half up, one
+# decimal) and the interface language's decimal sign, the same as pages, PDFs and exports.
 
 
 def share(count: int, total: int) -> float:
-    """`count` as a percentage of `total` (0 when the total is 0)."""
+    """`count` as a percentage of `total` (0 when the total is 0), unrounded: the bar's length."""
     return 100.0 * count / total if total else 0.0
 
 
@@ -187,12 +181,12 @@ def _new_drawing(width: float, height: float) -> Drawing:
 # --- (a) percentage bars ----------------------------------------------------------------------
 
 
-def percentage_bars(bars: Sequence[Bar], *, n: int | None = None, decimals: int = 0,
+def percentage_bars(bars: Sequence[Bar], *, n: int | None = None,
                     width: float = CONTENT_WIDTH) -> Drawing:
     """Horizontal bars 0-100 % for a question's options, as in the audit's diagrams: the
     option's label, its bar, '52 %' (and its count), and n under the chart."""
     label_width = width * 0.38
-    value_width = 62.0
+    value_width = 78.0  # "100,0 % (1234)"
     bar_left = label_width + 8
     bar_width = width - bar_left - value_width
     bar_height = 11.0
@@ -217,24 +211,23 @@ def percentage_bars(bars: Sequence[Bar], *, n: int | None = None, decimals: int 
         length = bar_width * max(0.0, min(bar.percent, 100.0)) / 100
         drawing.add(Rect(bar_left, middle - bar_height / 2, length, bar_height,
                          fillColor=_strong(bar.colour), strokeColor=None))
-        drawing.add(_text(bar_left + length + 4, middle - 3, _bar_value(bar, decimals)))
+        drawing.add(_text(bar_left + length + 4, middle - 3, _bar_value(bar)))
         top -= row_height
     if n is not None:
         drawing.add(_text(0, 3, f"n = {n}", colour=MUTED))
     return drawing
 
 
-def _bar_value(bar: Bar, decimals: int) -> str:
-    text = format_percent(bar.percent, decimals)
+def _bar_value(bar: Bar) -> str:
+    text = format_percent(bar.percent)
     return f"{text} ({bar.count})" if bar.count is not None else text
 
 
-def percentage_bars_table(bars: Sequence[Bar], *, decimals: int = 0,
-                          label_header: str = "Svarsalternativ") -> ChartTable:
+def percentage_bars_table(bars: Sequence[Bar], *, label_header: str = "Svarsalternativ") -> ChartTable:
     with_counts = any(bar.count is not None for bar in bars)
     header = (label_header, "Andel") + (("Antal",) if with_counts else ())
     rows = tuple(
-        (bar.label, format_percent(bar.percent, decimals))
+        (bar.label, format_percent(bar.percent))
         + ((str(bar.count) if bar.count is not None else "",) if with_counts else ())
         for bar in bars
     )
@@ -317,8 +310,7 @@ def _legend_layout(items: Sequence[tuple[str, str | None]], width: float
     return lines if lines[0] else []
 
 
-def stacked_bars_table(rows: Sequence[StackedRow], *, label_header: str = "",
-                       decimals: int = 0) -> ChartTable:
+def stacked_bars_table(rows: Sequence[StackedRow], *, label_header: str = "") -> ChartTable:
     """Per row: each segment's count and share, and the total."""
     labels = [label for label, _colour in _legend_items(rows)]
     header = (label_header, *labels, "Totalt")
@@ -327,7 +319,7 @@ def stacked_bars_table(rows: Sequence[StackedRow], *, label_header: str = "",
         counts = {segment.label: segment.count for segment in row.segments}
         total = row.total
         cells = tuple(
-            f"{counts.get(label, 0)} ({format_percent(share(counts.get(label, 0), total), decimals)})"
+            f"{counts.get(label, 0)} ({format_percent(share(counts.get(label, 0), total))})"
             for label in labels
         )
         body.append((row.label, *cells, str(total)))
@@ -362,7 +354,7 @@ def trend(points: Sequence[TrendPoint], *, width: float = 220.0, height: float =
         bar_height = plot_height * max(0.0, min(point.value, 100.0)) / 100
         drawing.add(Rect(centre - bar_width / 2, plot_bottom, bar_width, bar_height,
                          fillColor=_strong(colour), strokeColor=None))
-        drawing.add(_text(centre, plot_bottom + bar_height + 3, format_number(point.value),
+        drawing.add(_text(centre, plot_bottom + bar_height + 3, format_index(point.value),
                           font=FONT_BOLD, anchor="middle"))
     return drawing
 
@@ -370,7 +362,7 @@ def trend(points: Sequence[TrendPoint], *, width: float = 220.0, height: float =
 def trend_table(points: Sequence[TrendPoint], *, label_header: str = "Omgång",
                 value_header: str = "Index (0–100)") -> ChartTable:
     rows = tuple(
-        (point.label, format_number(point.value) if point.value is not None else "–")
+        (point.label, format_index(point.value) if point.value is not None else "–")
         for point in points
     )
     return ChartTable((label_header, value_header), rows)

@@ -28,6 +28,7 @@ from app.definitions.schema import (
     RatingQuestion,
     SingleChoiceQuestion,
 )
+from app.formatting import one_decimal
 from app.models import Round, Unit, UnitResponse
 from app.reports.comparison import Filters, build_comparison
 from app.reports.tabular import csv_lines, xlsx_bytes
@@ -120,7 +121,7 @@ def survey_rows(session: Session, round_: Round) -> Iterator[tuple[object, ...]]
                     indicator += f".{matrix.rows[index].key}"  # type: ignore[attr-defined]
                 for option in answered.options:
                     yield (round_key, year, unit_key, kind, f"{indicator}.{option.value}", scope,
-                           round(option.percent, 1), answered.base)
+                           one_decimal(option.percent), answered.base)
                 if answered.index is not None:
                     yield (round_key, year, unit_key, kind, f"{indicator}.index", scope,
                            answered.index, answered.base)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Round
 from app.reports import city_survey, comparison, survey_figures
-from app.reports.charts import format_percent, share
+from app.formatting import format_percent, format_share
 from app.reports.comparison import Comparison, Filters, StatementHistory
 from app.reports.levels import short_label
 from app.reports.pdf import CONTENT_WIDTH, ReportMeta, build_pdf, data_table, para, styles
@@ -107,12 +107,12 @@ def key_figures(report: CityReport) -> list[tuple[str, str]]:
     for level in c.levels:
         at = sum(item.count for s in c.statements for item in s.distribution if item.level == level)
         figures.append((_("Bedömningar %(level)s", level=short_label(level)),
-                        f"{at} ({format_percent(share(at, counted))})"))
+                        f"{at} ({format_share(at, counted)})"))
     if report.survey is not None:
         rate = report.survey.total_rate
         figures.append((_("Svar på medarbetarenkäten"), str(rate.completed)))
         if rate.completed_share is not None:
-            figures.append((_("Svarsfrekvens"), f"{rate.completed_share}".replace(".", ",") + " %"))
+            figures.append((_("Svarsfrekvens"), format_percent(rate.completed_share)))
         figures.append((_("Enheter där styrelsen och medarbetarna skiljer sig åt"),
                         str(len({row.unit_key for row in report.flagged}))))
     return figures
@@ -204,8 +204,11 @@ def _survey_story(survey: SurveyPart) -> list[Flowable]:
     story.append(para(_("Svarsfrekvens"), s.h2))
     rates = [*survey.rates, survey.total_rate]
     story.append(data_table(
-        [_("Enhet"), _("Inbjudna"), _("Svar"), _("Påbörjade"), _("Avböjde")],
-        [[r.label, r.invited if r.invited is not None else "–", r.completed, r.started, r.declined] for r in rates]))
+        [_("Enhet"), _("Inbjudna"), _("Svar"), _("Svarsfrekvens"), _("Påbörjade"), _("Avböjde")],
+        [[r.label, r.invited if r.invited is not None else "–", r.completed, format_percent(r.completed_share),
+          r.started, r.declined] for r in rates],
+        [CONTENT_WIDTH * 0.34, CONTENT_WIDTH * 0.13, CONTENT_WIDTH * 0.13, CONTENT_WIDTH * 0.14,
+         CONTENT_WIDTH * 0.13, CONTENT_WIDTH * 0.13]))
     story.append(para(_("Styrelsens bedömning och medarbetarnas svar"), s.h1))
     story.append(para(gap_rule(), s.small))
     story.append(data_table(

@@ -24,14 +24,13 @@ from app.reports.charts import (
     HeatCell,
     HeatGrid,
     TrendPoint,
-    format_number,
-    format_percent,
     heat_grid_pages,
     heat_grid_table,
     heat_grid_uri,
     trend,
     trend_table,
 )
+from app.formatting import format_index, format_percent
 from app.reports.levels import Level, level_of, levels_of
 from app.reports.pdf import CONTENT_WIDTH
 from app.services.anonymity import (
@@ -315,7 +314,7 @@ def gap_share_text(row: GapRow) -> str:
 
 
 def index_text(value: int | None) -> str:
-    return "–" if value is None else format_number(value)
+    return format_index(value)
 
 
 # --- breakdowns by the background questions --------------------------------------------------

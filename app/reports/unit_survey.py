@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from reportlab.platypus import Flowable
 from sqlalchemy.orm import Session
 
+from app.formatting import format_percent
 from app.models import Round, Unit
 from app.reports import city_survey, survey_figures
 from app.reports.pdf import CONTENT_WIDTH, data_table, para, styles
@@ -105,7 +106,7 @@ def rate_text(rate: ResponseRate) -> str:
     if rate.invited is not None:
         parts.insert(0, _("%(n)d inbjudna", n=rate.invited))
         if rate.completed_share is not None:
-            parts[-1] += f" ({str(rate.completed_share).replace('.', ',')} %)"
+            parts[-1] += f" ({format_percent(rate.completed_share)})"
     parts.append(_("%(n)d påbörjade", n=rate.started))
     parts.append(_("%(n)d avböjde", n=rate.declined))
     return ", ".join(parts)
