@@ -125,8 +125,8 @@ def test_stacked_bars_table_equals_the_input():
     assert table.header == ("Påstående", "Ja, tillfredsställande", "Delvis, förbättringsområde",
                             "Nej, behöver ses över omgående", "Totalt")
     assert table.rows == (
-        ("Kännedom om otillåten påverkan", "3 (75 %)", "1 (25 %)", "0 (0 %)", "4"),
-        (MARKUP, "1 (25 %)", "1 (25 %)", "2 (50 %)", "4"),
+        ("Kännedom om otillåten påverkan", "3 (75,0 %)", "1 (25,0 %)", "0 (0,0 %)", "4"),
+        (MARKUP, "1 (25,0 %)", "1 (25,0 %)", "2 (50,0 %)", "4"),
     )
 
 
