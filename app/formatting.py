@@ -37,6 +37,13 @@ def one_decimal(value: Number) -> Decimal:
     return _decimal(value).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
 
 
+def json_number(value: object) -> float:
+    """`json.dumps(default=…)` for a rounded figure: a Decimal 33.3 is the JSON number 33.3."""
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 def percent(count: int, total: int | None) -> Decimal | None:
     """`count` as a share of `total` in percent, one decimal half up; None without a basis."""
     if not total:
@@ -67,6 +74,22 @@ def format_decimal(value: Number | None, language: str | None = None) -> str:
     if value is None:
         return NO_FIGURE
     return _with_sign(one_decimal(value), _language(language))
+
+
+def mean(total: Number, weight: Number) -> Decimal | None:
+    """`total / weight` rounded half up to one decimal (an index: 550 / 7 → 78.6); None for 0."""
+    if not weight:
+        return None
+    return one_decimal(_decimal(total) / _decimal(weight))
+
+
+def format_change(value: Number | None, language: str | None = None) -> str:
+    """A difference with its sign and one decimal: '+5,0' / '-38,1' / '±0,0'; '–' for None."""
+    if value is None:
+        return NO_FIGURE
+    rounded = one_decimal(value)
+    text = _with_sign(abs(rounded), _language(language))
+    return ("+" if rounded > 0 else "-" if rounded < 0 else "±") + text
 
 
 def format_index(value: Number | None, language: str | None = None) -> str:
@@ -121,3 +144,13 @@ def format_date(value: date | datetime | None) -> str:
         assert local is not None
         value = local.date()
     return value.isoformat()
+
+
+def register_template_filters(app: object) -> None:
+    """`|percent`, `|index`, `|count` and `|datetime` in every template: pages write figures
+    and times as PDFs and the command line do."""
+    filters = app.jinja_env.filters  # type: ignore[attr-defined]
+    filters["percent"] = format_percent
+    filters["index"] = format_index
+    filters["count"] = format_count
+    filters["datetime"] = format_datetime

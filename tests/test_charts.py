@@ -199,3 +199,21 @@ def test_a_heat_grid_image_is_drawn_once_per_content_and_anew_when_a_cell_change
                        GRID.row_title, GRID.column_title)
     svg = base64.b64decode(heat_grid_uri(changed).split(",", 1)[1]).decode("utf-8")
     assert "Ändrad" in svg_texts(svg)
+
+
+def test_a_heat_cell_never_cuts_its_figure_however_many_columns():
+    """Fourteen questions of '100,0 (-38,1)': each cell shows both words whole, in the SVG for a
+    page and in the same drawing placed in a PDF (no '…')."""
+    columns = 14
+    grid = HeatGrid(
+        row_labels=("Socialnämnden med ett mycket långt namn", "Hela staden"),
+        column_labels=tuple(str(n) for n in range(1, columns + 1)),
+        cells=(tuple(HeatCell("100,0 (-38,1)", "red") for _ in range(columns)),
+               tuple(HeatCell("66,7", "amber") for _ in range(columns))),
+        row_title="Enhet", column_title="Fråga (index 0–100)",
+    )
+    texts = svg_texts(to_svg(heat_grid(grid)))
+    assert texts.count("100,0") == columns and texts.count("(-38,1)") == columns
+    assert not any("…" in text for text in texts)
+    pdf = pdf_text(build_pdf(ReportMeta("Diagram"), [heat_grid(grid)]))
+    assert pdf.count("(-38,1)") == columns

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from functools import lru_cache
 
 from flask import Flask
@@ -90,7 +91,7 @@ class TrendPoint:
     """An index 0-100 in one round; None when the round has no figure (e.g. below threshold)."""
 
     label: str
-    value: float | None
+    value: float | Decimal | None
 
 
 @dataclass(frozen=True)
@@ -162,11 +163,12 @@ def _text(x: float, y: float, text: str, *, font: str = FONT, size: float = FONT
 
 
 def _lines(drawing: Drawing, x: float, top: float, lines: Sequence[str], *,
-           anchor: str = "start", font: str = FONT, colour: colors.Color = INK) -> None:
+           anchor: str = "start", font: str = FONT, colour: colors.Color = INK,
+           size: float = FONT_SIZE, leading: float = LEADING) -> None:
     """Draw `lines` downwards from `top` (the top of the first line's box)."""
     for index, line in enumerate(lines):
-        baseline = top - (index + 1) * LEADING + 2
-        drawing.add(_text(x, baseline, line, anchor=anchor, font=font, colour=colour))
+        baseline = top - (index + 1) * leading + 2 * leading / LEADING
+        drawing.add(_text(x, baseline, line, anchor=anchor, font=font, colour=colour, size=size))
 
 
 def _strong(colour: str | None) -> colors.Color:
@@ -351,7 +353,7 @@ def trend(points: Sequence[TrendPoint], *, width: float = 220.0, height: float =
         if point.value is None:
             drawing.add(_text(centre, plot_bottom + 3, "–", anchor="middle", colour=MUTED))
             continue
-        bar_height = plot_height * max(0.0, min(point.value, 100.0)) / 100
+        bar_height = plot_height * max(0.0, min(float(point.value), 100.0)) / 100
         drawing.add(Rect(centre - bar_width / 2, plot_bottom, bar_width, bar_height,
                          fillColor=_strong(colour), strokeColor=None))
         drawing.add(_text(centre, plot_bottom + bar_height + 3, format_index(point.value),
@@ -385,27 +387,47 @@ class _HeatLayout:
     row_lines: list[list[str]]
     cell_lines: list[list[list[str]]]
     row_heights: list[float]
+    cell_size: float  # the cells' font size: the whole figure always fits its cell
+    cell_leading: float
+
+
+# The narrowest a row label column becomes to give the cells room, and the smallest cell text.
+MIN_ROW_LABEL_SHARE = 0.16
+MIN_CELL_FONT_SIZE = 5.5
+
+
+def _widest_word(grid: HeatGrid, size: float) -> float:
+    return max((_width(word, FONT_BOLD, size) for row in grid.cells for cell in row
+                for word in printable(cell.text).split()), default=0.0)
 
 
 def _heat_layout(grid: HeatGrid, width: float, row_label_width: float | None) -> _HeatLayout:
+    """Where everything goes. A cell never cuts its text: its words ("72,4", "(+5,0)") wrap onto
+    lines, and when a word is wider than the cell the row labels give up room (down to
+    MIN_ROW_LABEL_SHARE of the width), then the cells' text gets smaller."""
     row_label_width = row_label_width if row_label_width is not None else width * 0.3
     columns = max(len(grid.column_labels), 1)
+    needed = _widest_word(grid, FONT_SIZE) + 6
+    if (width - row_label_width) / columns < needed:
+        row_label_width = max(width * MIN_ROW_LABEL_SHARE, width - needed * columns)
     cell_width = (width - row_label_width) / columns
+    cell_size = FONT_SIZE if needed <= cell_width else max(MIN_CELL_FONT_SIZE, FONT_SIZE * cell_width / needed)
+    cell_leading = LEADING * cell_size / FONT_SIZE
     header_lines = [wrap(label, cell_width - 4, max_lines=3) for label in grid.column_labels]
     header_height = max((len(lines) for lines in header_lines), default=1) * LEADING + 4
     title_height = LEADING + 4 if grid.column_title else 0.0
     row_lines = [wrap(label, row_label_width - 6, max_lines=3) for label in grid.row_labels]
     cell_lines = [
-        [wrap(cell.text, cell_width - 4, FONT_BOLD, max_lines=3) for cell in row]
+        [wrap(cell.text, cell_width - 4, FONT_BOLD, cell_size, max_lines=3) for cell in row]
         for row in grid.cells
     ]
     row_heights = [
         max(18.0, len(labels) * LEADING + 6,
-            *(len(lines) * LEADING + 6 for lines in cells))
+            *(len(lines) * cell_leading + 6 for lines in cells))
         for labels, cells in zip(row_lines, cell_lines, strict=True)
     ]
     return _HeatLayout(row_label_width, cell_width, header_lines, header_height, title_height,
-                       row_lines, cell_lines, row_heights)
+                       row_lines, cell_lines, row_heights, cell_size, cell_leading)
 
 
 def heat_grid(grid: HeatGrid, *, width: float = CONTENT_WIDTH,
@@ -437,8 +459,9 @@ def heat_grid(grid: HeatGrid, *, width: float = CONTENT_WIDTH,
             x = row_label_width + cell_width * index
             drawing.add(Rect(x, top - row_height, cell_width, row_height,
                              fillColor=level.background, strokeColor=WHITE, strokeWidth=1.5))
-            _lines(drawing, x + cell_width / 2, middle + len(lines) * LEADING / 2, lines,
-                   anchor="middle", font=FONT_BOLD, colour=level.strong)
+            _lines(drawing, x + cell_width / 2, middle + len(lines) * layout.cell_leading / 2, lines,
+                   anchor="middle", font=FONT_BOLD, colour=level.strong, size=layout.cell_size,
+                   leading=layout.cell_leading)
         top -= row_height
     return drawing
 
@@ -504,7 +527,9 @@ def svg_data_uri(drawing: Drawing) -> str:
 def register_chart_helpers(app: Flask) -> None:
     """Make `drawing|svg_data_uri` and the survey's question charts (`survey_figures`)
     available in every template."""
+    from app.formatting import register_template_filters
     from app.reports import survey_figures  # it draws with this module
 
+    register_template_filters(app)
     app.jinja_env.filters["svg_data_uri"] = svg_data_uri
     app.jinja_env.globals["survey_figures"] = survey_figures

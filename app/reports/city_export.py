@@ -28,7 +28,7 @@ from app.definitions.schema import (
     RatingQuestion,
     SingleChoiceQuestion,
 )
-from app.formatting import one_decimal
+from app.formatting import json_number, one_decimal
 from app.models import Round, Unit, UnitResponse
 from app.reports.comparison import Filters, build_comparison
 from app.reports.tabular import csv_lines, xlsx_bytes
@@ -241,5 +241,5 @@ def document(rows: Iterator[tuple[object, ...]], round_key: str, what: str, fmt:
         data = xlsx_bytes([(what, header, rows)])
     else:
         data = json.dumps([dict(zip(header, row, strict=True)) for row in rows],
-                          ensure_ascii=False, indent=1).encode("utf-8")
+                          ensure_ascii=False, indent=1, default=json_number).encode("utf-8")
     return Export(export_filename(round_key, what, fmt), MIMETYPES[fmt], data)

@@ -16,9 +16,9 @@ from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.formatting import format_percent, format_share
 from app.models import Round
 from app.reports import city_survey, comparison, survey_figures
-from app.formatting import format_percent, format_share
 from app.reports.comparison import Comparison, Filters, StatementHistory
 from app.reports.levels import short_label
 from app.reports.pdf import CONTENT_WIDTH, ReportMeta, build_pdf, data_table, para, styles

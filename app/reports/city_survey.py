@@ -10,6 +10,7 @@ read from that round's own release.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from reportlab.graphics.shapes import Drawing
@@ -17,6 +18,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from app.definitions.schema import MatrixQuestion, RatingQuestion
+from app.formatting import format_change, format_index, format_percent
 from app.models import Questionnaire, QuestionnaireVersion, Round, RoundUnit, Unit, UnitResponse
 from app.models.rounds import round_questionnaires
 from app.reports.charts import (
@@ -30,7 +32,6 @@ from app.reports.charts import (
     trend,
     trend_table,
 )
-from app.formatting import format_index, format_percent
 from app.reports.levels import Level, level_of, levels_of
 from app.reports.pdf import CONTENT_WIDTH
 from app.services.anonymity import (
@@ -71,7 +72,7 @@ class HeatRow:
     cell: CellKey
     label: str
     n: int | None  # None: hidden by the threshold
-    values: tuple[int | None, ...]  # per indicator; None: hidden or not answered
+    values: tuple[Decimal | None, ...]  # per indicator; None: hidden or not answered
 
     @property
     def shown(self) -> bool:
@@ -106,7 +107,7 @@ def indicators(results: SurveyResults, language: str) -> tuple[Indicator, ...]:
     return tuple(found)
 
 
-def _index(figures: list[QuestionFigures] | None, indicator: Indicator) -> int | None:
+def _index(figures: list[QuestionFigures] | None, indicator: Indicator) -> Decimal | None:
     for question in figures or ():
         if question.key == indicator.question_key and question.rows is not None:
             return question.rows[indicator.row_index].index
@@ -130,19 +131,19 @@ def build_heatmap(session: Session, results: SurveyResults, language: str) -> Su
     return SurveyHeatmap(found, tuple(rows), total, decision.threshold)
 
 
-def difference(value: int | None, city: int | None) -> int | None:
+def difference(value: Decimal | None, city: Decimal | None) -> Decimal | None:
     return value - city if value is not None and city is not None else None
 
 
-def heat_text(value: int | None, city: int | None) -> str:
-    """'72 (+5)': the index and its difference from the whole city; '–' when hidden."""
+def heat_text(value: Decimal | None, city: Decimal | None) -> str:
+    """'72,4 (+5,0)': the index and its difference from the whole city; '–' when hidden."""
     if value is None:
         return "–"
     diff = difference(value, city)
-    return f"{value}" if diff is None else f"{value} ({diff:+d})"
+    return format_index(value) if diff is None else f"{format_index(value)} ({format_change(diff)})"
 
 
-def _heat_colour(value: int | None) -> str | None:
+def _heat_colour(value: Decimal | None) -> str | None:
     if value is None:
         return None
     return "green" if value >= 67 else "amber" if value >= 34 else "red"
@@ -313,7 +314,7 @@ def gap_share_text(row: GapRow) -> str:
     return f"{format_percent(row.favourable)} (n = {row.n})"
 
 
-def index_text(value: int | None) -> str:
+def index_text(value: Decimal | None) -> str:
     return format_index(value)
 
 
@@ -325,7 +326,7 @@ class BreakdownRow:
     value: str
     label: str
     n: int | None  # respondents with this answer; None when hidden
-    values: tuple[int | None, ...]  # index per indicator; None when hidden
+    values: tuple[Decimal | None, ...]  # index per indicator; None when hidden
 
 
 @dataclass(frozen=True)

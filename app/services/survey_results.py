@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from app.definitions.schema import (
     Option,
     Question,
 )
-from app.formatting import one_decimal
+from app.formatting import mean, one_decimal
 from app.models import Round
 from app.models.survey import READABLE_TEXT_STATUSES, SurveyText
 from app.services.anonymity import (
@@ -52,7 +53,7 @@ class RowFigures:
     label: str
     base: int
     options: tuple[OptionFigure, ...]
-    index: int | None  # 0-100 from the options' scores, None without scores
+    index: Decimal | None  # 0-100 from the options' scores, one decimal; None without scores
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ def _row(label: str, base: int, options: list[Option], per: dict[str, int], lang
     )
     scored = [(o.score, per[o.value]) for o in options if o.score is not None]
     weight = sum(n for _score, n in scored)
-    index = round(sum(score * n for score, n in scored) / weight) if scored and weight else None
+    index = mean(sum(score * n for score, n in scored), weight) if scored else None
     return RowFigures(label, base, figures, index)
 
 
