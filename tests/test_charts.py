@@ -20,7 +20,9 @@ from app.reports.charts import (
     Segment,
     StackedRow,
     TrendPoint,
+    column_bands,
     heat_grid,
+    heat_grid_pages,
     heat_grid_table,
     percentage_bars,
     percentage_bars_table,
@@ -203,7 +205,8 @@ def test_a_heat_grid_image_is_drawn_once_per_content_and_anew_when_a_cell_change
 
 def test_a_heat_cell_never_cuts_its_figure_however_many_columns():
     """Fourteen questions of '100,0 (-38,1)': each cell shows both words whole, in the SVG for a
-    page and in the same drawing placed in a PDF (no '…')."""
+    page and in the same drawing placed in a PDF (no '…'); the columns go in bands (of seven:
+    as even as can be) one above the other, each with its column numbers."""
     columns = 14
     grid = HeatGrid(
         row_labels=("Socialnämnden med ett mycket långt namn", "Hela staden"),
@@ -215,5 +218,7 @@ def test_a_heat_cell_never_cuts_its_figure_however_many_columns():
     texts = svg_texts(to_svg(heat_grid(grid)))
     assert texts.count("100,0") == columns and texts.count("(-38,1)") == columns
     assert not any("…" in text for text in texts)
-    pdf = pdf_text(build_pdf(ReportMeta("Diagram"), [heat_grid(grid)]))
+    assert column_bands(grid) == [(0, 7), (7, 14)]
+    assert texts.count("Fråga (index 0–100)") == 2 and texts.count("Socialnämnden med ett mycket") == 2
+    pdf = pdf_text(build_pdf(ReportMeta("Diagram"), heat_grid_pages(grid)))
     assert pdf.count("(-38,1)") == columns

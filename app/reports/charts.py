@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from flask import Flask
 from reportlab.graphics import renderSVG
-from reportlab.graphics.shapes import Drawing, Line, Rect, String
+from reportlab.graphics.shapes import Drawing, Group, Line, Rect, String
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
@@ -391,9 +391,10 @@ class _HeatLayout:
     cell_leading: float
 
 
-# The narrowest a row label column becomes to give the cells room, and the smallest cell text.
-MIN_ROW_LABEL_SHARE = 0.16
+# The smallest text a cell is written in, should one column alone be too narrow for it.
 MIN_CELL_FONT_SIZE = 5.5
+# The gap between two bands of columns drawn one above the other.
+BAND_GAP = 12.0
 
 
 def _widest_word(grid: HeatGrid, size: float) -> float:
@@ -401,17 +402,21 @@ def _widest_word(grid: HeatGrid, size: float) -> float:
                 for word in printable(cell.text).split()), default=0.0)
 
 
+def _label_width(width: float, row_label_width: float | None) -> float:
+    return row_label_width if row_label_width is not None else width * 0.3
+
+
 def _heat_layout(grid: HeatGrid, width: float, row_label_width: float | None) -> _HeatLayout:
-    """Where everything goes. A cell never cuts its text: its words ("72,4", "(+5,0)") wrap onto
-    lines, and when a word is wider than the cell the row labels give up room (down to
-    MIN_ROW_LABEL_SHARE of the width), then the cells' text gets smaller."""
-    row_label_width = row_label_width if row_label_width is not None else width * 0.3
+    """Where everything goes. A cell's words ("72,4", "(+5,0)") wrap onto lines; only when a
+    single column is narrower than a word does the cells' text get smaller (`column_bands`
+    keeps columns wide enough for their words)."""
+    row_label_width = _label_width(width, row_label_width)
     columns = max(len(grid.column_labels), 1)
-    needed = _widest_word(grid, FONT_SIZE) + 6
-    if (width - row_label_width) / columns < needed:
-        row_label_width = max(width * MIN_ROW_LABEL_SHARE, width - needed * columns)
     cell_width = (width - row_label_width) / columns
-    cell_size = FONT_SIZE if needed <= cell_width else max(MIN_CELL_FONT_SIZE, FONT_SIZE * cell_width / needed)
+    widest = _widest_word(grid, FONT_SIZE)
+    cell_size = FONT_SIZE
+    if widest > cell_width - 4:
+        cell_size = max(MIN_CELL_FONT_SIZE, FONT_SIZE * (cell_width - 4) / widest * 0.98)
     cell_leading = LEADING * cell_size / FONT_SIZE
     header_lines = [wrap(label, cell_width - 4, max_lines=3) for label in grid.column_labels]
     header_height = max((len(lines) for lines in header_lines), default=1) * LEADING + 4
@@ -430,9 +435,48 @@ def _heat_layout(grid: HeatGrid, width: float, row_label_width: float | None) ->
                        row_lines, cell_lines, row_heights, cell_size, cell_leading)
 
 
+def column_bands(grid: HeatGrid, width: float = CONTENT_WIDTH,
+                 row_label_width: float | None = None) -> list[tuple[int, int]]:
+    """The columns split into bands (start, end) that each fit the width with every cell's
+    widest word whole: a city survey of sixteen questions is drawn as two bands of eight, one
+    above the other, rather than cutting "(+11,6)" to "(+1…"."""
+    columns = len(grid.column_labels)
+    needed = _widest_word(grid, FONT_SIZE) + 6
+    room = width - _label_width(width, row_label_width)
+    per_band = max(1, int(room // needed)) if needed > 6 else columns or 1
+    if per_band >= columns:
+        return [(0, columns)]
+    bands = -(-columns // per_band)
+    size = -(-columns // bands)  # as even as can be: 16 in bands of 8, not 9 and 7
+    return [(start, min(start + size, columns)) for start in range(0, columns, size)]
+
+
+def _band(grid: HeatGrid, start: int, end: int) -> HeatGrid:
+    return replace(grid, column_labels=grid.column_labels[start:end],
+                   cells=tuple(row[start:end] for row in grid.cells))
+
+
 def heat_grid(grid: HeatGrid, *, width: float = CONTENT_WIDTH,
               row_label_width: float | None = None) -> Drawing:
-    """Coloured cells with their text, row labels on the left and column labels on top."""
+    """Coloured cells with their text, row labels on the left and column labels on top; a grid
+    too wide for its cells' figures is drawn as bands of columns one above the other."""
+    drawings = [_draw_heat_grid(_band(grid, a, b), width, row_label_width)
+                for a, b in column_bands(grid, width, row_label_width)]
+    if len(drawings) == 1:
+        return drawings[0]
+    height = sum(d.height for d in drawings) + BAND_GAP * (len(drawings) - 1)
+    stacked = _new_drawing(width, height)
+    top = height
+    for part in drawings:
+        top -= part.height
+        stacked.add(Group(*part.contents, transform=(1, 0, 0, 1, 0, top)))
+        top -= BAND_GAP
+    return stacked
+
+
+def _draw_heat_grid(grid: HeatGrid, width: float, row_label_width: float | None) -> Drawing:
+    """One band of columns: coloured cells with their text, row labels on the left and column
+    labels on top."""
     layout = _heat_layout(grid, width, row_label_width)
     row_label_width, cell_width = layout.row_label_width, layout.cell_width
     height = layout.title_height + layout.header_height + sum(layout.row_heights)
@@ -468,23 +512,28 @@ def heat_grid(grid: HeatGrid, *, width: float = CONTENT_WIDTH,
 
 def heat_grid_pages(grid: HeatGrid, *, width: float = CONTENT_WIDTH, row_label_width: float | None = None,
                     max_height: float = PAGE_CHART_HEIGHT) -> list[Drawing]:
-    """The same grid for a PDF: split into drawings of at most `max_height`, each with the
-    column labels, so that a city of hundreds of units fits on pages."""
-    layout = _heat_layout(grid, width, row_label_width)
-    head = layout.title_height + layout.header_height
-    parts: list[tuple[int, int]] = []
-    start, used = 0, head
-    for index, height in enumerate(layout.row_heights):
-        if index > start and used + height > max_height:
-            parts.append((start, index))
-            start, used = index, head
-        used += height
-    parts.append((start, len(layout.row_heights)))
-    return [
-        heat_grid(replace(grid, row_labels=grid.row_labels[a:b], cells=grid.cells[a:b]), width=width,
-                  row_label_width=layout.row_label_width)
-        for a, b in parts
-    ]
+    """The same grid for a PDF: each band of columns (`column_bands`) split into drawings of at
+    most `max_height`, each with the column labels, so that a city of hundreds of units fits on
+    pages."""
+    found: list[Drawing] = []
+    for a, b in column_bands(grid, width, row_label_width):
+        band = _band(grid, a, b)
+        layout = _heat_layout(band, width, row_label_width)
+        head = layout.title_height + layout.header_height
+        parts: list[tuple[int, int]] = []
+        start, used = 0, head
+        for index, height in enumerate(layout.row_heights):
+            if index > start and used + height > max_height:
+                parts.append((start, index))
+                start, used = index, head
+            used += height
+        parts.append((start, len(layout.row_heights)))
+        found += [
+            _draw_heat_grid(replace(band, row_labels=band.row_labels[r0:r1], cells=band.cells[r0:r1]),
+                            width, layout.row_label_width)
+            for r0, r1 in parts
+        ]
+    return found
 
 
 @lru_cache(maxsize=32)

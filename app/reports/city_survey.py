@@ -154,7 +154,8 @@ def heatmap_grid(heatmap: SurveyHeatmap) -> HeatGrid:
     return HeatGrid(
         row_labels=tuple(r.label for r in rows),
         column_labels=tuple(str(number) for number in range(1, len(heatmap.indicators) + 1)),
-        cells=tuple(tuple(HeatCell(heat_text(v, c), _heat_colour(v))
+        # The whole city's own row has no difference to show.
+        cells=tuple(tuple(HeatCell(heat_text(v, c if r is not heatmap.total else None), _heat_colour(v))
                           for v, c in zip(r.values, heatmap.total.values, strict=True)) for r in rows),
         row_title=_("Enhet"), column_title=_("Fråga (index 0–100)"),
     )
