@@ -364,3 +364,17 @@ def test_the_city_page_and_pdf_give_each_units_response_rate_and_the_citys(city_
         row = rates.split(f'<th scope="row">{label}</th>')[1].split("</tr>")[0]
         assert row.startswith(f"<td>{invited}</td><td>{completed}</td><td>{rate}</td>"), (label, row)
         assert f"{label} {invited} {completed} {rate}" in pdf, label
+
+
+def test_one_round_of_the_survey_shows_each_index_as_a_figure_not_a_chart(city_rounds, as_role):
+    """Only 2026 has the staff survey: no chart of one bar per question, but each question's
+    index with its n; for stod the city's 14 "ja" of 21 give 1400 / 21 = 66,7 with n = 21."""
+    client = as_role("analyst")
+    page = client.get(BASE + "/enkat").get_data(as_text=True)
+    over_time = page.split("<h2>Index över tid</h2>")[1].split("<h2>")[0]
+    assert "<img" not in over_time and "minst två omgångar" in over_time
+    assert 'role="region"' in over_time and 'tabindex="0"' in over_time
+    stod = next(row for row in over_time.split("<tr>") if "stöd" in row and "66,7" in row)
+    assert '<td class="figure">66,7</td><td>21</td>' in stod
+    pdf = pdf_text(client.get(BASE + "/rapport.pdf").data)
+    assert "minst två omgångar" in pdf and "Index 2026 (0–100)" in pdf

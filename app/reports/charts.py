@@ -92,6 +92,7 @@ class TrendPoint:
 
     label: str
     value: float | Decimal | None
+    n: int | None = None  # respondents behind the value, when known
 
 
 @dataclass(frozen=True)
@@ -362,12 +363,15 @@ def trend(points: Sequence[TrendPoint], *, width: float = 220.0, height: float =
 
 
 def trend_table(points: Sequence[TrendPoint], *, label_header: str = "Omgång",
-                value_header: str = "Index (0–100)") -> ChartTable:
+                value_header: str = "Index (0–100)", n_header: str = "n") -> ChartTable:
+    """Per round its value; with an n column when any point knows its respondents."""
+    with_n = any(point.n is not None for point in points)
     rows = tuple(
-        (point.label, format_index(point.value) if point.value is not None else "–")
+        (point.label, format_index(point.value))
+        + ((str(point.n) if point.n is not None and point.value is not None else "–",) if with_n else ())
         for point in points
     )
-    return ChartTable((label_header, value_header), rows)
+    return ChartTable((label_header, value_header) + ((n_header,) if with_n else ()), rows)
 
 
 # --- (d) heat grid ----------------------------------------------------------------------------

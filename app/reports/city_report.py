@@ -190,8 +190,14 @@ def _survey_story(survey: SurveyPart) -> list[Flowable]:
         *city_survey.heatmap_chart_pages(survey.heatmap),
         para(_("Index över tid"), s.h2),
     ]
-    for item in survey.trends:
-        story.append(KeepTogether([para(item.indicator.label, s.body), city_survey.trend_chart(item)]))
+    if city_survey.has_trend(survey.trends):
+        for item in survey.trends:
+            story.append(KeepTogether([para(item.indicator.label, s.body), city_survey.trend_chart(item)]))
+    elif survey.trends:
+        single = city_survey.single_round_table(survey.trends)
+        story.append(para(city_survey.single_round_text(), s.small))
+        story.append(data_table(single.header, single.rows,
+                                [CONTENT_WIDTH * 0.7, CONTENT_WIDTH * 0.18, CONTENT_WIDTH * 0.12]))
     for table in survey.breakdowns:
         story.append(para(_("Per svar på bakgrundsfrågan: %(q)s", q=table.question_text), s.h2))
         story.append(data_table(

@@ -108,10 +108,16 @@ def indicators(results: SurveyResults, language: str) -> tuple[Indicator, ...]:
 
 
 def _index(figures: list[QuestionFigures] | None, indicator: Indicator) -> Decimal | None:
+    return _index_and_n(figures, indicator)[0]
+
+
+def _index_and_n(figures: list[QuestionFigures] | None, indicator: Indicator) -> tuple[Decimal | None, int | None]:
+    """The indicator's index in a shown cell and the respondents who answered it."""
     for question in figures or ():
         if question.key == indicator.question_key and question.rows is not None:
-            return question.rows[indicator.row_index].index
-    return None
+            answered = question.rows[indicator.row_index]
+            return answered.index, answered.base if answered.index is not None else None
+    return None, None
 
 
 def build_heatmap(session: Session, results: SurveyResults, language: str) -> SurveyHeatmap:
@@ -211,10 +217,16 @@ def build_trends(session: Session, round_: Round, current: SurveyResults, langua
         results = current if earlier.id == round_.id else survey_results(session, earlier, language)
         per_round.append((earlier, results.figures(TOTAL) if results is not None else None))
     return tuple(
-        IndexTrend(indicator, tuple(TrendPoint(str(r.year), _index(figures, indicator))
+        IndexTrend(indicator, tuple(TrendPoint(str(r.year), *_index_and_n(figures, indicator))
                                     for r, figures in per_round))
         for indicator in indicators(current, language)
     )
+
+
+def has_trend(trends: tuple[IndexTrend, ...]) -> bool:
+    """Charts over time only with two rounds or more: one round's index is a figure, not a
+    chart of one bar."""
+    return any(len(item.points) >= 2 for item in trends)
 
 
 def trend_chart(item: IndexTrend) -> Drawing:
@@ -223,6 +235,22 @@ def trend_chart(item: IndexTrend) -> Drawing:
 
 def trend_figures(item: IndexTrend) -> ChartTable:
     return trend_table(item.points, label_header=_("Omgång"), value_header=_("Index (0–100)"))
+
+
+def single_round_table(trends: tuple[IndexTrend, ...]) -> ChartTable:
+    """With one round only: each question's index and its n, as one table of figures."""
+    year = trends[0].points[-1].label if trends and trends[0].points else ""
+    rows = []
+    for number, item in enumerate(trends, start=1):
+        point = item.points[-1] if item.points else TrendPoint("", None)
+        rows.append((f"{number}. {item.indicator.label}", format_index(point.value),
+                     str(point.n) if point.n is not None and point.value is not None else "–"))
+    return ChartTable((_("Fråga"), _("Index %(year)s (0–100)", year=year), "n"), tuple(rows))
+
+
+def single_round_text() -> str:
+    return _("Det finns bara en omgång av enkäten. Index över tid visas som diagram när det finns "
+             "minst två omgångar.")
 
 
 # --- the gap between a board and its staff --------------------------------------------------
