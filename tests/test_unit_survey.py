@@ -24,7 +24,7 @@ def test_a_unit_reader_sees_their_staffs_answers_and_the_gap(city_rounds, as_rol
     # Norra: 6 responses, stod 5 ja and 1 nej -> 83,3 % and 16,7 %, index 500 / 6 = 83.3.
     assert "Norra stadsdelsnämnden: 6 svarande." in part
     assert STOD_QUESTION in part
-    stod = part.split(STOD_QUESTION)[-1]
+    stod = part.split("Per bakgrundsfråga")[0].split(STOD_QUESTION)[-1]  # its chart, not the breakdowns
     assert re.search(r"<th scope=\"row\">Ja</th>\s*<td>83,3 %</td><td>5</td>", stod)
     assert re.search(r"<th scope=\"row\">Nej</th>\s*<td>16,7 %</td><td>1</td>", stod)
     assert "Index 83,3 av 100" in stod
@@ -59,3 +59,78 @@ def test_the_unit_pdf_carries_the_same_survey_figures(city_rounds, as_role):  # 
     assert "Norra stadsdelsnämnden: 6 svarande." in text
     assert "83,3 % (5)" in text and "16,7 % (1)" in text  # the bars' labels
     assert "83,3 % (n = 6)" in text  # the gap table
+
+
+def respond_in(app, unit: str, stod: str, area: str) -> None:  # type: ignore[no-untyped-def]
+    """One more respondent of `unit` working in `area` (verksamhetsomrade, a background question)."""
+    from datetime import date
+
+    from app.definitions.schema import Definition
+    from app.models.survey import SurveyDraft
+    from app.services import transaction
+    from app.services.rounds import get_round
+    from app.services.survey import complete, save_page, set_open_link, start_open_link
+    from tests.test_city import survey_answers
+
+    with transaction() as session:
+        round_ = get_round(session, "granskning-2026")
+        invitation = next(i for i in round_.invitations if i.unit.key == unit)
+        token = invitation.open_link_token or set_open_link(session, round_, invitation.unit_id)
+    secret = str(app.config["SECRET_KEY"])
+    started = start_open_link(secret, token, "test", 10**6, date.today())
+    with transaction() as session:
+        draft = session.get(SurveyDraft, started.draft_id)
+        definition = Definition.model_validate(get_round(session, "granskning-2026").version_of_kind("survey").definition)
+        answers = survey_answers(stod)
+        answers["bakgrund"]["verksamhetsomrade"] = {"value": area}
+        for section, posted in answers.items():
+            assert not save_page(session, draft, definition, section, posted, "next", date.today()).errors
+    assert complete(secret, started.draft_id, date.today()) == []
+
+
+def test_a_unit_shows_its_staff_by_background_group_where_the_threshold_allows(city_rounds, as_role):  # noqa: F811
+    """Norra gets eight more respondents: 6 in "Barn och familj" (3 ja, 3 nej on stod) and 2 in
+    "Äldreomsorg" (2 ja), besides its 6 in "Ekonomiskt bistånd" (5 ja, 1 nej): 14 in all.
+    - Ekonomiskt bistånd: 6 ≥ 5 shown, its stod index 500 / 6 = 83,3;
+    - Äldreomsorg: 2 < 5 hidden;
+    - Barn och familj: 6, but with it shown 14 − 6 − 6 = 2 would give Äldreomsorg's two: hidden
+      too (complementary), so what is shown (14 and 6) leaves 8, two groups together.
+    The city's split hides both small groups too (Norra's are the city's only ones)."""
+    with city_rounds.app_context():
+        from app.extensions import db
+        from tests.test_city import release_all
+
+        for stod in ("ja", "ja", "ja", "nej", "nej", "nej"):
+            respond_in(city_rounds, "sdn-norr", stod, "barn_familj")
+        for stod in ("ja", "ja"):
+            respond_in(city_rounds, "sdn-norr", stod, "aldreomsorg")
+        release_all(city_rounds, "granskning-2026")
+        db.session.remove()
+
+    def rows(html: str, caption: str) -> dict[str, list[str]]:
+        table = html.split(f"<caption>{caption}</caption>")[1].split("</table>")[0]
+        return {label: re.findall(r"<td>([^<]*)</td>", cells)
+                for label, cells in re.findall(r'<tr><th scope="row">([^<]*)</th>(.*?)</tr>', table, re.S)}
+
+    area = "Inom vilket verksamhetsområde arbetar du?"
+    page = as_role("unit_reader").get(NORR).get_data(as_text=True)
+    part = survey_part(page)
+    assert "Norra stadsdelsnämnden: 14 svarande." in part
+    breakdowns = part.split("<h3>Per bakgrundsfråga</h3>")[1]
+    indicators = re.findall(r"<li>([^<]*)</li>", breakdowns.split("</ol>")[0])
+    stod = indicators.index(next(i for i in indicators if "stöd" in i))
+    by_area = rows(breakdowns, area)
+    assert by_area["Ekonomiskt bistånd"][0] == "6" and by_area["Ekonomiskt bistånd"][1 + stod] == "83,3"
+    assert set(by_area["Äldreomsorg"]) == {"–"}
+    assert set(by_area["Barn och familj"]) == {"–"}
+    assert 'role="region" tabindex="0"' in breakdowns
+
+    city = rows(as_role("analyst").get("/lagesbild/granskning-2026/enkat").get_data(as_text=True), area)
+    assert set(city["Äldreomsorg"]) == {"–"} and set(city["Barn och familj"]) == {"–"}
+
+    pdf = pdf_text(as_role("unit_reader").get(NORR + ".pdf").data)
+    assert "Per bakgrundsfråga" in pdf
+    # A column per area (alphabetically), a row of respondents and one per question: only
+    # Ekonomiskt bistånd is shown.
+    assert "Antal svarande – 6 – – – –" in pdf
+    assert "arbetsgivare? – 83,3 – – – –" in pdf

@@ -198,12 +198,9 @@ def _survey_story(survey: SurveyPart) -> list[Flowable]:
         story.append(para(city_survey.single_round_text(), s.small))
         story.append(data_table(single.header, single.rows,
                                 [CONTENT_WIDTH * 0.7, CONTENT_WIDTH * 0.18, CONTENT_WIDTH * 0.12]))
-    for table in survey.breakdowns:
-        story.append(para(_("Per svar på bakgrundsfrågan: %(q)s", q=table.question_text), s.h2))
-        story.append(data_table(
-            [_("Svar"), _("Antal"), *(str(n) for n in range(1, len(survey.heatmap.indicators) + 1))],
-            [[row.label, row.n if row.n is not None else "–",
-              *(city_survey.index_text(v) for v in row.values)] for row in table.rows]))
+    if survey.breakdowns:
+        story.append(para(_("Per bakgrundsfråga"), s.h2))
+        story += city_survey.breakdown_flowables(survey.breakdowns, survey.heatmap.indicators)
     if survey.figures is not None:
         story.append(para(_("Hela stadens svar per fråga"), s.h2))
         story += survey_figures.figures_flowables(survey.figures)
@@ -213,8 +210,8 @@ def _survey_story(survey: SurveyPart) -> list[Flowable]:
         [_("Enhet"), _("Inbjudna"), _("Svar"), _("Svarsfrekvens"), _("Påbörjade"), _("Avböjde")],
         [[r.label, r.invited if r.invited is not None else "–", r.completed, format_percent(r.completed_share),
           r.started, r.declined] for r in rates],
-        [CONTENT_WIDTH * 0.34, CONTENT_WIDTH * 0.13, CONTENT_WIDTH * 0.13, CONTENT_WIDTH * 0.14,
-         CONTENT_WIDTH * 0.13, CONTENT_WIDTH * 0.13]))
+        [CONTENT_WIDTH * 0.3, CONTENT_WIDTH * 0.12, CONTENT_WIDTH * 0.1, CONTENT_WIDTH * 0.18,
+         CONTENT_WIDTH * 0.15, CONTENT_WIDTH * 0.15]))
     story.append(para(_("Styrelsens bedömning och medarbetarnas svar"), s.h1))
     story.append(para(gap_rule(), s.small))
     story.append(data_table(

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from reportlab.graphics.shapes import Drawing
+from reportlab.platypus import Flowable
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
@@ -33,7 +34,7 @@ from app.reports.charts import (
     trend_table,
 )
 from app.reports.levels import Level, level_of, levels_of
-from app.reports.pdf import CONTENT_WIDTH
+from app.reports.pdf import CONTENT_WIDTH, data_table, para, styles
 from app.services.anonymity import (
     TOTAL,
     CellKey,
@@ -365,10 +366,13 @@ class BreakdownTable:
     rows: tuple[BreakdownRow, ...]
 
 
-def build_breakdowns(session: Session, results: SurveyResults, language: str) -> tuple[BreakdownTable, ...]:
-    """The whole city's index per indicator split by each background question (`breakdown:
-    true`): the split's respondents and each indicator's answers are cells of the round's
-    release (`survey_release`), decided with every other cell any output shows."""
+def build_breakdowns(session: Session, results: SurveyResults, language: str,
+                     row: CellKey = TOTAL) -> tuple[BreakdownTable, ...]:
+    """The index per indicator of `row` (the whole city, or a unit's cell) split by each
+    background question (`breakdown: true`): the split's respondents and each indicator's
+    answers are cells of the round's release (`survey_release`), decided with every other cell
+    any output shows, so a unit's groups are hidden below the threshold and wherever the unit's
+    other figures would give them away."""
     definition = results.definition
     found = indicators(results, language)
     if not results.release.background or not found:
@@ -379,7 +383,7 @@ def build_breakdowns(session: Session, results: SurveyResults, language: str) ->
     for asked in (definition.question(key) for key in results.release.background):
         rows = []
         for option in definition.options_of(asked):
-            cell = breakdown_cell(asked.key, option.value, TOTAL)
+            cell = breakdown_cell(asked.key, option.value, row)
             shown = decision.shown(cell)
             rows.append(BreakdownRow(
                 option.value, option.label.get(language), decision.n[cell] if shown else None,
@@ -388,3 +392,21 @@ def build_breakdowns(session: Session, results: SurveyResults, language: str) ->
                       if shown else None for i in found)))
         tables.append(BreakdownTable(asked.key, asked.text.get(language), tuple(rows)))
     return tuple(tables)
+
+
+def breakdown_flowables(tables: tuple[BreakdownTable, ...], found: tuple[Indicator, ...]) -> list[Flowable]:
+    """The breakdowns for a PDF, one table per background question with a row per question and
+    a column per answer (its respondents in the first row): sixteen questions as columns would break every
+    figure over two lines on an A4 page."""
+    s = styles()
+    story: list[Flowable] = []
+    for table in tables:
+        header = [_("Fråga"), *(row.label for row in table.rows)]
+        rows = [[_("Antal svarande"), *(str(row.n) if row.n is not None else "–" for row in table.rows)]]
+        rows += [[f"{number}. {indicator.label}", *(index_text(row.values[number - 1]) for row in table.rows)]
+                 for number, indicator in enumerate(found, start=1)]
+        columns = max(len(table.rows), 1)
+        widths = [CONTENT_WIDTH * 0.4, *([CONTENT_WIDTH * 0.6 / columns] * columns)]
+        # Not kept together: a table of sixteen long questions would leave a page empty.
+        story += [para(table.question_text, s.body), data_table(header, rows, widths)]
+    return story

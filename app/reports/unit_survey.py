@@ -37,6 +37,10 @@ class UnitSurveySection:
     figures: tuple[QuestionFigures, ...] | None
     rate: ResponseRate | None
     gap: tuple[city_survey.GapRow, ...]
+    # The unit's figures split by each background question, numbered as `indicators`; empty
+    # when the unit's own figures are hidden or the survey has no background question.
+    indicators: tuple[city_survey.Indicator, ...] = ()
+    breakdowns: tuple[city_survey.BreakdownTable, ...] = ()
 
 
 def build_unit_survey(session: Session, round_: Round, unit: Unit, language: str) -> UnitSurveySection | None:
@@ -49,6 +53,8 @@ def build_unit_survey(session: Session, round_: Round, unit: Unit, language: str
     status = _status(results, cell, figures)
     rows, _total = response_rates(session, round_)
     gap = city_survey.build_gap(session, round_, results, language, unit_key=unit.key)
+    breakdowns = (city_survey.build_breakdowns(session, results, language, row=cell)
+                  if figures is not None and cell is not None else ())
     return UnitSurveySection(
         title=results.definition.title.get(language),
         threshold=results.decision.threshold,
@@ -58,6 +64,8 @@ def build_unit_survey(session: Session, round_: Round, unit: Unit, language: str
         figures=tuple(figures) if figures is not None else None,
         rate=next((row for row in rows if row.unit_key == unit.key), None),
         gap=gap,
+        indicators=city_survey.indicators(results, language) if breakdowns else (),
+        breakdowns=breakdowns,
     )
 
 
@@ -127,4 +135,20 @@ def survey_flowables(section: UnitSurveySection) -> list[Flowable]:
             [CONTENT_WIDTH * 0.46, CONTENT_WIDTH * 0.2, CONTENT_WIDTH * 0.22, CONTENT_WIDTH * 0.12]))
     if section.figures is not None:
         story += survey_figures.figures_flowables(section.figures)
+    story += breakdown_flowables(section)
     return story
+
+
+def breakdown_text(section: UnitSurveySection) -> str:
+    return _("Index 0–100 per fråga för de svarande med varje svar på bakgrundsfrågan, inom %(group)s. "
+             "Grupper med färre än %(n)d svarande visas inte, inte heller en grupp som skulle kunna "
+             "räknas fram ur de andra.", group=section.group_label, n=section.threshold)
+
+
+def breakdown_flowables(section: UnitSurveySection) -> list[Flowable]:
+    """The unit's split by each background question, as on the page."""
+    if not section.breakdowns:
+        return []
+    s = styles()
+    return [para(_("Per bakgrundsfråga"), s.h2), para(breakdown_text(section), s.small),
+            *city_survey.breakdown_flowables(section.breakdowns, section.indicators)]

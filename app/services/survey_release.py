@@ -3,7 +3,8 @@ for the round over the union of all its groupings, with complementary suppressio
 
 The union: each invited unit's own respondents, the pools of small sibling units, the roll-up
 of every inner node of the unit tree, the whole city, and the whole city split by each
-background question (`breakdown: true`). `anonymity.protect` decides the respondents of all of
+background question (`breakdown: true`), and each unit, pool and roll-up split the same way.
+`anonymity.protect` decides the respondents of all of
 them in one layout, then each question's answers in the same layout (a follow-up answered by
 few hides more). Every survey output (the admin's results, the city's pages, exports and PDF,
 the unit reports, the board/staff gap, an earlier round's index over the years) reads the
@@ -37,7 +38,6 @@ from app.definitions.schema import (
 from app.models import Round, RoundUnit, Unit
 from app.models.survey import SurveyAnswer, SurveyCount, SurveyResponse
 from app.services.anonymity import (
-    TOTAL,
     Breakdown,
     CellKey,
     Decision,
@@ -149,8 +149,9 @@ def _decide(threshold: int, groups: tuple[Group, ...], tree: tuple[tuple[str, st
     bases, counts = _bases_and_counts(kept)
     breakdowns = [Breakdown(question, {cell[1]: dict(per) for cell, per in counts[question].items()})
                   for question in background]
-    layout = build_layout(groups, threshold, tree=dict(tree), subtotals=True, breakdowns=breakdowns,
-                          breakdown_rows={TOTAL})
+    # Every row's split by the background questions is publishable: the whole city's (the city
+    # pages) and each unit's, pool's and roll-up's (the unit report), decided together here.
+    layout = build_layout(groups, threshold, tree=dict(tree), subtotals=True, breakdowns=breakdowns)
     decision = protect(layout, threshold)
     # A question's answers per unit, pool, roll-up and city; its split by the background
     # questions is decided with the breakdowns' answers (`breakdown_counts`), inside this release.
