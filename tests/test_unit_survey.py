@@ -128,6 +128,13 @@ def test_a_unit_shows_its_staff_by_background_group_where_the_threshold_allows(c
     city = rows(as_role("analyst").get("/lagesbild/granskning-2026/enkat").get_data(as_text=True), area)
     assert set(city["Äldreomsorg"]) == {"–"} and set(city["Barn och familj"]) == {"–"}
 
+    admin = as_role("admin")
+    results = admin.get("/admin/enkat/granskning-2026/resultat?cell=sdn-norr").get_data(as_text=True)
+    by_area = rows(results.split("<h2>Per bakgrundsfråga</h2>")[1], area)
+    assert by_area["Ekonomiskt bistånd"][0] == "6" and by_area["Ekonomiskt bistånd"][1 + stod] == "83,3"
+    assert set(by_area["Äldreomsorg"]) == {"–"} and set(by_area["Barn och familj"]) == {"–"}
+    assert "Antal svarande – 6 – – – –" in pdf_text(admin.get("/admin/enkat/granskning-2026/resultat.pdf").data)
+
     pdf = pdf_text(as_role("unit_reader").get(NORR + ".pdf").data)
     assert "Per bakgrundsfråga" in pdf
     # A column per area (alphabetically), a row of respondents and one per question: only

@@ -373,25 +373,34 @@ def build_breakdowns(session: Session, results: SurveyResults, language: str,
     answers are cells of the round's release (`survey_release`), decided with every other cell
     any output shows, so a unit's groups are hidden below the threshold and wherever the unit's
     other figures would give them away."""
+    return build_breakdowns_of(session, results, language, [row]).get(row, ())
+
+
+def build_breakdowns_of(session: Session, results: SurveyResults, language: str,
+                        rows: list[CellKey]) -> dict[CellKey, tuple[BreakdownTable, ...]]:
+    """`build_breakdowns` for several rows (a PDF of every unit), reading the answers once."""
     definition = results.definition
     found = indicators(results, language)
-    if not results.release.background or not found:
-        return ()
+    if not results.release.background or not found or not rows:
+        return {}
     decision = results.decision
     protected = breakdown_counts(session, results.release, sorted({i.question_key for i in found}))
-    tables = []
-    for asked in (definition.question(key) for key in results.release.background):
-        rows = []
-        for option in definition.options_of(asked):
-            cell = breakdown_cell(asked.key, option.value, row)
-            shown = decision.shown(cell)
-            rows.append(BreakdownRow(
-                option.value, option.label.get(language), decision.n[cell] if shown else None,
-                tuple(_index([question_figures(definition, definition.question(i.question_key),
-                                                protected[i.question_key], cell, language)], i)
-                      if shown else None for i in found)))
-        tables.append(BreakdownTable(asked.key, asked.text.get(language), tuple(rows)))
-    return tuple(tables)
+    by_row: dict[CellKey, tuple[BreakdownTable, ...]] = {}
+    for row in rows:
+        tables = []
+        for asked in (definition.question(key) for key in results.release.background):
+            lines = []
+            for option in definition.options_of(asked):
+                cell = breakdown_cell(asked.key, option.value, row)
+                shown = decision.shown(cell)
+                lines.append(BreakdownRow(
+                    option.value, option.label.get(language), decision.n[cell] if shown else None,
+                    tuple(_index([question_figures(definition, definition.question(i.question_key),
+                                                    protected[i.question_key], cell, language)], i)
+                          if shown else None for i in found)))
+            tables.append(BreakdownTable(asked.key, asked.text.get(language), tuple(lines)))
+        by_row[row] = tuple(tables)
+    return by_row
 
 
 def breakdown_flowables(tables: tuple[BreakdownTable, ...], found: tuple[Indicator, ...]) -> list[Flowable]:
