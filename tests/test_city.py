@@ -24,7 +24,7 @@ from app.services import transaction
 from app.services.questionnaires import load_folder
 from app.services.rounds import RoundSpec, change_status, create_round, get_round
 from app.services.survey import complete, release_waiting, save_page, set_open_link, start_open_link
-from tests.conftest import make_user
+from tests.conftest import make_user, post
 from tests.test_unit_report import NORR_2025, NORR_2026, answer
 
 SURVEY = PROJECT_ROOT / "questionnaires" / "medarbetarenkat.yaml"
@@ -334,6 +334,10 @@ def test_one_figure_with_one_decimal_on_the_page_in_the_pdf_and_in_every_export(
     rows = json.loads(client.get(BASE + "/export/survey.json").get_data(as_text=True))
     assert {r["value"] for r in rows if r["unit_key"] == "soc" and r["indicator_key"] in (
         "medarbetarenkat.stod.ja", "medarbetarenkat.stod.index")} == {28.6}
+    english = as_role("admin")
+    post(english, "/sprak", {"language": "en"})
+    page = english.get(BASE + "/enkat").get_data(as_text=True)
+    assert "28.6% (n = 7)" in page and "28.6 (-38.1)" in page  # the English decimal point
     book = load_workbook(io.BytesIO(client.get(BASE + "/export/survey.xlsx").data))
     found = [row for row in book.active.iter_rows() if row[2].value == "soc"
              and row[4].value == "medarbetarenkat.stod.ja"]
