@@ -14,7 +14,7 @@ number format where the file has formats (XLSX), so a spreadsheet can still comp
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -133,17 +133,6 @@ def format_datetime(value: datetime | None, *, seconds: bool = False) -> str:
     if local is None:
         return NO_FIGURE
     return local.strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z")
-
-
-def format_date(value: date | datetime | None) -> str:
-    """'2026-11-28' (a time's date in Stockholm)."""
-    if value is None:
-        return NO_FIGURE
-    if isinstance(value, datetime):
-        local = local_time(value)
-        assert local is not None
-        value = local.date()
-    return value.isoformat()
 
 
 def register_template_filters(app: object) -> None:

@@ -222,3 +222,15 @@ def test_a_heat_cell_never_cuts_its_figure_however_many_columns():
     assert texts.count("Fråga (index 0–100)") == 2 and texts.count("Socialnämnden med ett mycket") == 2
     pdf = pdf_text(build_pdf(ReportMeta("Diagram"), heat_grid_pages(grid)))
     assert pdf.count("(-38,1)") == columns
+
+
+def test_counts_indexes_and_changes_in_each_language():
+    from decimal import Decimal
+
+    from app.formatting import format_change, format_count, format_index, mean
+
+    assert mean(550, 7) == Decimal("78.6") and mean(0, 0) is None  # 78.571… half up
+    assert (format_index(Decimal("78.6"), "sv"), format_index(Decimal("78.6"), "en")) == ("78,6", "78.6")
+    assert (format_change(Decimal("-38.1"), "sv"), format_change(5, "sv"), format_change(0, "sv")) == (
+        "-38,1", "+5,0", "±0,0")
+    assert (format_count(1234, "sv"), format_count(1234, "en")) == ("1 234", "1,234")
