@@ -141,3 +141,35 @@ def test_a_unit_shows_its_staff_by_background_group_where_the_threshold_allows(c
     # Ekonomiskt bistånd is shown.
     assert "Antal svarande – 6 – – – –" in pdf
     assert "arbetsgivare? – 83,3 – – – –" in pdf
+
+
+def test_a_units_split_never_costs_a_figure_the_city_outputs_show(app):
+    """In the demo city Socialnämnden's 34 staff split by gender would leave a group learnable
+    only if Socialnämnden's own figures were hidden: its split is left out instead, so its
+    report keeps its figures, while Södermalm's report shows its split. The release decides it
+    in the one layout; every cell the city's split alone would show stays shown."""
+    from app.extensions import db
+    from app.models import Round
+    from app.services.survey_release import release
+    from tests.conftest import login
+    from tests.test_demo import THIS_YEAR, run_demo
+
+    output = run_demo(app)
+    with app.app_context():
+        found = release(db.session, db.session.scalar(
+            db.select(Round).where(Round.key == f"granskning-{THIS_YEAR}")))
+        assert found is not None
+        decision = found.decision
+        assert decision.shown(("group", "socialnamnden"))
+        assert not any(decision.shown(cell) for cell in decision.status
+                       if cell[0] == "by" and cell[3:] == ("group", "socialnamnden"))
+        assert any(decision.shown(cell) for cell in decision.status
+                   if cell[0] == "by" and cell[3:] == ("group", "sdn-sodermalm"))
+    password = re.search(r"admin@lagesbild\.example\s+password: (\S+)", output).group(1)  # type: ignore[union-attr]
+    client = app.test_client()
+    login(client, "admin@lagesbild.example", password)
+    base = f"/rapporter/granskning-{THIS_YEAR}/enheter"
+    social = survey_part(client.get(f"{base}/socialnamnden").get_data(as_text=True))
+    assert re.search(r"Socialnämnden: \d+ svarande\.", social) and "Per bakgrundsfråga" not in social
+    sodermalm = survey_part(client.get(f"{base}/sdn-sodermalm").get_data(as_text=True))
+    assert "<h3>Per bakgrundsfråga</h3>" in sodermalm

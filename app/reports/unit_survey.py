@@ -55,6 +55,8 @@ def build_unit_survey(session: Session, round_: Round, unit: Unit, language: str
     gap = city_survey.build_gap(session, round_, results, language, unit_key=unit.key)
     breakdowns = (city_survey.build_breakdowns(session, results, language, row=cell)
                   if figures is not None and cell is not None else ())
+    if not any(row.n is not None for table in breakdowns for row in table.rows):
+        breakdowns = ()  # no group of the unit can be shown: no table of dashes
     return UnitSurveySection(
         title=results.definition.title.get(language),
         threshold=results.decision.threshold,
