@@ -11,6 +11,7 @@ import pytest
 from flask import render_template_string
 from pypdf import PdfReader
 
+from app.formatting import format_percent
 from app.reports.charts import (
     Bar,
     ChartTable,
@@ -19,8 +20,9 @@ from app.reports.charts import (
     Segment,
     StackedRow,
     TrendPoint,
-    format_percent,
+    column_bands,
     heat_grid,
+    heat_grid_pages,
     heat_grid_table,
     percentage_bars,
     percentage_bars_table,
@@ -63,7 +65,7 @@ GRID = HeatGrid(
 )
 
 CHARTS = {
-    "percentage_bars": lambda: percentage_bars(BARS, n=316, decimals=1),
+    "percentage_bars": lambda: percentage_bars(BARS, n=316),
     "stacked_bars": lambda: stacked_bars(ROWS),
     "trend": lambda: trend(POINTS),
     "heat_grid": lambda: heat_grid(GRID),
@@ -103,7 +105,7 @@ def test_percentage_bars_show_share_count_and_n():
 
 
 def test_percentage_bars_table_equals_the_input():
-    table = percentage_bars_table(BARS, decimals=1)
+    table = percentage_bars_table(BARS)
     assert table == ChartTable(
         ("Svarsalternativ", "Andel", "Antal"),
         (("Ja, i hög grad", "52,5 %", "166"), ("Nej, inte alls", "47,5 %", "150"),
@@ -125,15 +127,15 @@ def test_stacked_bars_table_equals_the_input():
     assert table.header == ("Påstående", "Ja, tillfredsställande", "Delvis, förbättringsområde",
                             "Nej, behöver ses över omgående", "Totalt")
     assert table.rows == (
-        ("Kännedom om otillåten påverkan", "3 (75 %)", "1 (25 %)", "0 (0 %)", "4"),
-        (MARKUP, "1 (25 %)", "1 (25 %)", "2 (50 %)", "4"),
+        ("Kännedom om otillåten påverkan", "3 (75,0 %)", "1 (25,0 %)", "0 (0,0 %)", "4"),
+        (MARKUP, "1 (25,0 %)", "1 (25,0 %)", "2 (50,0 %)", "4"),
     )
 
 
 def test_trend_writes_each_value_and_a_dash_for_a_missing_one():
     texts = svg_texts(to_svg(CHARTS["trend"]()))
-    assert {"61", "74", "–", "2024", "2025"} <= set(texts)
-    assert trend_table(POINTS).rows == (("2024", "61"), ("2025", "–"), (MARKUP, "74"))
+    assert {"61,0", "74,0", "–", "2024", "2025"} <= set(texts)
+    assert trend_table(POINTS).rows == (("2024", "61,0"), ("2025", "–"), (MARKUP, "74,0"))
 
 
 def test_heat_grid_writes_every_cell_and_its_table_equals_the_input():
@@ -145,9 +147,13 @@ def test_heat_grid_writes_every_cell_and_its_table_equals_the_input():
                           (MARKUP, "Nej", "–", MARKUP))
 
 
-def test_format_percent_is_swedish():
-    assert format_percent(52.46, 1) == "52,5 %"
-    assert format_percent(7.0) == "7 %"
+def test_format_percent_has_one_decimal_rounded_half_up_in_the_language():
+    assert format_percent(52.46, "sv") == "52,5 %"
+    assert format_percent(7.0, "sv") == "7,0 %"
+    assert format_percent(12.25, "sv") == "12,3 %"  # half up, not the float's 12.2
+    assert format_percent(100 / 3, "sv") == "33,3 %"
+    assert format_percent(12.25, "en") == "12.3%"
+    assert format_percent(None, "sv") == "–"
 
 
 def test_chart_macro_shows_the_svg_as_an_image_and_the_figures_as_a_table(app):
@@ -158,7 +164,7 @@ def test_chart_macro_shows_the_svg_as_an_image_and_the_figures_as_a_table(app):
             '{% from "_macros/charts.html" import chart %}'
             '{{ chart(drawing|svg_data_uri, alt, table, caption) }}',
             drawing=drawing, alt="Andel per svar <x>", caption="Fråga 1",
-            table=percentage_bars_table(BARS, decimals=1),
+            table=percentage_bars_table(BARS),
         )
     assert f'src="{svg_data_uri(drawing)}"' in html
     assert 'alt="Andel per svar &lt;x&gt;"' in html
@@ -195,3 +201,36 @@ def test_a_heat_grid_image_is_drawn_once_per_content_and_anew_when_a_cell_change
                        GRID.row_title, GRID.column_title)
     svg = base64.b64decode(heat_grid_uri(changed).split(",", 1)[1]).decode("utf-8")
     assert "Ändrad" in svg_texts(svg)
+
+
+def test_a_heat_cell_never_cuts_its_figure_however_many_columns():
+    """Fourteen questions of '100,0 (-38,1)': each cell shows both words whole, in the SVG for a
+    page and in the same drawing placed in a PDF (no '…'); the columns go in bands (of seven:
+    as even as can be) one above the other, each with its column numbers."""
+    columns = 14
+    grid = HeatGrid(
+        row_labels=("Socialnämnden med ett mycket långt namn", "Hela staden"),
+        column_labels=tuple(str(n) for n in range(1, columns + 1)),
+        cells=(tuple(HeatCell("100,0 (-38,1)", "red") for _ in range(columns)),
+               tuple(HeatCell("66,7", "amber") for _ in range(columns))),
+        row_title="Enhet", column_title="Fråga (index 0–100)",
+    )
+    texts = svg_texts(to_svg(heat_grid(grid)))
+    assert texts.count("100,0") == columns and texts.count("(-38,1)") == columns
+    assert not any("…" in text for text in texts)
+    assert column_bands(grid) == [(0, 7), (7, 14)]
+    assert texts.count("Fråga (index 0–100)") == 2 and texts.count("Socialnämnden med ett mycket") == 2
+    pdf = pdf_text(build_pdf(ReportMeta("Diagram"), heat_grid_pages(grid)))
+    assert pdf.count("(-38,1)") == columns
+
+
+def test_counts_indexes_and_changes_in_each_language():
+    from decimal import Decimal
+
+    from app.formatting import format_change, format_count, format_index, mean
+
+    assert mean(550, 7) == Decimal("78.6") and mean(0, 0) is None  # 78.571… half up
+    assert (format_index(Decimal("78.6"), "sv"), format_index(Decimal("78.6"), "en")) == ("78,6", "78.6")
+    assert (format_change(Decimal("-38.1"), "sv"), format_change(5, "sv"), format_change(0, "sv")) == (
+        "-38,1", "+5,0", "±0,0")
+    assert (format_count(1234, "sv"), format_count(1234, "en")) == ("1 234", "1,234")

@@ -8,6 +8,7 @@ import io
 import json
 import re
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
@@ -17,13 +18,13 @@ from sqlalchemy import select
 from app.config import PROJECT_ROOT
 from app.definitions.schema import Definition
 from app.extensions import db
-from app.models import AuditEvent, Round
+from app.models import AuditEvent, Round, Unit
 from app.models.survey import SurveyDraft
 from app.services import transaction
 from app.services.questionnaires import load_folder
 from app.services.rounds import RoundSpec, change_status, create_round, get_round
 from app.services.survey import complete, release_waiting, save_page, set_open_link, start_open_link
-from tests.conftest import make_user
+from tests.conftest import make_user, post
 from tests.test_unit_report import NORR_2025, NORR_2026, answer
 
 SURVEY = PROJECT_ROOT / "questionnaires" / "medarbetarenkat.yaml"
@@ -32,12 +33,13 @@ UNITS = ("soc", "sdn-norr", "sdn-syd", "bolag")
 BASE = "/lagesbild/granskning-2026"
 
 # Staff answers to "stod" (got the support they needed) per unit: ja / nej.
-# Socialnämnden 7: 2 ja, 5 nej -> 29 % favourable, index 29 (board says "ja": flagged).
-# Norra 6: 5 ja, 1 nej -> 83 %, index 83 (board says "delvis" on stod: not flagged).
+# Socialnämnden 7: 2 ja, 5 nej -> 28,6 % favourable, index 200 / 7 = 28.6 (board says "ja": flagged).
+# Norra 6: 5 ja, 1 nej -> 83,3 %, index 500 / 6 = 83.3 (board says "delvis" on stod: not flagged).
 # Södra 5: 4 ja, 1 nej (complementary suppression hides it: 21 − 7 − 6 = 8 would be shown
 #   otherwise, but 8 − Södra 5 = bolag 3).
 # Bolag 3: below the threshold of 5 — hidden everywhere.
-# City: 2 + 5 + 4 + 3 = 14 ja of 21 -> index round(100 * 14 / 21) = 67.
+# City: 2 + 5 + 4 + 3 = 14 ja of 21 -> index 1400 / 21 = 66.7 (one decimal, half up);
+# Socialnämnden's difference from the city 28.6 - 66.7 = -38.1.
 STOD = {"soc": (2, 5), "sdn-norr": (5, 1), "sdn-syd": (4, 1), "bolag": (3, 0)}
 
 
@@ -180,11 +182,11 @@ def test_survey_indexes_and_the_gap_flag_follow_the_threshold(city_rounds):
     heat = report.survey.heatmap
     stod = [i.key for i in heat.indicators].index("stod")
     rows = {r.cell: r for r in heat.rows}
-    assert rows[("group", "soc")].values[stod] == 29  # 2 of 7
-    assert rows[("group", "sdn-norr")].values[stod] == 83  # 5 of 6
+    assert rows[("group", "soc")].values[stod] == Decimal("28.6")  # 2 of 7
+    assert rows[("group", "sdn-norr")].values[stod] == Decimal("83.3")  # 5 of 6
     assert rows[("group", "bolag")].n is None and set(rows[("group", "bolag")].values) == {None}
     assert rows[("group", "sdn-syd")].n is None  # complementary suppression
-    assert heat.total.values[stod] == 67 and heat.total.n == 21
+    assert heat.total.values[stod] == Decimal("66.7") and heat.total.n == 21
     kon = next(t for t in report.survey.breakdowns if t.question_key == "kon")
     # The city's 5 men are Socialnämnden's (its answers to "kon" show 5 men of 7): the men's
     # figures (5 "nej") beside Socialnämnden's (2 ja, 5 nej) would give its 2 women's answers.
@@ -193,7 +195,7 @@ def test_survey_indexes_and_the_gap_flag_follow_the_threshold(city_rounds):
     assert {row.n for row in kon.rows} == {None} and {v for row in kon.rows for v in row.values} == {None}
     stadsdel = next(t for t in report.survey.breakdowns if t.question_key == "stadsdel")
     skarholmen = next(row for row in stadsdel.rows if row.value == "skarholmen")
-    assert (skarholmen.n, skarholmen.values[stod]) == (21, 67)  # everyone: the city's figures
+    assert (skarholmen.n, skarholmen.values[stod]) == (21, Decimal("66.7"))  # everyone: the city's figures
     gap = {(g.unit_key, g.statement_key): g for g in report.survey.gap}
     soc = gap[("soc", "stod")]
     assert round(soc.favourable, 1) == 28.6 and soc.n == 7 and soc.flagged
@@ -209,8 +211,8 @@ def test_pages_show_the_comparison_and_link_to_the_motivation(city_rounds, as_ro
     history = client.get(BASE + "/over-tid").get_data(as_text=True)
     assert "Bättre" in history
     survey = client.get(BASE + "/enkat").get_data(as_text=True)
-    assert "29 (-38)" in survey and "28,6 %" not in survey.split("gap")[0]
-    assert "29 %" in survey  # the gap share, rounded for the page
+    assert "28,6 (-38,1)" in survey  # the heatmap: index and difference, one decimal
+    assert "28,6 % (n = 7)" in survey  # the gap share, the same one decimal
 
 
 def pdf_text(data: bytes) -> str:
@@ -226,7 +228,7 @@ def test_city_pdf_from_the_command_line_names_units_statements_and_figures(city_
         assert name in text
     assert "Berörda medarbetare får tillräckligt stöd" in text
     assert "Lägesbild 2026 – Gemensam granskning – otillåten påverkan: självskattning" in text
-    assert "29 % (n = 7)" in text
+    assert "28,6 % (n = 7)" in text
 
 
 def test_a_unit_below_the_threshold_contributes_no_survey_figure_anywhere(city_rounds, as_role, tmp_path):
@@ -235,8 +237,8 @@ def test_a_unit_below_the_threshold_contributes_no_survey_figure_anywhere(city_r
     units = {row["unit_key"] for row in rows}
     assert "bolag" not in units and "sdn-syd" not in units and {"soc", "sdn-norr", "total"} <= units
     index = {(r["unit_key"], r["indicator_key"]): r["value"] for r in rows}
-    assert index[("soc", "medarbetarenkat.stod.index")] == 29
-    assert index[("total", "medarbetarenkat.stod.index")] == 67
+    assert index[("soc", "medarbetarenkat.stod.index")] == 28.6
+    assert index[("total", "medarbetarenkat.stod.index")] == 66.7
     csv_text = client.get(BASE + "/export/survey.csv").get_data(as_text=True)
     assert "bolag" not in csv_text and "sdn-syd" not in csv_text
     book = load_workbook(io.BytesIO(client.get(BASE + "/export/survey.xlsx").data))
@@ -258,7 +260,7 @@ def test_the_csv_export_is_streamed_with_the_same_rows_as_the_json(city_rounds, 
     lines = response.get_data(as_text=True).lstrip("\ufeff").splitlines()
     assert lines[0] == "round;year;unit_key;unit_kind;indicator_key;breakdown;value;n"
     assert len(lines) == 1 + len(rows)
-    assert "granskning-2026;2026;soc;board;medarbetarenkat.stod.index;;29;7" in lines
+    assert "granskning-2026;2026;soc;board;medarbetarenkat.stod.index;;28.6;7" in lines
     assert client.get("/lagesbild/finns-inte/export/survey.csv").status_code == 404
     with city_rounds.app_context():
         audited = db.session.scalars(select(AuditEvent.target).where(AuditEvent.action == "export")).all()
@@ -313,7 +315,71 @@ def test_the_split_by_gender_and_a_boards_figures_do_not_together_give_its_two_w
     for label in ("Kvinna", "Man"):
         cells = re.findall(r"<td>([^<]*)</td>", kon.split(f'<th scope="row">{label}</th>')[1].split("</tr>")[0])
         assert set(cells) == {"–"}, (label, cells)
-    assert "29 (-38)" in page  # Socialnämnden's stod index beside the city's
+    assert "28,6 (-38,1)" in page  # Socialnämnden's stod index beside the city's
     rows = json.loads(client.get(BASE + "/export/survey.json").get_data(as_text=True))
     assert {(r["unit_key"], r["value"]) for r in rows if r["indicator_key"] == "medarbetarenkat.stod.index"} == {
-        ("soc", 29), ("sdn-norr", 83), ("stad", 67), ("total", 67)}
+        ("soc", 28.6), ("sdn-norr", 83.3), ("stad", 66.7), ("total", 66.7)}
+
+
+def test_one_figure_with_one_decimal_on_the_page_in_the_pdf_and_in_every_export(city_rounds, as_role):
+    """Socialnämnden: 2 of its 7 staff answered "ja" on stod: 200 / 7 = 28.571… → 28,6 % and
+    index 28,6 everywhere (half up, one decimal); the exports keep it a number, 28.6."""
+    client = as_role("admin")
+    page = client.get(BASE + "/enkat").get_data(as_text=True)
+    assert "28,6 % (n = 7)" in page and "28,6 (-38,1)" in page
+    pdf = pdf_text(client.get(BASE + "/rapport.pdf").data)
+    assert "28,6 % (n = 7)" in pdf and "28,6 (-38,1)" in pdf
+    lines = client.get(BASE + "/export/survey.csv").get_data(as_text=True).splitlines()
+    assert "granskning-2026;2026;soc;board;medarbetarenkat.stod.ja;;28.6;7" in lines
+    assert "granskning-2026;2026;soc;board;medarbetarenkat.stod.index;;28.6;7" in lines
+    rows = json.loads(client.get(BASE + "/export/survey.json").get_data(as_text=True))
+    assert {r["value"] for r in rows if r["unit_key"] == "soc" and r["indicator_key"] in (
+        "medarbetarenkat.stod.ja", "medarbetarenkat.stod.index")} == {28.6}
+    english = as_role("admin")
+    post(english, "/sprak", {"language": "en"})
+    page = english.get(BASE + "/enkat").get_data(as_text=True)
+    assert "28.6% (n = 7)" in page and "28.6 (-38.1)" in page  # the English decimal point
+    book = load_workbook(io.BytesIO(client.get(BASE + "/export/survey.xlsx").data))
+    found = [row for row in book.active.iter_rows() if row[2].value == "soc"
+             and row[4].value == "medarbetarenkat.stod.ja"]
+    assert [(c.value, c.number_format) for c in found[0][6:7]] == [(28.6, "0.0")]
+
+
+def test_the_city_page_and_pdf_give_each_units_response_rate_and_the_citys(city_rounds, as_role):
+    """The rate is responses of the invited (the head count), one decimal half up:
+    Socialnämnden 7 of 10 = 70,0 %, Norra 6 of 9 = 66,7 %, Södra 5 of 8 = 62,5 %, the company
+    3 of 4 = 75,0 % (its count is shown already; its rate adds nothing), the city 21 of 31 =
+    67,7 %."""
+    from app.services.survey import set_head_counts
+
+    with city_rounds.app_context():
+        with transaction() as session:
+            ids = dict(session.execute(select(Unit.key, Unit.id)).all())
+            set_head_counts(session, get_round(session, "granskning-2026"),
+                            {ids["soc"]: 10, ids["sdn-norr"]: 9, ids["sdn-syd"]: 8, ids["bolag"]: 4})
+        db.session.remove()
+    client = as_role("admin")
+    page = client.get(BASE + "/enkat").get_data(as_text=True)
+    rates = page.split("<h2>Svarsfrekvens</h2>")[1].split("</table>")[0]
+    pdf = pdf_text(client.get(BASE + "/rapport.pdf").data)
+    expected = {"Socialnämnden": ("10", "7", "70,0 %"), "Norra stadsdelsnämnden": ("9", "6", "66,7 %"),
+                "Södra stadsdelsnämnden": ("8", "5", "62,5 %"), "Stadens Bostäder AB": ("4", "3", "75,0 %"),
+                "Totalt": ("31", "21", "67,7 %")}
+    for label, (invited, completed, rate) in expected.items():
+        row = rates.split(f'<th scope="row">{label}</th>')[1].split("</tr>")[0]
+        assert row.startswith(f"<td>{invited}</td><td>{completed}</td><td>{rate}</td>"), (label, row)
+        assert f"{label} {invited} {completed} {rate}" in pdf, label
+
+
+def test_one_round_of_the_survey_shows_each_index_as_a_figure_not_a_chart(city_rounds, as_role):
+    """Only 2026 has the staff survey: no chart of one bar per question, but each question's
+    index with its n; for stod the city's 14 "ja" of 21 give 1400 / 21 = 66,7 with n = 21."""
+    client = as_role("analyst")
+    page = client.get(BASE + "/enkat").get_data(as_text=True)
+    over_time = page.split("<h2>Index över tid</h2>")[1].split("<h2>")[0]
+    assert "<img" not in over_time and "minst två omgångar" in over_time
+    assert 'role="region"' in over_time and 'tabindex="0"' in over_time
+    stod = next(row for row in over_time.split("<tr>") if "stöd" in row and "66,7" in row)
+    assert '<td class="figure">66,7</td><td>21</td>' in stod
+    pdf = pdf_text(client.get(BASE + "/rapport.pdf").data)
+    assert "minst två omgångar" in pdf and "Index 2026 (0–100)" in pdf

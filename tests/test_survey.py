@@ -405,8 +405,8 @@ def test_results_show_shares_counts_and_the_index_for_a_large_enough_unit(survey
     admin = admin_client(survey)
     html = admin.get(f"/admin/enkat/{ROUND_KEY}/resultat?cell=bolag").get_data(as_text=True)
     assert "Antal svarande: 5" in html
-    assert "100 %" in html  # everyone answered "Kvinna"
-    assert "Index 33 av 100" in html  # Hög utsträckning scores 33
+    assert "100,0 %" in html  # everyone answered "Kvinna" (one decimal, as everywhere)
+    assert "Index 33,0 av 100" in html  # Hög utsträckning scores 33
     assert 'src="data:image/svg+xml;base64,' in html
 
 

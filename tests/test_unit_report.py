@@ -170,7 +170,7 @@ def test_unit_page_shows_the_same_as_the_pdf(rounds, as_role):
     # The chart is an image with a text alternative and its figures as a table.
     assert 'src="data:image/svg+xml;base64,' in page
     assert "1. " + STATEMENTS[0] in text
-    assert "2 (67 %) 1 (33 %) 0 (0 %) 3" in text
+    assert "2 (66,7 %) 1 (33,3 %) 0 (0,0 %) 3" in text  # 2/3, 1/3: one decimal, half up
 
 
 def test_draft_report_says_it_is_not_submitted(rounds, as_role):

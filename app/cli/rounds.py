@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 from flask.cli import with_appcontext
 
 from app.cli import fail, print_json
 from app.extensions import db
+from app.formatting import format_datetime, local_time
 from app.services import ServiceError
 from app.services.rounds import get_round, list_rounds, round_status
 
 
-def _time(value: object) -> str | None:
-    return value.isoformat(timespec="seconds") if value is not None else None  # type: ignore[attr-defined]
+def _iso_time(value: datetime | None) -> str | None:
+    """For --json: Stockholm time with its UTC offset ("2026-11-28T14:05:00+01:00"), unambiguous
+    for a program and the same moment the pages show."""
+    local = local_time(value)
+    return local.isoformat(timespec="seconds") if local is not None else None
+
+
+def _time(value: datetime | None) -> str:
+    """For people: "2026-11-28 14:05 CET", as the pages show it; "-" when there is none."""
+    return format_datetime(value) if value is not None else "-"
 
 
 @click.group("rounds", help="Review rounds and the units' answers.")
@@ -48,9 +59,9 @@ def status_command(round_key: str, as_json: bool) -> None:
     status = round_status(db.session, round_)
     if as_json:
         print_json({"unit": u.unit_key, "name": u.unit_name, "status": u.status,
-                    "last_change_at": _time(u.last_change_at), "last_change_by": u.last_change_by,
-                    "submitted_at": _time(u.submitted_at)} for u in status.units)
+                    "last_change_at": _iso_time(u.last_change_at), "last_change_by": u.last_change_by,
+                    "submitted_at": _iso_time(u.submitted_at)} for u in status.units)
         return
     for u in status.units:
-        click.echo(f"{u.unit_key}\t{u.status}\t{_time(u.last_change_at) or '-'}\t{u.last_change_by or '-'}\t{u.unit_name}")
+        click.echo(f"{u.unit_key}\t{u.status}\t{_time(u.last_change_at)}\t{u.last_change_by or '-'}\t{u.unit_name}")
     click.echo("  ".join(f"{name}: {count}" for name, count in status.counts.items()))

@@ -7,8 +7,10 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from app.definitions.schema import Option
+from app.formatting import mean
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ class RowFigures:
     label: str
     base: int
     options: tuple[OptionFigure, ...]
-    index: int | None  # 0-100 from the options' scores, None without scores
+    index: Decimal | None  # 0-100 from the options' scores, one decimal; None without scores
     key: str = ""  # the matrix row's key; "" for the question itself
 
 
@@ -42,7 +44,7 @@ def distribution(label: str, base: int, options: Sequence[Option], per: Mapping[
     )
     scored = [(o.score, per.get(o.value, 0)) for o in options if o.score is not None]
     weight = sum(n for _score, n in scored)
-    index = round(sum(score * n for score, n in scored) / weight) if scored and weight else None
+    index = mean(sum(score * n for score, n in scored), weight) if scored else None
     return RowFigures(label, base, figures, index, key)
 
 

@@ -11,14 +11,16 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from functools import lru_cache
 
 from flask import Flask
 from reportlab.graphics import renderSVG
-from reportlab.graphics.shapes import Drawing, Line, Rect, String
+from reportlab.graphics.shapes import Drawing, Group, Line, Rect, String
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from app.formatting import format_index, format_percent
 from app.reports.pdf import (
     BRAND,
     CONTENT_WIDTH,
@@ -89,7 +91,8 @@ class TrendPoint:
     """An index 0-100 in one round; None when the round has no figure (e.g. below threshold)."""
 
     label: str
-    value: float | None
+    value: float | Decimal | None
+    n: int | None = None  # respondents behind the value, when known
 
 
 @dataclass(frozen=True)
@@ -110,19 +113,12 @@ class HeatGrid:
 
 
 # --- formatting -------------------------------------------------------------------------------
-
-
-def format_percent(value: float, decimals: int = 0) -> str:
-    """'52 %' or '52,5 %': Swedish decimal comma and a space before the sign."""
-    return f"{value:.{decimals}f}".replace(".", ",") + " %"
-
-
-def format_number(value: float, decimals: int = 0) -> str:
-    return f"{value:.{decimals}f}".replace(".", ",")
+# Every figure a chart writes goes through `app.formatting`: one rounding rule (half up, one
+# decimal) and the interface language's decimal sign, the same as pages, PDFs and exports.
 
 
 def share(count: int, total: int) -> float:
-    """`count` as a percentage of `total` (0 when the total is 0)."""
+    """`count` as a percentage of `total` (0 when the total is 0), unrounded: the bar's length."""
     return 100.0 * count / total if total else 0.0
 
 
@@ -168,11 +164,12 @@ def _text(x: float, y: float, text: str, *, font: str = FONT, size: float = FONT
 
 
 def _lines(drawing: Drawing, x: float, top: float, lines: Sequence[str], *,
-           anchor: str = "start", font: str = FONT, colour: colors.Color = INK) -> None:
+           anchor: str = "start", font: str = FONT, colour: colors.Color = INK,
+           size: float = FONT_SIZE, leading: float = LEADING) -> None:
     """Draw `lines` downwards from `top` (the top of the first line's box)."""
     for index, line in enumerate(lines):
-        baseline = top - (index + 1) * LEADING + 2
-        drawing.add(_text(x, baseline, line, anchor=anchor, font=font, colour=colour))
+        baseline = top - (index + 1) * leading + 2 * leading / LEADING
+        drawing.add(_text(x, baseline, line, anchor=anchor, font=font, colour=colour, size=size))
 
 
 def _strong(colour: str | None) -> colors.Color:
@@ -187,12 +184,12 @@ def _new_drawing(width: float, height: float) -> Drawing:
 # --- (a) percentage bars ----------------------------------------------------------------------
 
 
-def percentage_bars(bars: Sequence[Bar], *, n: int | None = None, decimals: int = 0,
+def percentage_bars(bars: Sequence[Bar], *, n: int | None = None,
                     width: float = CONTENT_WIDTH) -> Drawing:
     """Horizontal bars 0-100 % for a question's options, as in the audit's diagrams: the
     option's label, its bar, '52 %' (and its count), and n under the chart."""
     label_width = width * 0.38
-    value_width = 62.0
+    value_width = 78.0  # "100,0 % (1234)"
     bar_left = label_width + 8
     bar_width = width - bar_left - value_width
     bar_height = 11.0
@@ -217,24 +214,23 @@ def percentage_bars(bars: Sequence[Bar], *, n: int | None = None, decimals: int 
         length = bar_width * max(0.0, min(bar.percent, 100.0)) / 100
         drawing.add(Rect(bar_left, middle - bar_height / 2, length, bar_height,
                          fillColor=_strong(bar.colour), strokeColor=None))
-        drawing.add(_text(bar_left + length + 4, middle - 3, _bar_value(bar, decimals)))
+        drawing.add(_text(bar_left + length + 4, middle - 3, _bar_value(bar)))
         top -= row_height
     if n is not None:
         drawing.add(_text(0, 3, f"n = {n}", colour=MUTED))
     return drawing
 
 
-def _bar_value(bar: Bar, decimals: int) -> str:
-    text = format_percent(bar.percent, decimals)
+def _bar_value(bar: Bar) -> str:
+    text = format_percent(bar.percent)
     return f"{text} ({bar.count})" if bar.count is not None else text
 
 
-def percentage_bars_table(bars: Sequence[Bar], *, decimals: int = 0,
-                          label_header: str = "Svarsalternativ") -> ChartTable:
+def percentage_bars_table(bars: Sequence[Bar], *, label_header: str = "Svarsalternativ") -> ChartTable:
     with_counts = any(bar.count is not None for bar in bars)
     header = (label_header, "Andel") + (("Antal",) if with_counts else ())
     rows = tuple(
-        (bar.label, format_percent(bar.percent, decimals))
+        (bar.label, format_percent(bar.percent))
         + ((str(bar.count) if bar.count is not None else "",) if with_counts else ())
         for bar in bars
     )
@@ -317,8 +313,7 @@ def _legend_layout(items: Sequence[tuple[str, str | None]], width: float
     return lines if lines[0] else []
 
 
-def stacked_bars_table(rows: Sequence[StackedRow], *, label_header: str = "",
-                       decimals: int = 0) -> ChartTable:
+def stacked_bars_table(rows: Sequence[StackedRow], *, label_header: str = "") -> ChartTable:
     """Per row: each segment's count and share, and the total."""
     labels = [label for label, _colour in _legend_items(rows)]
     header = (label_header, *labels, "Totalt")
@@ -327,7 +322,7 @@ def stacked_bars_table(rows: Sequence[StackedRow], *, label_header: str = "",
         counts = {segment.label: segment.count for segment in row.segments}
         total = row.total
         cells = tuple(
-            f"{counts.get(label, 0)} ({format_percent(share(counts.get(label, 0), total), decimals)})"
+            f"{counts.get(label, 0)} ({format_percent(share(counts.get(label, 0), total))})"
             for label in labels
         )
         body.append((row.label, *cells, str(total)))
@@ -359,21 +354,24 @@ def trend(points: Sequence[TrendPoint], *, width: float = 220.0, height: float =
         if point.value is None:
             drawing.add(_text(centre, plot_bottom + 3, "–", anchor="middle", colour=MUTED))
             continue
-        bar_height = plot_height * max(0.0, min(point.value, 100.0)) / 100
+        bar_height = plot_height * max(0.0, min(float(point.value), 100.0)) / 100
         drawing.add(Rect(centre - bar_width / 2, plot_bottom, bar_width, bar_height,
                          fillColor=_strong(colour), strokeColor=None))
-        drawing.add(_text(centre, plot_bottom + bar_height + 3, format_number(point.value),
+        drawing.add(_text(centre, plot_bottom + bar_height + 3, format_index(point.value),
                           font=FONT_BOLD, anchor="middle"))
     return drawing
 
 
 def trend_table(points: Sequence[TrendPoint], *, label_header: str = "Omgång",
-                value_header: str = "Index (0–100)") -> ChartTable:
+                value_header: str = "Index (0–100)", n_header: str = "n") -> ChartTable:
+    """Per round its value; with an n column when any point knows its respondents."""
+    with_n = any(point.n is not None for point in points)
     rows = tuple(
-        (point.label, format_number(point.value) if point.value is not None else "–")
+        (point.label, format_index(point.value))
+        + ((str(point.n) if point.n is not None and point.value is not None else "–",) if with_n else ())
         for point in points
     )
-    return ChartTable((label_header, value_header), rows)
+    return ChartTable((label_header, value_header) + ((n_header,) if with_n else ()), rows)
 
 
 # --- (d) heat grid ----------------------------------------------------------------------------
@@ -393,32 +391,96 @@ class _HeatLayout:
     row_lines: list[list[str]]
     cell_lines: list[list[list[str]]]
     row_heights: list[float]
+    cell_size: float  # the cells' font size: the whole figure always fits its cell
+    cell_leading: float
+
+
+# The smallest text a cell is written in, should one column alone be too narrow for it.
+MIN_CELL_FONT_SIZE = 5.5
+# The gap between two bands of columns drawn one above the other.
+BAND_GAP = 12.0
+
+
+def _widest_word(grid: HeatGrid, size: float) -> float:
+    return max((_width(word, FONT_BOLD, size) for row in grid.cells for cell in row
+                for word in printable(cell.text).split()), default=0.0)
+
+
+def _label_width(width: float, row_label_width: float | None) -> float:
+    return row_label_width if row_label_width is not None else width * 0.3
 
 
 def _heat_layout(grid: HeatGrid, width: float, row_label_width: float | None) -> _HeatLayout:
-    row_label_width = row_label_width if row_label_width is not None else width * 0.3
+    """Where everything goes. A cell's words ("72,4", "(+5,0)") wrap onto lines; only when a
+    single column is narrower than a word does the cells' text get smaller (`column_bands`
+    keeps columns wide enough for their words)."""
+    row_label_width = _label_width(width, row_label_width)
     columns = max(len(grid.column_labels), 1)
     cell_width = (width - row_label_width) / columns
+    widest = _widest_word(grid, FONT_SIZE)
+    cell_size = FONT_SIZE
+    if widest > cell_width - 4:
+        cell_size = max(MIN_CELL_FONT_SIZE, FONT_SIZE * (cell_width - 4) / widest * 0.98)
+    cell_leading = LEADING * cell_size / FONT_SIZE
     header_lines = [wrap(label, cell_width - 4, max_lines=3) for label in grid.column_labels]
     header_height = max((len(lines) for lines in header_lines), default=1) * LEADING + 4
     title_height = LEADING + 4 if grid.column_title else 0.0
     row_lines = [wrap(label, row_label_width - 6, max_lines=3) for label in grid.row_labels]
     cell_lines = [
-        [wrap(cell.text, cell_width - 4, FONT_BOLD, max_lines=3) for cell in row]
+        [wrap(cell.text, cell_width - 4, FONT_BOLD, cell_size, max_lines=3) for cell in row]
         for row in grid.cells
     ]
     row_heights = [
         max(18.0, len(labels) * LEADING + 6,
-            *(len(lines) * LEADING + 6 for lines in cells))
+            *(len(lines) * cell_leading + 6 for lines in cells))
         for labels, cells in zip(row_lines, cell_lines, strict=True)
     ]
     return _HeatLayout(row_label_width, cell_width, header_lines, header_height, title_height,
-                       row_lines, cell_lines, row_heights)
+                       row_lines, cell_lines, row_heights, cell_size, cell_leading)
+
+
+def column_bands(grid: HeatGrid, width: float = CONTENT_WIDTH,
+                 row_label_width: float | None = None) -> list[tuple[int, int]]:
+    """The columns split into bands (start, end) that each fit the width with every cell's
+    widest word whole: a city survey of sixteen questions is drawn as two bands of eight, one
+    above the other, rather than cutting "(+11,6)" to "(+1…"."""
+    columns = len(grid.column_labels)
+    needed = _widest_word(grid, FONT_SIZE) + 6
+    room = width - _label_width(width, row_label_width)
+    per_band = max(1, int(room // needed)) if needed > 6 else columns or 1
+    if per_band >= columns:
+        return [(0, columns)]
+    bands = -(-columns // per_band)
+    size = -(-columns // bands)  # as even as can be: 16 in bands of 8, not 9 and 7
+    return [(start, min(start + size, columns)) for start in range(0, columns, size)]
+
+
+def _band(grid: HeatGrid, start: int, end: int) -> HeatGrid:
+    return replace(grid, column_labels=grid.column_labels[start:end],
+                   cells=tuple(row[start:end] for row in grid.cells))
 
 
 def heat_grid(grid: HeatGrid, *, width: float = CONTENT_WIDTH,
               row_label_width: float | None = None) -> Drawing:
-    """Coloured cells with their text, row labels on the left and column labels on top."""
+    """Coloured cells with their text, row labels on the left and column labels on top; a grid
+    too wide for its cells' figures is drawn as bands of columns one above the other."""
+    drawings = [_draw_heat_grid(_band(grid, a, b), width, row_label_width)
+                for a, b in column_bands(grid, width, row_label_width)]
+    if len(drawings) == 1:
+        return drawings[0]
+    height = sum(d.height for d in drawings) + BAND_GAP * (len(drawings) - 1)
+    stacked = _new_drawing(width, height)
+    top = height
+    for part in drawings:
+        top -= part.height
+        stacked.add(Group(*part.contents, transform=(1, 0, 0, 1, 0, top)))
+        top -= BAND_GAP
+    return stacked
+
+
+def _draw_heat_grid(grid: HeatGrid, width: float, row_label_width: float | None) -> Drawing:
+    """One band of columns: coloured cells with their text, row labels on the left and column
+    labels on top."""
     layout = _heat_layout(grid, width, row_label_width)
     row_label_width, cell_width = layout.row_label_width, layout.cell_width
     height = layout.title_height + layout.header_height + sum(layout.row_heights)
@@ -445,31 +507,37 @@ def heat_grid(grid: HeatGrid, *, width: float = CONTENT_WIDTH,
             x = row_label_width + cell_width * index
             drawing.add(Rect(x, top - row_height, cell_width, row_height,
                              fillColor=level.background, strokeColor=WHITE, strokeWidth=1.5))
-            _lines(drawing, x + cell_width / 2, middle + len(lines) * LEADING / 2, lines,
-                   anchor="middle", font=FONT_BOLD, colour=level.strong)
+            _lines(drawing, x + cell_width / 2, middle + len(lines) * layout.cell_leading / 2, lines,
+                   anchor="middle", font=FONT_BOLD, colour=level.strong, size=layout.cell_size,
+                   leading=layout.cell_leading)
         top -= row_height
     return drawing
 
 
 def heat_grid_pages(grid: HeatGrid, *, width: float = CONTENT_WIDTH, row_label_width: float | None = None,
                     max_height: float = PAGE_CHART_HEIGHT) -> list[Drawing]:
-    """The same grid for a PDF: split into drawings of at most `max_height`, each with the
-    column labels, so that a city of hundreds of units fits on pages."""
-    layout = _heat_layout(grid, width, row_label_width)
-    head = layout.title_height + layout.header_height
-    parts: list[tuple[int, int]] = []
-    start, used = 0, head
-    for index, height in enumerate(layout.row_heights):
-        if index > start and used + height > max_height:
-            parts.append((start, index))
-            start, used = index, head
-        used += height
-    parts.append((start, len(layout.row_heights)))
-    return [
-        heat_grid(replace(grid, row_labels=grid.row_labels[a:b], cells=grid.cells[a:b]), width=width,
-                  row_label_width=layout.row_label_width)
-        for a, b in parts
-    ]
+    """The same grid for a PDF: each band of columns (`column_bands`) split into drawings of at
+    most `max_height`, each with the column labels, so that a city of hundreds of units fits on
+    pages."""
+    found: list[Drawing] = []
+    for a, b in column_bands(grid, width, row_label_width):
+        band = _band(grid, a, b)
+        layout = _heat_layout(band, width, row_label_width)
+        head = layout.title_height + layout.header_height
+        parts: list[tuple[int, int]] = []
+        start, used = 0, head
+        for index, height in enumerate(layout.row_heights):
+            if index > start and used + height > max_height:
+                parts.append((start, index))
+                start, used = index, head
+            used += height
+        parts.append((start, len(layout.row_heights)))
+        found += [
+            _draw_heat_grid(replace(band, row_labels=band.row_labels[r0:r1], cells=band.cells[r0:r1]),
+                            width, layout.row_label_width)
+            for r0, r1 in parts
+        ]
+    return found
 
 
 @lru_cache(maxsize=32)
@@ -512,7 +580,9 @@ def svg_data_uri(drawing: Drawing) -> str:
 def register_chart_helpers(app: Flask) -> None:
     """Make `drawing|svg_data_uri` and the survey's question charts (`survey_figures`)
     available in every template."""
+    from app.formatting import register_template_filters
     from app.reports import survey_figures  # it draws with this module
 
+    register_template_filters(app)
     app.jinja_env.filters["svg_data_uri"] = svg_data_uri
     app.jinja_env.globals["survey_figures"] = survey_figures

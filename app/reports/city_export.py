@@ -23,6 +23,7 @@ from app.definitions.schema import (
     Definition,
     Question,
 )
+from app.formatting import json_number, one_decimal
 from app.models import Round, Unit, UnitResponse
 from app.questions.conditions import answer_groups, shown_questions
 from app.questions.types import question_type
@@ -154,7 +155,7 @@ def survey_rows(session: Session, round_: Round) -> Iterator[tuple[object, ...]]
                 indicator = f"{key}.{question.key}" + (f".{answered.key}" if answered.key else "")
                 for option in answered.options:
                     yield (round_key, year, unit_key, kind, f"{indicator}.{option.value}", scope,
-                           round(option.percent, 1), answered.base)
+                           one_decimal(option.percent), answered.base)
                 if answered.index is not None:
                     yield (round_key, year, unit_key, kind, f"{indicator}.index", scope,
                            answered.index, answered.base)
@@ -258,5 +259,5 @@ def document(rows: Iterator[tuple[object, ...]], round_key: str, what: str, fmt:
         data = xlsx_bytes([(what, header, rows)])
     else:
         data = json.dumps([dict(zip(header, row, strict=True)) for row in rows],
-                          ensure_ascii=False, indent=1).encode("utf-8")
+                          ensure_ascii=False, indent=1, default=json_number).encode("utf-8")
     return Export(export_filename(round_key, what, fmt), MIMETYPES[fmt], data)

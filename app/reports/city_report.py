@@ -16,10 +16,10 @@ from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.formatting import format_percent, format_share
 from app.models import Round
 from app.reports import city_survey, comparison, survey_figures
 from app.reports import index as idx
-from app.reports.charts import format_percent, share
 from app.reports.comparison import Comparison, Filters, StatementHistory
 from app.reports.levels import short_label
 from app.reports.pdf import CONTENT_WIDTH, ReportMeta, build_pdf, data_table, para, styles
@@ -128,7 +128,7 @@ def key_figures(report: CityReport) -> list[tuple[str, str]]:
     for level in c.levels:
         at = sum(item.count for s in c.statements for item in s.distribution if item.level == level)
         figures.append((_("Bedömningar %(level)s", level=short_label(level)),
-                        f"{at} ({format_percent(share(at, counted))})"))
+                        f"{at} ({format_share(at, counted)})"))
     if c.scored:
         figures.append((_("Stadens index (medelvärdet av %(n)d enheters index)", n=c.indexed_units),
                         idx.index_text(c.city_index)))
@@ -136,7 +136,7 @@ def key_figures(report: CityReport) -> list[tuple[str, str]]:
         rate = report.survey.total_rate
         figures.append((_("Svar på medarbetarenkäten"), str(rate.completed)))
         if rate.completed_share is not None:
-            figures.append((_("Svarsfrekvens"), f"{rate.completed_share}".replace(".", ",") + " %"))
+            figures.append((_("Svarsfrekvens"), format_percent(rate.completed_share)))
         figures.append((_("Enheter där styrelsen och medarbetarna skiljer sig åt"),
                         str(len({row.unit_key for row in report.flagged}))))
     return figures
@@ -229,22 +229,28 @@ def _survey_story(survey: SurveyPart) -> list[Flowable]:
         *city_survey.heatmap_chart_pages(survey.heatmap),
         para(_("Index över tid"), s.h2),
     ]
-    for item in survey.trends:
-        story.append(KeepTogether([para(item.indicator.label, s.body), city_survey.trend_chart(item)]))
-    for table in survey.breakdowns:
-        story.append(para(_("Per svar på bakgrundsfrågan: %(q)s", q=table.question_text), s.h2))
-        story.append(data_table(
-            [_("Svar"), _("Antal"), *(str(n) for n in range(1, len(survey.heatmap.indicators) + 1))],
-            [[row.label, row.n if row.n is not None else "–",
-              *(city_survey.index_text(v) for v in row.values)] for row in table.rows]))
+    if city_survey.has_trend(survey.trends):
+        for item in survey.trends:
+            story.append(KeepTogether([para(item.indicator.label, s.body), city_survey.trend_chart(item)]))
+    elif survey.trends:
+        single = city_survey.single_round_table(survey.trends)
+        story.append(para(city_survey.single_round_text(), s.small))
+        story.append(data_table(single.header, single.rows,
+                                [CONTENT_WIDTH * 0.7, CONTENT_WIDTH * 0.18, CONTENT_WIDTH * 0.12]))
+    if survey.breakdowns:
+        story.append(para(_("Per bakgrundsfråga"), s.h2))
+        story += city_survey.breakdown_flowables(survey.breakdowns, survey.heatmap.indicators)
     if survey.figures is not None:
         story.append(para(_("Hela stadens svar per fråga"), s.h2))
         story += survey_figures.figures_flowables(survey.figures)
     story.append(para(_("Svarsfrekvens"), s.h2))
     rates = [*survey.rates, survey.total_rate]
     story.append(data_table(
-        [_("Enhet"), _("Inbjudna"), _("Svar"), _("Påbörjade"), _("Avböjde")],
-        [[r.label, r.invited if r.invited is not None else "–", r.completed, r.started, r.declined] for r in rates]))
+        [_("Enhet"), _("Inbjudna"), _("Svar"), _("Svarsfrekvens"), _("Påbörjade"), _("Avböjde")],
+        [[r.label, r.invited if r.invited is not None else "–", r.completed, format_percent(r.completed_share),
+          r.started, r.declined] for r in rates],
+        [CONTENT_WIDTH * 0.3, CONTENT_WIDTH * 0.12, CONTENT_WIDTH * 0.1, CONTENT_WIDTH * 0.18,
+         CONTENT_WIDTH * 0.15, CONTENT_WIDTH * 0.15]))
     story.append(para(_("Styrelsens bedömning och medarbetarnas svar"), s.h1))
     story.append(para(gap_rule(), s.small))
     story.append(data_table(

@@ -10,12 +10,15 @@ read from that round's own release.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from reportlab.graphics.shapes import Drawing
+from reportlab.platypus import Flowable
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from app.formatting import format_change, format_index, format_percent
 from app.models import Questionnaire, QuestionnaireVersion, Round, RoundUnit, Unit, UnitResponse
 from app.models.rounds import round_questionnaires
 from app.questions.types import question_type, rated_questions
@@ -24,8 +27,6 @@ from app.reports.charts import (
     HeatCell,
     HeatGrid,
     TrendPoint,
-    format_number,
-    format_percent,
     heat_grid_pages,
     heat_grid_table,
     heat_grid_uri,
@@ -33,7 +34,7 @@ from app.reports.charts import (
     trend_table,
 )
 from app.reports.levels import Level, level_of, levels_of
-from app.reports.pdf import CONTENT_WIDTH
+from app.reports.pdf import CONTENT_WIDTH, data_table, para, styles
 from app.services.anonymity import (
     TOTAL,
     CellKey,
@@ -72,7 +73,7 @@ class HeatRow:
     cell: CellKey
     label: str
     n: int | None  # None: hidden by the threshold
-    values: tuple[int | None, ...]  # per indicator; None: hidden or not answered
+    values: tuple[Decimal | None, ...]  # per indicator; None: hidden or not answered
 
     @property
     def shown(self) -> bool:
@@ -107,11 +108,17 @@ def indicators(results: SurveyResults, language: str) -> tuple[Indicator, ...]:
     return tuple(found)
 
 
-def _index(figures: list[QuestionFigures] | None, indicator: Indicator) -> int | None:
+def _index(figures: list[QuestionFigures] | None, indicator: Indicator) -> Decimal | None:
+    return _index_and_n(figures, indicator)[0]
+
+
+def _index_and_n(figures: list[QuestionFigures] | None, indicator: Indicator) -> tuple[Decimal | None, int | None]:
+    """The indicator's index in a shown cell and the respondents who answered it."""
     for question in figures or ():
         if question.key == indicator.question_key and question.rows is not None:
-            return question.rows[indicator.row_index].index
-    return None
+            answered = question.rows[indicator.row_index]
+            return answered.index, answered.base if answered.index is not None else None
+    return None, None
 
 
 def build_heatmap(session: Session, results: SurveyResults, language: str) -> SurveyHeatmap:
@@ -131,19 +138,19 @@ def build_heatmap(session: Session, results: SurveyResults, language: str) -> Su
     return SurveyHeatmap(found, tuple(rows), total, decision.threshold)
 
 
-def difference(value: int | None, city: int | None) -> int | None:
+def difference(value: Decimal | None, city: Decimal | None) -> Decimal | None:
     return value - city if value is not None and city is not None else None
 
 
-def heat_text(value: int | None, city: int | None) -> str:
-    """'72 (+5)': the index and its difference from the whole city; '–' when hidden."""
+def heat_text(value: Decimal | None, city: Decimal | None) -> str:
+    """'72,4 (+5,0)': the index and its difference from the whole city; '–' when hidden."""
     if value is None:
         return "–"
     diff = difference(value, city)
-    return f"{value}" if diff is None else f"{value} ({diff:+d})"
+    return format_index(value) if diff is None else f"{format_index(value)} ({format_change(diff)})"
 
 
-def _heat_colour(value: int | None) -> str | None:
+def _heat_colour(value: Decimal | None) -> str | None:
     if value is None:
         return None
     return "green" if value >= 67 else "amber" if value >= 34 else "red"
@@ -154,7 +161,8 @@ def heatmap_grid(heatmap: SurveyHeatmap) -> HeatGrid:
     return HeatGrid(
         row_labels=tuple(r.label for r in rows),
         column_labels=tuple(str(number) for number in range(1, len(heatmap.indicators) + 1)),
-        cells=tuple(tuple(HeatCell(heat_text(v, c), _heat_colour(v))
+        # The whole city's own row has no difference to show.
+        cells=tuple(tuple(HeatCell(heat_text(v, c if r is not heatmap.total else None), _heat_colour(v))
                           for v, c in zip(r.values, heatmap.total.values, strict=True)) for r in rows),
         row_title=_("Enhet"), column_title=_("Fråga (index 0–100)"),
     )
@@ -210,10 +218,16 @@ def build_trends(session: Session, round_: Round, current: SurveyResults, langua
         results = current if earlier.id == round_.id else survey_results(session, earlier, language)
         per_round.append((earlier, results.figures(TOTAL) if results is not None else None))
     return tuple(
-        IndexTrend(indicator, tuple(TrendPoint(str(r.year), _index(figures, indicator))
+        IndexTrend(indicator, tuple(TrendPoint(str(r.year), *_index_and_n(figures, indicator))
                                     for r, figures in per_round))
         for indicator in indicators(current, language)
     )
+
+
+def has_trend(trends: tuple[IndexTrend, ...]) -> bool:
+    """Charts over time only with two rounds or more: one round's index is a figure, not a
+    chart of one bar."""
+    return any(len(item.points) >= 2 for item in trends)
 
 
 def trend_chart(item: IndexTrend) -> Drawing:
@@ -222,6 +236,22 @@ def trend_chart(item: IndexTrend) -> Drawing:
 
 def trend_figures(item: IndexTrend) -> ChartTable:
     return trend_table(item.points, label_header=_("Omgång"), value_header=_("Index (0–100)"))
+
+
+def single_round_table(trends: tuple[IndexTrend, ...]) -> ChartTable:
+    """With one round only: each question's index and its n, as one table of figures."""
+    year = trends[0].points[-1].label if trends and trends[0].points else ""
+    rows = []
+    for number, item in enumerate(trends, start=1):
+        point = item.points[-1] if item.points else TrendPoint("", None)
+        rows.append((f"{number}. {item.indicator.label}", format_index(point.value),
+                     str(point.n) if point.n is not None and point.value is not None else "–"))
+    return ChartTable((_("Fråga"), _("Index %(year)s (0–100)", year=year), "n"), tuple(rows))
+
+
+def single_round_text() -> str:
+    return _("Det finns bara en omgång av enkäten. Index över tid visas som diagram när det finns "
+             "minst två omgångar.")
 
 
 # --- the gap between a board and its staff --------------------------------------------------
@@ -314,8 +344,8 @@ def gap_share_text(row: GapRow) -> str:
     return f"{format_percent(row.favourable)} (n = {row.n})"
 
 
-def index_text(value: int | None) -> str:
-    return "–" if value is None else format_number(value)
+def index_text(value: Decimal | None) -> str:
+    return format_index(value)
 
 
 # --- breakdowns by the background questions --------------------------------------------------
@@ -326,7 +356,7 @@ class BreakdownRow:
     value: str
     label: str
     n: int | None  # respondents with this answer; None when hidden
-    values: tuple[int | None, ...]  # index per indicator; None when hidden
+    values: tuple[Decimal | None, ...]  # index per indicator; None when hidden
 
 
 @dataclass(frozen=True)
@@ -336,26 +366,56 @@ class BreakdownTable:
     rows: tuple[BreakdownRow, ...]
 
 
-def build_breakdowns(session: Session, results: SurveyResults, language: str) -> tuple[BreakdownTable, ...]:
-    """The whole city's index per indicator split by each background question (`breakdown:
-    true`): the split's respondents and each indicator's answers are cells of the round's
-    release (`survey_release`), decided with every other cell any output shows."""
+def build_breakdowns(session: Session, results: SurveyResults, language: str,
+                     row: CellKey = TOTAL) -> tuple[BreakdownTable, ...]:
+    """The index per indicator of `row` (the whole city, or a unit's cell) split by each
+    background question (`breakdown: true`): the split's respondents and each indicator's
+    answers are cells of the round's release (`survey_release`), decided with every other cell
+    any output shows, so a unit's groups are hidden below the threshold and wherever the unit's
+    other figures would give them away."""
+    return build_breakdowns_of(session, results, language, [row]).get(row, ())
+
+
+def build_breakdowns_of(session: Session, results: SurveyResults, language: str,
+                        rows: list[CellKey]) -> dict[CellKey, tuple[BreakdownTable, ...]]:
+    """`build_breakdowns` for several rows (a PDF of every unit), reading the answers once."""
     definition = results.definition
     found = indicators(results, language)
-    if not results.release.background or not found:
-        return ()
+    if not results.release.background or not found or not rows:
+        return {}
     decision = results.decision
     protected = breakdown_counts(session, results.release, sorted({i.question_key for i in found}))
-    tables = []
-    for asked in (definition.question(key) for key in results.release.background):
-        rows = []
-        for option in definition.options_of(asked):
-            cell = breakdown_cell(asked.key, option.value, TOTAL)
-            shown = decision.shown(cell)
-            rows.append(BreakdownRow(
-                option.value, option.label.get(language), decision.n[cell] if shown else None,
-                tuple(_index([question_figures(definition, definition.question(i.question_key),
-                                                protected[i.question_key], cell, language)], i)
-                      if shown else None for i in found)))
-        tables.append(BreakdownTable(asked.key, asked.text.get(language), tuple(rows)))
-    return tuple(tables)
+    by_row: dict[CellKey, tuple[BreakdownTable, ...]] = {}
+    for row in rows:
+        tables = []
+        for asked in (definition.question(key) for key in results.release.background):
+            lines = []
+            for option in definition.options_of(asked):
+                cell = breakdown_cell(asked.key, option.value, row)
+                shown = decision.shown(cell)
+                lines.append(BreakdownRow(
+                    option.value, option.label.get(language), decision.n[cell] if shown else None,
+                    tuple(_index([question_figures(definition, definition.question(i.question_key),
+                                                    protected[i.question_key], cell, language)], i)
+                          if shown else None for i in found)))
+            tables.append(BreakdownTable(asked.key, asked.text.get(language), tuple(lines)))
+        by_row[row] = tuple(tables)
+    return by_row
+
+
+def breakdown_flowables(tables: tuple[BreakdownTable, ...], found: tuple[Indicator, ...]) -> list[Flowable]:
+    """The breakdowns for a PDF, one table per background question with a row per question and
+    a column per answer (its respondents in the first row): sixteen questions as columns would break every
+    figure over two lines on an A4 page."""
+    s = styles()
+    story: list[Flowable] = []
+    for table in tables:
+        header = [_("Fråga"), *(row.label for row in table.rows)]
+        rows = [[_("Antal svarande"), *(str(row.n) if row.n is not None else "–" for row in table.rows)]]
+        rows += [[f"{number}. {indicator.label}", *(index_text(row.values[number - 1]) for row in table.rows)]
+                 for number, indicator in enumerate(found, start=1)]
+        columns = max(len(table.rows), 1)
+        widths = [CONTENT_WIDTH * 0.4, *([CONTENT_WIDTH * 0.6 / columns] * columns)]
+        # Not kept together: a table of sixteen long questions would leave a page empty.
+        story += [para(table.question_text, s.body), data_table(header, rows, widths)]
+    return story

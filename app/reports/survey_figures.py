@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from reportlab.graphics.shapes import Drawing
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
+from app.formatting import format_index
 from app.reports.charts import Bar, ChartTable, percentage_bars, percentage_bars_table
 from app.reports.pdf import para, styles
 from app.services.survey_results import QuestionFigures, RowFigures
@@ -37,7 +38,7 @@ def answer_caption(answered: RowFigures) -> str:
 
 
 def index_text(answered: RowFigures) -> str:
-    return _("Index %(index)s av 100", index=answered.index) if answered.index is not None else ""
+    return _("Index %(index)s av 100", index=format_index(answered.index)) if answered.index is not None else ""
 
 
 def figures_flowables(figures: Sequence[QuestionFigures]) -> list[Flowable]:

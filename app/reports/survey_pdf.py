@@ -3,14 +3,16 @@ anonymity decision shows), on the shared PDF base and charts."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from flask_babel import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Table, TableStyle
 
+from app.reports.city_survey import BreakdownTable, Indicator, breakdown_flowables
 from app.reports.pdf import LINE, ReportMeta, build_pdf, para, styles
 from app.reports.survey_figures import figures_flowables
+from app.services.anonymity import CellKey
 from app.services.survey_results import SurveyResults
 
 SLIPS_PER_ROW = 2
@@ -43,8 +45,11 @@ def code_slips_pdf(round_name: str, unit_name: str, link: str, codes: Sequence[s
     return build_pdf(ReportMeta(title=_("Koder – %(unit)s", unit=unit_name)), [table])
 
 
-def results_pdf(results: SurveyResults) -> bytes:
-    """Each shown cell's figures as percentage bars; hidden cells are named without figures."""
+def results_pdf(results: SurveyResults, breakdowns: Mapping[CellKey, tuple[BreakdownTable, ...]] | None = None,
+                indicators: tuple[Indicator, ...] = ()) -> bytes:
+    """Each shown cell's figures as percentage bars, and its split by the background questions
+    (`breakdowns`, as `city_survey.build_breakdowns_of` gives them); hidden cells are named
+    without figures."""
     s = styles()
     language = results.language
     story: list[Flowable] = [
@@ -59,4 +64,7 @@ def results_pdf(results: SurveyResults) -> bytes:
             continue
         story.append(para(_("Antal svarande: %(n)s", n=row.n), s.small))
         story += figures_flowables(figures)
+        if (breakdowns or {}).get(row.cell):
+            story.append(para(_("Per bakgrundsfråga"), s.h2))
+            story += breakdown_flowables(breakdowns[row.cell], indicators)  # type: ignore[index]
     return build_pdf(ReportMeta(title=_("Resultat – %(round)s", round=results.round.name)), story)

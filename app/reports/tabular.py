@@ -7,7 +7,10 @@ import io
 import json
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
 from typing import Any
+
+from app.formatting import XLSX_ONE_DECIMAL
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_STARTERS = frozenset("=+-@")
@@ -36,8 +39,8 @@ def neutralise(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "ja" if value else "nej"
-    if isinstance(value, (int, float)):
-        return value
+    if isinstance(value, (int, float, Decimal)):
+        return value  # a Decimal is a rounded figure (`formatting.one_decimal`): "33.3" in a CSV
     if isinstance(value, (dict, list)):
         value = json.dumps(value, ensure_ascii=False, sort_keys=True)
     text = str(value)
@@ -62,13 +65,23 @@ def csv_lines(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> Iterator[
 def xlsx_bytes(sheets: Iterable[tuple[str, Sequence[Any], Iterable[Sequence[Any]]]]) -> bytes:
     """An XLSX workbook, one sheet per (title, header, rows), written in openpyxl's streaming mode."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     for title, header, rows in sheets:
         sheet = workbook.create_sheet(title=title[:31])
         sheet.append([neutralise(h) for h in header])
+
+        def cell(value: Any) -> Any:
+            if isinstance(value, Decimal):
+                # A number the spreadsheet can compute with, shown with its one decimal.
+                written = WriteOnlyCell(sheet, value=float(value))  # noqa: B023
+                written.number_format = XLSX_ONE_DECIMAL
+                return written
+            return neutralise(value)
+
         for row in rows:
-            sheet.append([neutralise(v) for v in row])
+            sheet.append([cell(v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

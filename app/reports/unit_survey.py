@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from reportlab.platypus import Flowable
 from sqlalchemy.orm import Session
 
+from app.formatting import format_percent
 from app.models import Round, Unit
 from app.reports import city_survey, survey_figures
 from app.reports.pdf import CONTENT_WIDTH, data_table, para, styles
@@ -36,6 +37,10 @@ class UnitSurveySection:
     figures: tuple[QuestionFigures, ...] | None
     rate: ResponseRate | None
     gap: tuple[city_survey.GapRow, ...]
+    # The unit's figures split by each background question, numbered as `indicators`; empty
+    # when the unit's own figures are hidden or the survey has no background question.
+    indicators: tuple[city_survey.Indicator, ...] = ()
+    breakdowns: tuple[city_survey.BreakdownTable, ...] = ()
 
 
 def build_unit_survey(session: Session, round_: Round, unit: Unit, language: str) -> UnitSurveySection | None:
@@ -48,6 +53,10 @@ def build_unit_survey(session: Session, round_: Round, unit: Unit, language: str
     status = _status(results, cell, figures)
     rows, _total = response_rates(session, round_)
     gap = city_survey.build_gap(session, round_, results, language, unit_key=unit.key)
+    breakdowns = (city_survey.build_breakdowns(session, results, language, row=cell)
+                  if figures is not None and cell is not None else ())
+    if not any(row.n is not None for table in breakdowns for row in table.rows):
+        breakdowns = ()  # no group of the unit can be shown: no table of dashes
     return UnitSurveySection(
         title=results.definition.title.get(language),
         threshold=results.decision.threshold,
@@ -57,6 +66,8 @@ def build_unit_survey(session: Session, round_: Round, unit: Unit, language: str
         figures=tuple(figures) if figures is not None else None,
         rate=next((row for row in rows if row.unit_key == unit.key), None),
         gap=gap,
+        indicators=city_survey.indicators(results, language) if breakdowns else (),
+        breakdowns=breakdowns,
     )
 
 
@@ -105,7 +116,7 @@ def rate_text(rate: ResponseRate) -> str:
     if rate.invited is not None:
         parts.insert(0, _("%(n)d inbjudna", n=rate.invited))
         if rate.completed_share is not None:
-            parts[-1] += f" ({str(rate.completed_share).replace('.', ',')} %)"
+            parts[-1] += f" ({format_percent(rate.completed_share)})"
     parts.append(_("%(n)d påbörjade", n=rate.started))
     parts.append(_("%(n)d avböjde", n=rate.declined))
     return ", ".join(parts)
@@ -126,4 +137,20 @@ def survey_flowables(section: UnitSurveySection) -> list[Flowable]:
             [CONTENT_WIDTH * 0.46, CONTENT_WIDTH * 0.2, CONTENT_WIDTH * 0.22, CONTENT_WIDTH * 0.12]))
     if section.figures is not None:
         story += survey_figures.figures_flowables(section.figures)
+    story += breakdown_flowables(section)
     return story
+
+
+def breakdown_text(section: UnitSurveySection) -> str:
+    return _("Index 0–100 per fråga för de svarande med varje svar på bakgrundsfrågan, inom %(group)s. "
+             "Grupper med färre än %(n)d svarande visas inte, inte heller en grupp som skulle kunna "
+             "räknas fram ur de andra.", group=section.group_label, n=section.threshold)
+
+
+def breakdown_flowables(section: UnitSurveySection) -> list[Flowable]:
+    """The unit's split by each background question, as on the page."""
+    if not section.breakdowns:
+        return []
+    s = styles()
+    return [para(_("Per bakgrundsfråga"), s.h2), para(breakdown_text(section), s.small),
+            *city_survey.breakdown_flowables(section.breakdowns, section.indicators)]

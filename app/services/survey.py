@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -36,6 +36,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from app import formatting
 from app.config import MIN_ANONYMITY_THRESHOLD
 from app.definitions.schema import (
     Definition,
@@ -681,14 +682,12 @@ def _count_declined(session: Session, round_id: int, unit_id: int) -> None:
 
 def percent(count: int, of: int | None) -> Decimal | None:
     """`count` as a share of `of` in percent with one decimal, rounded half up (52.5)."""
-    if not of:
-        return None
-    return (Decimal(100 * count) / Decimal(of)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return formatting.percent(count, of)
 
 
 def format_percent(value: Decimal | None) -> str:
-    """'52,5 %' (Swedish decimal comma), '–' when there is no basis."""
-    return "–" if value is None else f"{value}".replace(".", ",") + " %"
+    """'52,5 %' (one decimal, the interface language's sign), '–' when there is no basis."""
+    return formatting.format_percent(value)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@ for the round over the union of all its groupings, with complementary suppressio
 
 The union: each invited unit's own respondents, the pools of small sibling units, the roll-up
 of every inner node of the unit tree, the whole city, and the whole city split by each
-background question (`breakdown: true`). `anonymity.protect` decides the respondents of all of
+background question (`breakdown: true`), and each unit, pool and roll-up split the same way.
+`anonymity.protect` decides the respondents of all of
 them in one layout, then each question's answers in the same layout (a follow-up answered by
 few hides more). Every survey output (the admin's results, the city's pages, exports and PDF,
 the unit reports, the board/staff gap, an earlier round's index over the years) reads the
@@ -148,9 +149,7 @@ def _decide(threshold: int, groups: tuple[Group, ...], tree: tuple[tuple[str, st
     bases, counts = _bases_and_counts(kept)
     breakdowns = [Breakdown(question, {cell[1]: dict(per) for cell, per in counts[question].items()})
                   for question in background]
-    layout = build_layout(groups, threshold, tree=dict(tree), subtotals=True, breakdowns=breakdowns,
-                          breakdown_rows={TOTAL})
-    decision = protect(layout, threshold)
+    decision = _decide_splits(groups, threshold, dict(tree), breakdowns)
     # A question's answers per unit, pool, roll-up and city; its split by the background
     # questions is decided with the breakdowns' answers (`breakdown_counts`), inside this release.
     hierarchy = build_layout(groups, threshold, tree=dict(tree), subtotals=True)
@@ -161,11 +160,50 @@ def _decide(threshold: int, groups: tuple[Group, ...], tree: tuple[tuple[str, st
     return decision, protected
 
 
+# How many times the units whose own figures a unit split would cost are taken out of the
+# splits before the release keeps the whole city's split only.
+SPLIT_ATTEMPTS = 4
+
+
+def _decide_splits(groups: tuple[Group, ...], threshold: int, tree: dict[str, str | None],
+                   breakdowns: list[Breakdown]) -> Decision:
+    """The respondents' decision with the splits by the background questions published for the
+    whole city (the city pages) and, where that costs nothing the city's outputs show, for each
+    unit, pool and roll-up (the unit reports): first decided with the city's split alone; then
+    with every row's split, in the same layout; a row whose figures (or the city's split) the
+    rows' splits would hide has its split left out, and it is decided again. Every decision is
+    `protect`'s, on the whole layout: a split shown is safe against every other cell shown."""
+
+    def decide(rows: set[CellKey] | None) -> Decision:
+        layout = build_layout(groups, threshold, tree=tree, subtotals=True, breakdowns=breakdowns,
+                              breakdown_rows=rows)
+        return protect(layout, threshold)
+
+    baseline = decide({TOTAL})
+    if not breakdowns:
+        return baseline
+    kept = {cell for cell, status in baseline.status.items()
+            if status == "shown" and (cell[0] != "by" or cell[3:] == TOTAL)}
+    rows = set(baseline.layout.rows)
+    for _attempt in range(SPLIT_ATTEMPTS):
+        decision = decide(rows)
+        lost = {cell for cell in kept if not decision.shown(cell)}
+        if not lost:
+            return decision
+        # A lost row keeps no split of its own; where that is no help (or the city's split was
+        # lost), the units keep none.
+        fewer = rows - {cell for cell in lost if cell[0] != "by"}
+        if fewer == rows:
+            return baseline
+        rows = fewer
+    return baseline
+
+
 def breakdown_counts(session: Session, found: Release, questions: list[str]) -> dict[str, ProtectedCounts]:
     """`questions`' answers split by every background question, decided in the release: each
     question's cells in one layout with the union's hidden cells and its own hidden cells
-    inherited. Should a breakdown need to hide a cell the release shows, that question's
-    breakdown cells are all hidden instead. Cross-tabulations of two answers need the answer
+    inherited. Should the units' splits need to hide a cell the release shows, that question is
+    split for the whole city only; should even that, its breakdown cells are all hidden. Cross-tabulations of two answers need the answer
     rows (one grouped query per background question)."""
     decision = found.decision
     keys = {uid: key for key, uid in found.unit_ids.items()}
@@ -209,8 +247,13 @@ def breakdown_counts(session: Session, found: Release, questions: list[str]) -> 
         released = own[question]
         assert released is not None
         inherited: dict[CellKey, Status] = {c: s for c, s in released.status.items() if s != "shown"}
-        split_counts = apply_to_counts(decision, QuestionCounts(question, atom_base[question],
-                                                                atom_counts[question]), hidden=inherited)
+        asked = QuestionCounts(question, atom_base[question], atom_counts[question])
+        split_counts = apply_to_counts(decision, asked, hidden=inherited)
+        if any(cell not in split_counts.cells for cell in released.cells):
+            # The units' splits of this question cost a cell the release shows: the city's alone.
+            units_split: dict[CellKey, Status] = {cell: "complementary" for cell in decision.layout.cells
+                                                  if cell[0] == "by" and cell[3:] != TOTAL}
+            split_counts = apply_to_counts(decision, asked, hidden={**units_split, **inherited})
         if any(cell not in split_counts.cells for cell in released.cells):
             hidden_split: dict[CellKey, Status] = {cell: "complementary" for cell in decision.layout.cells}
             split_counts = ProtectedCounts(question, {**hidden_split, **released.status}, dict(released.cells))

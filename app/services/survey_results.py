@@ -18,6 +18,7 @@ from app.definitions.schema import (
     Definition,
     Question,
 )
+from app.formatting import one_decimal
 from app.models import Round
 from app.models.survey import READABLE_TEXT_STATUSES, SurveyAnswer, SurveyResponse, SurveyText
 from app.questions.summary import OptionFigure as OptionFigure
@@ -182,4 +183,4 @@ def export_rows(results: SurveyResults) -> Iterator[tuple[object, ...]]:
             for answered in question.rows or ():
                 for option in answered.options:
                     yield (row.label, row.n, question.key, question.text, answered.label, option.label,
-                           option.count, round(option.percent, 1), answered.index)
+                           option.count, one_decimal(option.percent), answered.index)

@@ -192,9 +192,13 @@ def results(round_key: str):  # type: ignore[no-untyped-def]
         abort(404)
     figures = found.figures(row.cell)
     texts = readable_texts(db.session, found, row, current_user.role) if figures is not None else None
+    from app.reports import city_survey
+
     values = value_figures(db.session, found, row.cell)
+    breakdowns = city_survey.build_breakdowns(db.session, found, found.language, row.cell) if figures else ()
     return render_template("survey_admin/results.html", results=found, row=row, figures=figures, texts=texts,
-                           values=values)
+                           values=values, breakdowns=breakdowns, cs=city_survey,
+                           indicators=city_survey.indicators(found, found.language) if breakdowns else ())
 
 
 @bp.route("/<round_key>/resultat.csv")
@@ -216,8 +220,11 @@ def results_xlsx(round_key: str):  # type: ignore[no-untyped-def]
 @bp.route("/<round_key>/resultat.pdf")
 @roles_required(*STAFF)
 def results_pdf(round_key: str):  # type: ignore[no-untyped-def]
+    from app.reports import city_survey
     from app.reports.survey_pdf import results_pdf as build
 
     found = _results(round_key)
-    return download(build(found), f"enkat-{found.round.key}.pdf", what="survey_results", round_key=found.round.key)
+    shown = [row.cell for row in found.rows if found.decision.shown(row.cell)]
+    breakdowns = city_survey.build_breakdowns_of(db.session, found, found.language, shown)
+    return download(build(found, breakdowns, city_survey.indicators(found, found.language)), f"enkat-{found.round.key}.pdf", what="survey_results", round_key=found.round.key)
 
