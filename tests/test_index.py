@@ -304,7 +304,7 @@ def test_the_self_assessment_keeps_its_own_wording_in_swedish_and_english(self_a
     assert "Lowest index first" in english and "City mean" in english
     report = page_text(client.get("/rapporter/granskning-2026/enheter/sdn-norr"))
     assert "Norra stadsdelsnämnden – Joint review – unlawful influence: self-assessment 2026" in report
-    assert "Unit's index: 77,8 of 100" in report
+    assert "Unit's index: 77.8 of 100" in report  # English decimals
 
 
 def test_an_office_questionnaire_is_worded_from_its_own_scale_in_both_languages(followup, as_role):

@@ -17,15 +17,13 @@ first by index, ties by more answers at the lowest level, then by their number.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from app.definitions.schema import Definition
+from app.formatting import format_change, format_index, one_decimal
 from app.questions.types import rated_questions
-from app.reports.charts import format_number
 from app.reports.levels import Level, LevelCount, level_of, levels_of
-
-DECIMALS = 1
 
 
 def _exact(value: float | Decimal) -> Decimal:
@@ -35,8 +33,9 @@ def _exact(value: float | Decimal) -> Decimal:
 
 
 def rounded(value: float | Decimal) -> float:
-    """One decimal, halves away from zero (46.45 -> 46.5), as the reader rounds by hand."""
-    return float(_exact(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    """One decimal, halves away from zero (46.45 -> 46.5), as the reader rounds by hand: the
+    one rounding rule (app.formatting)."""
+    return float(one_decimal(_exact(value)))
 
 
 def scored(levels: Iterable[Level]) -> bool:
@@ -92,17 +91,13 @@ def severity_key(index: float | None, distribution: Sequence[LevelCount], number
 
 
 def index_text(value: float | None) -> str:
-    """'78,6', '100,0'; '–' when there is no index."""
-    return "–" if value is None else format_number(value, DECIMALS)
+    """'78,6', '100,0' (in the page's language); '–' when there is no index."""
+    return format_index(value)
 
 
 def change_text(value: float | None) -> str:
     """'+35,7', '-7,1', '±0,0'; '–' without a change."""
-    if value is None:
-        return "–"
-    if value == 0:
-        return "±" + format_number(0.0, DECIMALS)
-    return ("+" if value > 0 else "-") + format_number(abs(value), DECIMALS)
+    return format_change(value)
 
 
 def answers_index(definition: Definition, answers: dict[str, Any] | None, language: str = "sv"
