@@ -433,6 +433,7 @@ class Reader:
             if found:
                 self.add(door, where, units, ("n",), int(found.group(1)))
             self.question_sections(door, cell_page, where, units)
+            self.split_tables(door, cell_page, where, units)
 
     def admin_results_files(self, url: str) -> None:
         csv_rows = list(_csv_rows(self.get(url + ".csv")))
@@ -511,20 +512,27 @@ class Reader:
         city = self.city
         self.question_sections(door, page, "total", city.total())
         self._rate_tables(door, page)
+        self.split_tables(door, page, "total", city.total())
+        for table in tables(page):
+            if table.header[:2] == ("Enhet", "Påstående") and "Medarbetarna" in table.header:
+                for cells in table.rows:
+                    unit = city.unit_by_name(cells[0].text())
+                    self.gap_share(door, f"subtree:{unit}", city.subtree(unit), cells[1].text(), cells[3].text())
+
+    def split_tables(self, door: str, node: Node, where: str, units: frozenset[str]) -> None:
+        """A group's respondents split by each background question (the city's and, within a
+        unit, the unit's own): a table captioned with the question, 'Svar' and 'Antal' first."""
+        city = self.city
         background = {q.text.get("sv"): q for q in city.counted()
                       if isinstance(q, SingleChoiceQuestion) and q.breakdown}
-        for table in tables(page):
+        for table in tables(node):
             if table.caption in background and table.header[:2] == ("Svar", "Antal"):
                 question = background[table.caption]
                 for cells in table.rows:
                     if cells[1].text().isdigit():
                         option = city.option_by_label(question, cells[0].text())
-                        self.add(door, f"total by {question.key}", city.total(),
+                        self.add(door, f"{where} by {question.key}", units,
                                  ("count", question.key, "", (option,)), int(cells[1].text()))
-            elif table.header[:2] == ("Enhet", "Påstående") and "Medarbetarna" in table.header:
-                for cells in table.rows:
-                    unit = city.unit_by_name(cells[0].text())
-                    self.gap_share(door, f"subtree:{unit}", city.subtree(unit), cells[1].text(), cells[3].text())
 
     # PDFs: the respondents they print (their figures are drawn as charts; the pages above
     # carry the same figures as tables)
@@ -593,6 +601,7 @@ class Reader:
                     self.gap_share(door, f"subtree:{unit}", city.subtree(unit), cells[0].text(), cells[2].text())
         if cell is not None:
             self.question_sections(door, section, *cell)
+            self.split_tables(door, section, *cell)
         elif section.find_all("section", "result-question"):
             raise AuditError(f"{url}: figures without a group saying whose they are")
 

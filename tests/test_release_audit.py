@@ -169,6 +169,15 @@ def test_the_demo_citys_outputs_leave_every_small_units_answers_hidden(demo_rele
     assert not answers_findings(findings), report(answers_findings(findings))
 
 
+def test_the_demo_citys_unit_splits_by_background_question_are_audited(demo_release):
+    """The unit reports and the admin's per-group pages split a unit's respondents by each
+    background question where the threshold allows: the audit read those figures too, for the
+    units themselves and not only for the whole city."""
+    figures, _findings = demo_release
+    doors = {f.door for f in figures if " by " in f.where and not f.where.startswith("total by")}
+    assert {"unit-report-page", "admin-results-page"} <= doors
+
+
 def test_the_demo_citys_response_rates_print_every_units_respondents(demo_release):
     """Participation is published for every invited unit (the audit takes it as known)."""
     figures, _findings = demo_release
