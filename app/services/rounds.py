@@ -99,10 +99,18 @@ class RoundStatus:
         return [u for u in self.units if u.status != "submitted"]
 
 
-def get_round(session: Session, key: str) -> Round:
+class RoundNotFound(ServiceError):
+    """No round has the key (or the round has no questionnaire of the kind asked for). A view
+    that lets it through answers 404 (app/views/errors.py)."""
+
+
+def get_round(session: Session, key: str, kind: str | None = None) -> Round:
+    """The round with `key`, the one lookup of a round by its key for views, reports and the
+    CLI; with `kind` (survey, risk_template, unit_questionnaire) only a round that has a
+    questionnaire of that kind."""
     found = session.scalar(select(Round).where(Round.key == key))
-    if found is None:
-        raise ServiceError(Problem(_l("okänd omgång '%(key)s'", key=key), "round"))
+    if found is None or (kind is not None and found.version_of_kind(kind) is None):
+        raise RoundNotFound(Problem(_l("okänd omgång '%(key)s'", key=key), "round"))
     return found
 
 
