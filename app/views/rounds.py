@@ -32,6 +32,7 @@ from app.services.rounds import (
     add_units,
     change_status,
     create_round,
+    get_round,
     has_survey_responses,
     list_rounds,
     main_version,
@@ -61,16 +62,7 @@ UNIT_STATUS_LABELS = {
 ACTION_LABELS = {"open": _l("Öppna omgången"), "close": _l("Stäng omgången"), "archive": _l("Arkivera omgången")}
 
 
-# Globals (not a context processor) so that imported macros see them too.
-bp.record_once(lambda state: state.app.jinja_env.globals.update(
-    round_status_labels=ROUND_STATUS_LABELS, unit_status_labels=UNIT_STATUS_LABELS))
-
-
-def _round_or_404(key: str) -> Round:
-    found = db.session.scalar(select(Round).where(Round.key == key))
-    if found is None:
-        abort(404)
-    return found
+# Also templates' globals (app/templating.py).
 
 
 def _tree_choices() -> list[tuple[str, str]]:
@@ -154,7 +146,7 @@ def new():  # type: ignore[no-untyped-def]
 @bp.route("/<key>")
 @roles_required("admin", "analyst")
 def show(key: str):  # type: ignore[no-untyped-def]
-    return _render_show(_round_or_404(key))
+    return _render_show(get_round(db.session, key))
 
 
 def _render_show(round_: Round, thresholds_form: ThresholdsForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
@@ -179,7 +171,7 @@ def _render_show(round_: Round, thresholds_form: ThresholdsForm | None = None, s
 @roles_required("admin")
 def thresholds(key: str):  # type: ignore[no-untyped-def]
     """Set the round's survey thresholds; errors are shown beside the fields on the round page."""
-    round_ = _round_or_404(key)
+    round_ = get_round(db.session, key)
     form = ThresholdsForm()
     if form.validate_on_submit():
         try:
@@ -198,7 +190,7 @@ def thresholds(key: str):  # type: ignore[no-untyped-def]
 @bp.route("/<key>/status", methods=["POST"])
 @roles_required("admin")
 def change(key: str):  # type: ignore[no-untyped-def]
-    round_ = _round_or_404(key)
+    round_ = get_round(db.session, key)
     action = request.form.get("action", "")
     if action not in TRANSITIONS:
         abort(400)
@@ -217,7 +209,7 @@ def change(key: str):  # type: ignore[no-untyped-def]
 @bp.route("/<key>/enheter", methods=["POST"])
 @roles_required("admin")
 def invite(key: str):  # type: ignore[no-untyped-def]
-    round_ = _round_or_404(key)
+    round_ = get_round(db.session, key)
     form = AddUnitsForm()
     form.units.choices = _tree_choices()
     if not form.validate_on_submit() or not form.units.data:
@@ -237,7 +229,7 @@ def invite(key: str):  # type: ignore[no-untyped-def]
 @roles_required("admin", "analyst")
 def not_submitted_csv(key: str) -> Response:
     """The units that have not submitted, for reminders (the export is audited)."""
-    round_ = _round_or_404(key)
+    round_ = get_round(db.session, key)
     version = _selected_version(round_)
     status = round_status(db.session, round_, version)
     rows = ([u.unit_key, u.unit_name, u.status,
