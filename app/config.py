@@ -146,6 +146,12 @@ def database_url(env: Mapping[str, str], instance_path: Path) -> str:
     return f"sqlite:///{instance_path / 'lagesbild.db'}"
 
 
+def questionnaires_dir(env: Mapping[str, str] | None = None) -> str:
+    """LAGESBILD_QUESTIONNAIRES_DIR, or the project's questionnaires/ folder."""
+    env = os.environ if env is None else env
+    return env.get("LAGESBILD_QUESTIONNAIRES_DIR") or str(PROJECT_ROOT / "questionnaires")
+
+
 def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> dict[str, object]:
     """Return the Flask configuration for this environment; raise ConfigError naming a bad value."""
     env = dict(os.environ if env is None else env)
@@ -153,7 +159,7 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
     language = env.get("LAGESBILD_DEFAULT_LANGUAGE", _default("LAGESBILD_DEFAULT_LANGUAGE"))
     if language not in LANGUAGES:
         raise ConfigError(f"LAGESBILD_DEFAULT_LANGUAGE={language!r}: expected one of {', '.join(LANGUAGES)}")
-    questionnaires = env.get("LAGESBILD_QUESTIONNAIRES_DIR") or str(PROJECT_ROOT / "questionnaires")
+    questionnaires = questionnaires_dir(env)
     secure = _bool(env, "LAGESBILD_SECURE_COOKIES")
     return {
         "SECRET_KEY": _secret_key(env, instance_path),
