@@ -38,7 +38,16 @@ from app.reports.charts import (
     stacked_bars,
     stacked_bars_table,
 )
-from app.reports.levels import Level, LevelCount, change, legend, level_of, levels_of, short_label
+from app.reports.levels import (
+    Level,
+    LevelCount,
+    change,
+    legend,
+    level_of,
+    levels_of,
+    short_label,
+    tally,
+)
 from app.reports.pdf import CONTENT_WIDTH
 from app.reports.unit_report import ReportNotFound, report_round
 from app.services import Problem, history
@@ -287,21 +296,17 @@ def build_history(session: Session, round_key: str, language: str = "sv") -> tup
     definition = version.parsed()
     questions = _rating_questions(version)
     levels = tuple(levels_of(definition, questions[0], language)) if questions else ()
-    counts: dict[int, Counter[tuple[str, str]]] = {}
+    answers: dict[int, list[dict[str, Any] | None]] = {}
     rounds: dict[int, Round] = {}
     for earlier, response in history.submitted_up_to(session, round_, version.questionnaire.key):
-        answers = response.answers
         rounds[earlier.id] = earlier
-        tally = counts.setdefault(earlier.id, Counter())
-        for question in questions:
-            value = _value(answers, question.key)
-            if value is not None:
-                tally[(question.key, str(value))] += 1
+        answers.setdefault(earlier.id, []).append(response.answers)
+    counts = {round_id: tally(given, [q.key for q in questions]) for round_id, given in answers.items()}
     order = sorted(rounds.values(), key=lambda r: (r.year, r.id))
     return tuple(
         StatementHistory(number, question.key, question.text.get(language), tuple(
             RoundDistribution(r.key, f"{r.name} ({r.year})", r.year, tuple(
-                LevelCount(level, counts[r.id][(question.key, level.value)]) for level in levels))
+                LevelCount(level, counts[r.id][question.key][level.value]) for level in levels))
             for r in order))
         for number, question in enumerate(questions, start=1)
     )

@@ -31,7 +31,7 @@ from app.questions.conditions import answer_groups, shown_questions
 from app.questions.types import question_type, rated_questions
 from app.reports import index as idx
 from app.reports.charts import ChartTable, Segment, StackedRow, stacked_bars, stacked_bars_table
-from app.reports.levels import Level, LevelCount, change, level_of, levels_of, short_label
+from app.reports.levels import Level, LevelCount, change, level_of, levels_of, short_label, tally
 from app.reports.pdf import (
     CONTENT_WIDTH,
     ReportMeta,
@@ -238,24 +238,13 @@ def _round_counts(session: Session, round_: Round, version: QuestionnaireVersion
     """Per statement key the number of submitted units at each value, how many units
     submitted, and each submitted unit's index: one query, one pass over the round's
     submitted answers."""
-    counts: dict[str, Counter[str]] = {}
-    submitted = 0
-    indexes: list[float | None] = []
     definition = version.parsed()
-    rating_keys = [q.key for q in rated_questions(definition)]
-    for key in rating_keys:
-        counts[key] = Counter()
-    for answers in session.scalars(select(UnitResponse.answers).where(
-            UnitResponse.round_id == round_.id,
-            UnitResponse.questionnaire_version_id == version.id,
-            UnitResponse.status == "submitted")):
-        submitted += 1
-        indexes.append(idx.answers_index(definition, answers))
-        for key in rating_keys:
-            value = ((answers or {}).get(key) or {}).get("value")
-            if value is not None:
-                counts[key][value] += 1
-    return counts, submitted, indexes
+    submitted = list(session.scalars(select(UnitResponse.answers).where(
+        UnitResponse.round_id == round_.id,
+        UnitResponse.questionnaire_version_id == version.id,
+        UnitResponse.status == "submitted")))
+    counts = tally(submitted, [q.key for q in rated_questions(definition)])
+    return counts, len(submitted), [idx.answers_index(definition, answers) for answers in submitted]
 
 
 def _previous_response(session: Session, round_: Round, unit: Unit, questionnaire_key: str
