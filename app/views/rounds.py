@@ -6,7 +6,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -31,6 +30,7 @@ from app.services.rounds import (
     Thresholds,
     add_units,
     change_status,
+    configured_thresholds,
     create_round,
     get_round,
     has_survey_responses,
@@ -80,11 +80,6 @@ def _questionnaire_choices() -> list[tuple[str, str]]:
     return [(key, title) for key, title, _kind in rows]
 
 
-def _default_thresholds() -> Thresholds:
-    """New rounds start with the application's settings."""
-    return Thresholds(current_app.config["ANONYMITY_THRESHOLD"], current_app.config["FREE_TEXT_THRESHOLD"])
-
-
 def _field_errors(form, problems) -> None:  # type: ignore[no-untyped-def]
     """Each problem under the field it names; one without a field is flashed."""
     for problem in problems:
@@ -115,7 +110,7 @@ def new():  # type: ignore[no-untyped-def]
     form = RoundForm()
     form.questionnaires.choices = _questionnaire_choices()
     form.units.choices = _tree_choices()
-    defaults = _default_thresholds()
+    defaults = configured_thresholds()
     if not form.is_submitted():
         form.year.data = utcnow().year
         form.anonymity_threshold.data = defaults.anonymity
