@@ -36,6 +36,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
+    register_template_helpers(app)
     register_cli(app)
     register_errorhandlers(app)
     register_request_hooks(app)
@@ -75,7 +76,6 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = "strong"
-    app.jinja_env.globals["current_language"] = i18n.current_language
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _configure_sqlite(db.engine)
@@ -116,6 +116,12 @@ def register_blueprints(app: Flask) -> None:
     from app.views import register_views
 
     register_views(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app.templating import register_template_helpers as register
+
+    register(app)
 
 
 def register_cli(app: Flask) -> None:

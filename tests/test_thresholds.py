@@ -231,3 +231,29 @@ def test_an_analyst_sees_the_thresholds_but_cannot_change_them(survey, as_role):
     assert _thresholds_form(analyst, "3", "3").status_code == 403
     with survey.app_context():
         assert get_round(db.session, ROUND_KEY).anonymity_threshold == 5
+
+
+def test_the_synthetic_city_of_the_demo_command_gets_the_settings_as_its_thresholds(tmp_path: Path, postgres_url,
+                                                                                   _postgres_tables):
+    """Rounds created without thresholds (the demo command's) start with the settings too."""
+    from tests.conftest import _empty_all_tables
+
+    url = postgres_url or f"sqlite:///{tmp_path / 'test.db'}"
+    application = _make_app(url, tmp_path / "instance", ENVIRON=_env(
+        LAGESBILD_SECURE_COOKIES="0", LAGESBILD_ANONYMITY_THRESHOLD="4", LAGESBILD_FREE_TEXT_THRESHOLD="6"))
+    try:
+        with application.app_context():
+            if postgres_url:
+                _empty_all_tables()
+            else:
+                db.create_all()
+        result = application.test_cli_runner().invoke(
+            args=["demo", "--no-serve", "--units", "6", "--respondents", "10", "--rounds", "1", "--seed", "1"])
+        assert result.exit_code == 0, result.output
+        with application.app_context():
+            made = db.session.execute(select(Round.anonymity_threshold, Round.free_text_threshold)).all()
+            assert made and {tuple(row) for row in made} == {(4, 6)}
+    finally:
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()

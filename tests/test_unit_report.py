@@ -233,3 +233,31 @@ def test_cli_unknown_round_or_unit_is_a_one_line_error(rounds, tmp_path, round_k
     assert result.exit_code == 1
     assert result.output.strip() == message
     assert not output.exists()
+
+
+def page_text(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    return words(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
+
+
+def test_the_round_before_is_the_same_years_earlier_round_and_a_draft_does_not_count(rounds, as_role):
+    """app.services.history: a round of the same year created earlier comes before; a round
+    created later does not; a unit's draft is not its previous answer."""
+    with rounds.app_context():
+        open_round("granskning-2026b", 2026)
+        answer("granskning-2026b", "sdn-norr", "editor@test.se", ("ja",) * 9, 2026)
+        answer("granskning-2026b", "bolag", "stad-editor@test.se", ("ja",) * 9, 2026)
+    admin = as_role("admin")
+    # Norra in the second 2026 round: compared with the first 2026 round, not with 2025.
+    text = page_text(admin, "/rapporter/granskning-2026b/enheter/sdn-norr")
+    for key, then in zip(KEYS, NORR_2026, strict=True):
+        change = "Samma som 2026" if then == "ja" else "Bättre än 2026"
+        assert f"{LABELS[then]} (2026) {change}" in text, key
+    assert "(2025)" not in text
+    # The company had only a draft in the first 2026 round and nothing in 2025.
+    text = page_text(admin, "/rapporter/granskning-2026b/enheter/bolag")
+    assert "Ingen tidigare bedömning" in text
+    assert not re.search(r"(Samma som|Bättre än|Sämre än) 20", text)
+    # The first 2026 round still compares with 2025: the round created after it is not before it.
+    assert_report_content(page_text(admin, "/rapporter/granskning-2026/enheter/sdn-norr"))

@@ -8,7 +8,6 @@ editor.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import click
 from flask import current_app, has_app_context
 from flask.cli import with_appcontext
 
-from app.config import PROJECT_ROOT
+from app.config import questionnaires_dir
 from app.definitions.jsonschema import json_schema
 from app.definitions.validate import CheckResult, check_paths
 
@@ -33,7 +32,7 @@ def default_folder() -> Path:
     """The configured questionnaires folder, read without creating an application if need be."""
     if has_app_context():
         return Path(current_app.config["QUESTIONNAIRES_DIR"])
-    return Path(os.environ.get("LAGESBILD_QUESTIONNAIRES_DIR") or PROJECT_ROOT / "questionnaires")
+    return Path(questionnaires_dir())
 
 
 def _existing_paths(paths: Sequence[Path]) -> list[Path]:

@@ -30,7 +30,7 @@ from app.questions.types import question_type
 from app.reports import index as idx
 from app.reports.comparison import Filters, build_comparison, previous_round
 from app.reports.tabular import csv_lines, xlsx_bytes
-from app.reports.unit_report import ReportNotFound, _local_date, _person
+from app.reports.unit_report import _local_date, _person, report_round
 from app.services import Problem, ServiceError
 from app.services.anonymity import TOTAL
 from app.services.survey_results import survey_results
@@ -61,13 +61,6 @@ class Export:
     filename: str
     mimetype: str
     data: bytes
-
-
-def _round(session: Session, round_key: str) -> Round:
-    found = session.scalar(select(Round).where(Round.key == round_key))
-    if found is None:
-        raise ReportNotFound(Problem(_l("okänd omgång '%(key)s'", key=round_key), "round"))
-    return found
 
 
 def selfassessment_rows(session: Session, round_: Round) -> Iterator[tuple[object, ...]]:
@@ -210,7 +203,7 @@ def _answer_cells(definition: Definition, question: Question, value: Any
 def bi_rows(session: Session, round_key: str, what: str) -> Iterator[tuple[object, ...]]:
     """The export's rows, produced as they are read. What cannot be exported (an unknown round,
     a round without that questionnaire) raises here, before the first row."""
-    round_ = _round(session, round_key)
+    round_ = report_round(session, round_key)
     if what == "risks":
         from app.reports import risk_export
 

@@ -13,18 +13,16 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.formatting import format_percent, format_share
-from app.models import Round
 from app.reports import city_survey, comparison, survey_figures
 from app.reports import index as idx
 from app.reports.comparison import Comparison, Filters, StatementHistory
 from app.reports.levels import short_label
 from app.reports.pdf import CONTENT_WIDTH, ReportMeta, build_pdf, data_table, para, styles
 from app.reports.risk_report import city_risk_flowables
-from app.reports.unit_report import LOCAL_TIME, ReportNotFound
+from app.reports.unit_report import LOCAL_TIME, report_round
 from app.services.anonymity import TOTAL
 from app.services.risks import CityOverview, city_overview
 from app.services.survey import ResponseRate, response_rates
@@ -66,9 +64,7 @@ class CityReport:
 
 
 def build_city_report(session: Session, round_key: str, language: str = "sv") -> CityReport:
-    round_ = session.scalar(select(Round).where(Round.key == round_key))
-    if round_ is None:
-        raise ReportNotFound(_("okänd omgång '%(key)s'", key=round_key))
+    round_ = report_round(session, round_key)
     found = comparison.build_comparison(session, round_key, Filters(), language)
     history = comparison.build_history(session, round_key, language)
     survey = None

@@ -15,7 +15,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from reportlab.graphics.shapes import Drawing
 from reportlab.platypus import Flowable
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.formatting import format_change, format_index, format_percent
@@ -35,6 +35,7 @@ from app.reports.charts import (
 )
 from app.reports.levels import Level, level_of, levels_of
 from app.reports.pdf import CONTENT_WIDTH, data_table, para, styles
+from app.services import history
 from app.services.anonymity import (
     TOTAL,
     CellKey,
@@ -203,9 +204,8 @@ def survey_rounds(session: Session, round_: Round) -> list[Round]:
         .join(QuestionnaireVersion, QuestionnaireVersion.id == round_questionnaires.c.questionnaire_version_id)
         .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
         .where(Questionnaire.key == version.questionnaire.key,
-               or_(Round.id == round_.id, Round.year < round_.year,
-                   and_(Round.year == round_.year, Round.id < round_.id)))
-        .order_by(Round.year, Round.id)
+               history.up_to(round_))
+        .order_by(*history.OLDEST_FIRST)
     ).all()
     return list(dict.fromkeys(found))
 

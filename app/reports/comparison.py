@@ -12,18 +12,18 @@ statements are ordered worst first by index, and the city's mean is that of the 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from reportlab.graphics.shapes import Drawing
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.definitions.schema import RatingQuestion
-from app.models import Questionnaire, QuestionnaireVersion, Round, RoundUnit, Unit, UnitResponse
+from app.models import QuestionnaireVersion, Round, RoundUnit, Unit, UnitResponse
 from app.questions.types import question_type, rated_questions
 from app.reports import index as idx
 from app.reports.charts import (
@@ -38,11 +38,21 @@ from app.reports.charts import (
     stacked_bars,
     stacked_bars_table,
 )
-from app.reports.levels import Level, LevelCount, change, legend, level_of, levels_of, short_label
+from app.reports.levels import (
+    Level,
+    LevelCount,
+    change,
+    legend,
+    level_of,
+    levels_of,
+    short_label,
+    tally,
+)
 from app.reports.pdf import CONTENT_WIDTH
-from app.reports.unit_report import ReportNotFound
-from app.services import Problem
+from app.reports.unit_report import ReportNotFound, report_round
+from app.services import Problem, history
 from app.services.rounds import main_version
+from app.services.units import descendant_ids
 from app.sorting import name_key
 
 # The unit kinds the comparison can be filtered by (the kinds that answer the self-assessment).
@@ -142,45 +152,22 @@ class Comparison:
         return sum(1 for row in self.units if row.index is not None)
 
 
-def _round(session: Session, round_key: str) -> Round:
-    found = session.scalar(select(Round).where(Round.key == round_key))
-    if found is None:
-        raise ReportNotFound(Problem(_l("okänd omgång '%(key)s'", key=round_key), "round"))
-    return found
-
-
 def _rating_questions(version: QuestionnaireVersion) -> list[RatingQuestion]:
     return rated_questions(version.parsed())
-
-
-def descendants(units: Iterable[tuple[int, str, int | None]], key: str) -> set[int]:
-    """Ids of the unit `key` and every unit below it, from (id, key, parent_id) rows."""
-    rows = list(units)
-    children: dict[int | None, list[int]] = {}
-    for uid, _key, parent in rows:
-        children.setdefault(parent, []).append(uid)
-    start = [uid for uid, k, _p in rows if k == key]
-    found: set[int] = set()
-    while start:
-        uid = start.pop()
-        if uid not in found:
-            found.add(uid)
-            start.extend(children.get(uid, []))
-    return found
 
 
 def build_comparison(session: Session, round_key: str, filters: Filters = Filters(),
                      language: str = "sv") -> Comparison:
     """The comparison of the round's self-assessment over the invited units that pass `filters`."""
-    round_ = _round(session, round_key)
+    round_ = report_round(session, round_key)
     version = main_version(round_)
     if version is None:
         raise ReportNotFound(Problem(_l("omgången '%(key)s' har ingen självskattning", key=round_key), "round"))
     definition = version.parsed()
     questions = _rating_questions(version)
     levels = tuple(levels_of(definition, questions[0], language)) if questions else ()
-    all_units = session.execute(select(Unit.id, Unit.key, Unit.parent_id)).all()
-    allowed = descendants(all_units, filters.part) if filters.part else None
+    allowed = (descendant_ids(session, set(session.scalars(select(Unit.id).where(Unit.key == filters.part))))
+               if filters.part else None)
 
     invited = session.execute(
         select(Unit.id, Unit.key, Unit.name, Unit.kind)
@@ -193,7 +180,8 @@ def build_comparison(session: Session, round_key: str, filters: Filters = Filter
     responses = {unit_id: (status, answers) for unit_id, status, answers in session.execute(
         select(UnitResponse.unit_id, UnitResponse.status, UnitResponse.answers).where(
             UnitResponse.round_id == round_.id, UnitResponse.questionnaire_version_id == version.id))}
-    previous = _previous_answers(session, round_, version.questionnaire.key, [row.id for row in invited])
+    previous = history.previous_answers(session, round_, [row.id for row in invited],
+                                        questionnaire_key=version.questionnaire.key)
 
     rows: list[UnitRow] = []
     for uid, key, name, kind in invited:
@@ -265,46 +253,14 @@ def _previous_level(response: UnitResponse, key: str, language: str) -> Level | 
     return level_of(levels_of(definition, question, language), _value(response.answers, key))
 
 
-def _earlier(round_: Round) -> Any:
-    return or_(Round.year < round_.year, and_(Round.year == round_.year, Round.id < round_.id))
-
-
 def previous_round(session: Session, round_key: str) -> Round | None:
-    """The latest earlier round (an earlier year, or the same year and created before) in which
-    some unit submitted the same questionnaire key as this round's; None when there is none."""
-    round_ = _round(session, round_key)
+    """The latest earlier round in which some unit submitted the same questionnaire key as this
+    round's (the rule of `app.services.history`); None when there is none."""
+    round_ = report_round(session, round_key)
     version = main_version(round_)
     if version is None:
         return None
-    return session.scalar(
-        select(Round)
-        .join(UnitResponse, UnitResponse.round_id == Round.id)
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == UnitResponse.questionnaire_version_id)
-        .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
-        .where(UnitResponse.status == "submitted", Questionnaire.key == version.questionnaire.key,
-               _earlier(round_))
-        .order_by(Round.year.desc(), Round.id.desc())
-        .limit(1))
-
-
-def _previous_answers(session: Session, round_: Round, questionnaire_key: str, unit_ids: Sequence[int]
-                      ) -> dict[int, tuple[Round, UnitResponse]]:
-    """Per unit its submitted answers to the same questionnaire key in its latest earlier round
-    (the unit report's rule), in one query for all units."""
-    if not unit_ids:
-        return {}
-    found: dict[int, tuple[Round, UnitResponse]] = {}
-    for earlier, response in session.execute(
-        select(Round, UnitResponse)
-        .join(UnitResponse, UnitResponse.round_id == Round.id)
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == UnitResponse.questionnaire_version_id)
-        .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
-        .where(UnitResponse.unit_id.in_(unit_ids), UnitResponse.status == "submitted",
-               Questionnaire.key == questionnaire_key, _earlier(round_))
-        .order_by(Round.year.desc(), Round.id.desc())
-    ).all():
-        found.setdefault(response.unit_id, (earlier, response))
-    return found
+    return history.previous_round(session, round_, version.questionnaire.key)
 
 
 # --- over the years --------------------------------------------------------------------------
@@ -333,34 +289,24 @@ class StatementHistory:
 def build_history(session: Session, round_key: str, language: str = "sv") -> tuple[StatementHistory, ...]:
     """Per statement the city's distribution of submitted ratings in every round of the same
     questionnaire key up to this round: one query over all those rounds."""
-    round_ = _round(session, round_key)
+    round_ = report_round(session, round_key)
     version = main_version(round_)
     if version is None:
         return ()
     definition = version.parsed()
     questions = _rating_questions(version)
     levels = tuple(levels_of(definition, questions[0], language)) if questions else ()
-    counts: dict[int, Counter[tuple[str, str]]] = {}
+    answers: dict[int, list[dict[str, Any] | None]] = {}
     rounds: dict[int, Round] = {}
-    for earlier, answers in session.execute(
-        select(Round, UnitResponse.answers)
-        .join(UnitResponse, UnitResponse.round_id == Round.id)
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == UnitResponse.questionnaire_version_id)
-        .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
-        .where(UnitResponse.status == "submitted", Questionnaire.key == version.questionnaire.key,
-               or_(Round.id == round_.id, _earlier(round_)))
-    ).all():
+    for earlier, response in history.submitted_up_to(session, round_, version.questionnaire.key):
         rounds[earlier.id] = earlier
-        tally = counts.setdefault(earlier.id, Counter())
-        for question in questions:
-            value = _value(answers, question.key)
-            if value is not None:
-                tally[(question.key, str(value))] += 1
+        answers.setdefault(earlier.id, []).append(response.answers)
+    counts = {round_id: tally(given, [q.key for q in questions]) for round_id, given in answers.items()}
     order = sorted(rounds.values(), key=lambda r: (r.year, r.id))
     return tuple(
         StatementHistory(number, question.key, question.text.get(language), tuple(
             RoundDistribution(r.key, f"{r.name} ({r.year})", r.year, tuple(
-                LevelCount(level, counts[r.id][(question.key, level.value)]) for level in levels))
+                LevelCount(level, counts[r.id][question.key][level.value]) for level in levels))
             for r in order))
         for number, question in enumerate(questions, start=1)
     )

@@ -4,10 +4,25 @@ level, and the change between two rounds' levels."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from app.definitions.schema import Definition, RatingQuestion
+
+
+def tally(answers: Iterable[Mapping[str, Any] | None], keys: Sequence[str]) -> dict[str, Counter[str]]:
+    """Per question key, how many of `answers` (each a response's answers) gave each value:
+    the level counts of the unit report's chart and the city's history. Unanswered is not counted."""
+    counts: dict[str, Counter[str]] = {key: Counter() for key in keys}
+    for one in answers:
+        for key in keys:
+            value = ((one or {}).get(key) or {}).get("value")
+            if value is not None:
+                counts[key][str(value)] += 1
+    return counts
+
 
 # Change since the previous round, by score (higher is better) or else by the scale's order.
 CHANGES: tuple[str, ...] = ("better", "same", "worse", "not_comparable")

@@ -19,19 +19,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from reportlab.graphics.shapes import Drawing
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.definitions.schema import (
     Definition,
     Question,
 )
-from app.models import Questionnaire, QuestionnaireVersion, Round, RoundUnit, Unit, UnitResponse
+from app.models import QuestionnaireVersion, Round, RoundUnit, Unit, UnitResponse
 from app.questions.conditions import answer_groups, shown_questions
 from app.questions.types import question_type, rated_questions
 from app.reports import index as idx
 from app.reports.charts import ChartTable, Segment, StackedRow, stacked_bars, stacked_bars_table
-from app.reports.levels import Level, LevelCount, change, level_of, levels_of, short_label
+from app.reports.levels import Level, LevelCount, change, level_of, levels_of, short_label, tally
 from app.reports.pdf import (
     CONTENT_WIDTH,
     ReportMeta,
@@ -44,14 +44,22 @@ from app.reports.pdf import (
 )
 from app.reports.risk_report import RiskSection, build_risk_section, risk_flowables
 from app.reports.unit_survey import UnitSurveySection, build_unit_survey, survey_flowables
-from app.services import Problem, ServiceError
-from app.services.rounds import main_version
+from app.services import Problem, ServiceError, history
+from app.services.rounds import RoundNotFound, get_round, main_version
 
 LOCAL_TIME = ZoneInfo("Europe/Stockholm")
 
 
 class ReportNotFound(ServiceError):
     """The round or unit does not exist, or the unit was not invited to the round."""
+
+
+def report_round(session: Session, round_key: str) -> Round:
+    """The round a report is about (`get_round`), or ReportNotFound."""
+    try:
+        return get_round(session, round_key)
+    except RoundNotFound as missing:
+        raise ReportNotFound(missing.problems) from None
 
 
 # --- content ---------------------------------------------------------------------------------
@@ -153,9 +161,7 @@ class UnitReport:
 def build_unit_report(session: Session, round_key: str, unit_key: str,
                       language: str = "sv") -> UnitReport:
     """The report's content, in `language` (sv or en) for the questionnaire's texts."""
-    round_ = session.scalar(select(Round).where(Round.key == round_key))
-    if round_ is None:
-        raise ReportNotFound(Problem(_l("okänd omgång '%(key)s'", key=round_key), "round"))
+    round_ = report_round(session, round_key)
     unit = session.scalar(select(Unit).where(Unit.key == unit_key))
     if unit is None:
         raise ReportNotFound(Problem(_l("okänd enhet '%(key)s'", key=unit_key), "unit"))
@@ -232,45 +238,20 @@ def _round_counts(session: Session, round_: Round, version: QuestionnaireVersion
     """Per statement key the number of submitted units at each value, how many units
     submitted, and each submitted unit's index: one query, one pass over the round's
     submitted answers."""
-    counts: dict[str, Counter[str]] = {}
-    submitted = 0
-    indexes: list[float | None] = []
     definition = version.parsed()
-    rating_keys = [q.key for q in rated_questions(definition)]
-    for key in rating_keys:
-        counts[key] = Counter()
-    for answers in session.scalars(select(UnitResponse.answers).where(
-            UnitResponse.round_id == round_.id,
-            UnitResponse.questionnaire_version_id == version.id,
-            UnitResponse.status == "submitted")):
-        submitted += 1
-        indexes.append(idx.answers_index(definition, answers))
-        for key in rating_keys:
-            value = ((answers or {}).get(key) or {}).get("value")
-            if value is not None:
-                counts[key][value] += 1
-    return counts, submitted, indexes
+    submitted = list(session.scalars(select(UnitResponse.answers).where(
+        UnitResponse.round_id == round_.id,
+        UnitResponse.questionnaire_version_id == version.id,
+        UnitResponse.status == "submitted")))
+    counts = tally(submitted, [q.key for q in rated_questions(definition)])
+    return counts, len(submitted), [idx.answers_index(definition, answers) for answers in submitted]
 
 
 def _previous_response(session: Session, round_: Round, unit: Unit, questionnaire_key: str
                        ) -> tuple[Round, UnitResponse] | None:
     """The unit's submitted answers to the same questionnaire key in its latest earlier round
-    (an earlier year, or the same year and created before)."""
-    row = session.execute(
-        select(Round, UnitResponse)
-        .join(UnitResponse, UnitResponse.round_id == Round.id)
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == UnitResponse.questionnaire_version_id)
-        .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
-        .where(
-            UnitResponse.unit_id == unit.id,
-            UnitResponse.status == "submitted",
-            Questionnaire.key == questionnaire_key,
-            or_(Round.year < round_.year, and_(Round.year == round_.year, Round.id < round_.id)),
-        )
-        .order_by(Round.year.desc(), Round.id.desc())
-        .limit(1)
-    ).first()
-    return (row[0], row[1]) if row is not None else None
+    (the rule of `app.services.history`)."""
+    return history.previous_answers(session, round_, [unit.id], questionnaire_key=questionnaire_key).get(unit.id)
 
 
 def _previous_rating(previous: tuple[Round, UnitResponse] | None, key: str,

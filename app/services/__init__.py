@@ -1,7 +1,11 @@
 """Operations that change state. No Flask request here: views and the CLI call these.
 
-Each operation runs inside one `transaction()`: everything it writes is committed together,
-or nothing is.
+Every write happens inside one `transaction()`: everything written in it is committed together,
+or nothing is. Most operations take the session and leave the unit of work to their caller: a
+view or CLI command opens `with transaction() as session:` around the call (and, where one
+action is several operations or writes an audit record as well, around all of them). Operations
+that must commit on their own (a questionnaire load, a survey's storage steps, a login, a
+session's last-seen time, demo data) open their own `transaction()`.
 """
 
 from __future__ import annotations

@@ -40,8 +40,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.definitions.schema import RiskLevel, RiskTemplate
 from app.models import (
-    Questionnaire,
-    QuestionnaireVersion,
     Round,
     RoundUnit,
     Unit,
@@ -49,7 +47,7 @@ from app.models import (
     User,
 )
 from app.questions.answers import AnswerError, Answers
-from app.services import Problem, ServiceError
+from app.services import Problem, ServiceError, history
 from app.services import risks as service
 from app.services.risks import CARRIED_FROM, NO_RISKS_KEY, RISK_PREFIX, Risk
 from app.services.submissions import NotFound, Outcome, ResponseTarget, get_response, save, submit
@@ -148,27 +146,14 @@ class PreviousRegister:
 
 
 def _earlier_submitted(session: Session, round_: Round, unit_ids: Iterable[int]) -> dict[int, PreviousRegister]:
-    """Per unit id: its latest (by year, then creation) submitted register in a round before `round_`."""
-    ids = list(unit_ids)
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(Round, UnitResponse)
-        .join(UnitResponse, UnitResponse.round_id == Round.id)
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == UnitResponse.questionnaire_version_id)
-        .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
-        .where(UnitResponse.unit_id.in_(ids), UnitResponse.status == "submitted",
-               Questionnaire.kind == "risk_template",
-               (Round.year < round_.year) | ((Round.year == round_.year) & (Round.id < round_.id)))
-        .order_by(Round.year.desc(), Round.id.desc())
-        .options(selectinload(UnitResponse.questionnaire_version))
-    ).all()
+    """Per unit id: its latest submitted register in a round before `round_` (`app.services.history`)."""
+    rows = history.previous_answers(session, round_, unit_ids, kind="risk_template",
+                                    options=[selectinload(UnitResponse.questionnaire_version)])
     found: dict[int, PreviousRegister] = {}
-    for earlier, response in rows:
-        if response.unit_id not in found:
-            template = response.questionnaire_version.parsed().risk
-            if template is not None:
-                found[response.unit_id] = PreviousRegister(earlier, response, template)
+    for unit_id, (earlier, response) in rows.items():
+        template = response.questionnaire_version.parsed().risk
+        if template is not None:
+            found[unit_id] = PreviousRegister(earlier, response, template)
     return found
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session, aliased
@@ -53,9 +54,17 @@ class Thresholds:
     free_text: int
 
 
-# What a round gets when its creator names none. The admin's form passes the application's
-# settings (LAGESBILD_ANONYMITY_THRESHOLD, LAGESBILD_FREE_TEXT_THRESHOLD) instead.
+# The settings' defaults (LAGESBILD_ANONYMITY_THRESHOLD, LAGESBILD_FREE_TEXT_THRESHOLD).
 DEFAULT_THRESHOLDS = Thresholds(anonymity=DEFAULT_ANONYMITY_THRESHOLD, free_text=DEFAULT_FREE_TEXT_THRESHOLD)
+
+
+def configured_thresholds() -> Thresholds:
+    """What a new round starts with when its creator names none: the application's settings
+    (LAGESBILD_ANONYMITY_THRESHOLD, LAGESBILD_FREE_TEXT_THRESHOLD), or their defaults outside
+    an application. The admin's form, the demo and the synthetic city all get them from here."""
+    if has_app_context():
+        return Thresholds(current_app.config["ANONYMITY_THRESHOLD"], current_app.config["FREE_TEXT_THRESHOLD"])
+    return DEFAULT_THRESHOLDS
 
 
 @dataclass(frozen=True)
@@ -71,7 +80,7 @@ class RoundSpec:
     due_on: date | None = None
     instructions: str = ""
     retain_until: date | None = None
-    thresholds: Thresholds = DEFAULT_THRESHOLDS
+    thresholds: Thresholds | None = None  # None: `configured_thresholds()`
 
 
 @dataclass(frozen=True)
@@ -99,10 +108,18 @@ class RoundStatus:
         return [u for u in self.units if u.status != "submitted"]
 
 
-def get_round(session: Session, key: str) -> Round:
+class RoundNotFound(ServiceError):
+    """No round has the key (or the round has no questionnaire of the kind asked for). A view
+    that lets it through answers 404 (app/views/errors.py)."""
+
+
+def get_round(session: Session, key: str, kind: str | None = None) -> Round:
+    """The round with `key`, the one lookup of a round by its key for views, reports and the
+    CLI; with `kind` (survey, risk_template, unit_questionnaire) only a round that has a
+    questionnaire of that kind."""
     found = session.scalar(select(Round).where(Round.key == key))
-    if found is None:
-        raise ServiceError(Problem(_l("okänd omgång '%(key)s'", key=key), "round"))
+    if found is None or (kind is not None and found.version_of_kind(kind) is None):
+        raise RoundNotFound(Problem(_l("okänd omgång '%(key)s'", key=key), "round"))
     return found
 
 
@@ -148,7 +165,7 @@ def _check_spec(session: Session, spec: RoundSpec) -> list[Problem]:
         problems.append(Problem(_l("sista svarsdag kan inte vara före öppningsdagen"), "due_on"))
     if spec.retain_until and spec.retain_until < (spec.due_on or spec.opens_on or spec.retain_until):
         problems.append(Problem(_l("gallringsdatumet kan inte vara före omgångens datum"), "retain_until"))
-    return problems + check_thresholds(spec.thresholds)
+    return problems + check_thresholds(spec.thresholds or configured_thresholds())
 
 
 def check_thresholds(thresholds: Thresholds) -> list[Problem]:
@@ -196,7 +213,8 @@ def set_thresholds(session: Session, round_: Round, thresholds: Thresholds, acto
 
 def create_round(session: Session, spec: RoundSpec, actor: User | None = None) -> Round:
     """A new round in status draft, using the newest version of each questionnaire."""
-    problems = _check_spec(session, spec)
+    thresholds = spec.thresholds or configured_thresholds()
+    problems = _check_spec(session, replace(spec, thresholds=thresholds))
     versions: list[QuestionnaireVersion] = []
     units: list[Unit] = []
     try:
@@ -216,8 +234,8 @@ def create_round(session: Session, spec: RoundSpec, actor: User | None = None) -
         raise ServiceError(problems)
     new = Round(key=spec.key, name=spec.name.strip(), year=spec.year, status="draft",
                 opens_on=spec.opens_on, due_on=spec.due_on, instructions=spec.instructions.strip(),
-                retain_until=spec.retain_until, anonymity_threshold=spec.thresholds.anonymity,
-                free_text_threshold=spec.thresholds.free_text)
+                retain_until=spec.retain_until, anonymity_threshold=thresholds.anonymity,
+                free_text_threshold=thresholds.free_text)
     new.questionnaire_versions = versions
     new.invitations = [RoundUnit(unit=unit) for unit in units]
     session.add(new)
@@ -225,7 +243,7 @@ def create_round(session: Session, spec: RoundSpec, actor: User | None = None) -
     audit.record(session, "round.create", actor=actor, target=new.key,
                  questionnaires=[f"{v.questionnaire.key} v{v.number}" for v in versions],
                  units=[u.key for u in units],
-                 thresholds={"anonymity": spec.thresholds.anonymity, "free_text": spec.thresholds.free_text})
+                 thresholds={"anonymity": thresholds.anonymity, "free_text": thresholds.free_text})
     return new
 
 

@@ -1,4 +1,5 @@
-"""Blueprints: thin views that parse the request, call a service and render a template."""
+"""Blueprints: views that parse the request, call services (inside a `transaction()` when they
+write: see app/services/__init__.py) and render a template."""
 
 from __future__ import annotations
 

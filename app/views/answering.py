@@ -8,9 +8,7 @@ the posted answers again. That is why these POST routes check CSRF themselves (`
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -55,22 +53,14 @@ from app.services.submissions import (
     save,
     submit,
 )
+from app.templating import local_time
 from app.views.errors import RETRY_AFTER, database_unavailable
 
 bp = Blueprint("answering", __name__, url_prefix="/granskning")
 
-# Times are stored in UTC and shown in the city's time.
-LOCAL_ZONE = ZoneInfo("Europe/Stockholm")
 ACTION_LABELS = {"save": _l("Sparade"), "submit": _l("Skickade in"), "reopen": _l("Öppnade igen")}
 # The unit's own users and the city office's admins; analysts read reports, not who typed what.
 HISTORY_READERS = ("admin", "unit_editor", "unit_reader")
-
-
-@bp.app_template_filter("local_time")
-def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    if value is None:
-        return ""
-    return value.replace(tzinfo=UTC).astimezone(LOCAL_ZONE).strftime(fmt)
 
 
 def _user() -> Any:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.i18n import current_language
-from app.models import Round, Unit
+from app.models import Unit
 from app.reports import city_report, city_survey, comparison
 from app.reports.city_export import (
     FORMATS,
@@ -25,19 +25,13 @@ from app.reports.city_report import build_city_report, render_city_pdf
 from app.reports.comparison import KIND_FILTERS, SORTS, Filters
 from app.reports.unit_report import ReportNotFound
 from app.security import roles_required
+from app.services.rounds import get_round
 from app.sorting import name_key
 from app.views.downloads import csv_download, download
 
 bp = Blueprint("city", __name__, url_prefix="/lagesbild")
 
 STAFF = ("admin", "analyst")
-
-
-def _round(round_key: str) -> Round:
-    found = db.session.scalar(select(Round).where(Round.key == round_key))
-    if found is None:
-        abort(404)
-    return found
 
 
 def _filters() -> Filters:
@@ -50,7 +44,7 @@ def _filters() -> Filters:
 @bp.route("/<round_key>")
 @roles_required(*STAFF)
 def comparison_page(round_key: str):  # type: ignore[no-untyped-def]
-    _round(round_key)
+    get_round(db.session, round_key)
     try:
         found = comparison.build_comparison(db.session, round_key, _filters(), current_language())
     except ReportNotFound:
@@ -63,7 +57,7 @@ def comparison_page(round_key: str):  # type: ignore[no-untyped-def]
 @bp.route("/<round_key>/over-tid")
 @roles_required(*STAFF)
 def history_page(round_key: str):  # type: ignore[no-untyped-def]
-    _round(round_key)
+    get_round(db.session, round_key)
     try:
         found = comparison.build_comparison(db.session, round_key, Filters(), current_language())
     except ReportNotFound:
@@ -80,7 +74,7 @@ def survey_page(round_key: str):  # type: ignore[no-untyped-def]
 
 
 def _report(round_key: str) -> Any:
-    _round(round_key)
+    get_round(db.session, round_key)
     try:
         return build_city_report(db.session, round_key, current_language())
     except ReportNotFound:
@@ -107,7 +101,7 @@ def report_pdf(round_key: str):  # type: ignore[no-untyped-def]
 @bp.route("/<round_key>/export/<what>.<fmt>")
 @roles_required(*STAFF)
 def export_file(round_key: str, what: str, fmt: str):  # type: ignore[no-untyped-def]
-    _round(round_key)
+    get_round(db.session, round_key)
     if what not in WHATS or fmt not in FORMATS:
         abort(404)
     try:

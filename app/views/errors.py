@@ -16,9 +16,10 @@ from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
 
 from app.extensions import db, login_manager
+from app.services.rounds import RoundNotFound
 
 # How long a client is asked to wait before trying again (seconds).
 RETRY_AFTER = 10
@@ -109,6 +110,11 @@ def register_error_pages(app: Flask) -> None:
             return unavailable_page()
         code = error.code or 500
         return _error_page("errors/error.html", code, code=code)
+
+    @app.errorhandler(RoundNotFound)
+    def round_not_found(error: RoundNotFound):  # type: ignore[no-untyped-def]
+        # A URL's round key that names no round: every view looks rounds up with `get_round`.
+        return http_error(NotFound())
 
     @app.errorhandler(sa_exc.SQLAlchemyError)
     def database_error(error: sa_exc.SQLAlchemyError):  # type: ignore[no-untyped-def]

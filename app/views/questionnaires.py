@@ -21,7 +21,6 @@ from app.config import PROJECT_ROOT
 from app.definitions.loader import MAX_BYTES
 from app.extensions import csrf, db
 from app.forms.builder import answers_from_formdata, build_form, field_labels
-from app.forms.markup import register_template_filters
 from app.i18n import current_language
 from app.models import Questionnaire, QuestionnaireVersion
 from app.questions.conditions import validate_answers
@@ -42,7 +41,6 @@ from app.services.risks import risk_matrix
 from app.views.downloads import download
 
 bp = Blueprint("questionnaires", __name__, url_prefix="/admin/formular")
-bp.record_once(lambda state: register_template_filters(state.app))
 
 KIND_LABELS = {
     "unit_questionnaire": _l("Enhetsformulär"),

@@ -12,7 +12,6 @@ from app.extensions import db
 from app.i18n import current_language
 from app.models import Round, Unit
 from app.reports import city_report, city_survey, unit_report, unit_survey
-from app.reports.charts import register_chart_helpers
 from app.reports.unit_report import ReportNotFound, UnitReport, build_unit_report, render_unit_pdf
 from app.security import roles_required
 from app.services.submissions import can_read
@@ -20,7 +19,6 @@ from app.views.downloads import download
 
 bp = Blueprint("reports", __name__, url_prefix="/rapporter")
 # Chart templates anywhere in the app use `drawing|svg_data_uri`.
-bp.record_once(lambda state: register_chart_helpers(state.app))
 
 READERS = ("admin", "analyst", "unit_editor", "unit_reader")
 STAFF = ("admin", "analyst")

@@ -27,7 +27,7 @@ from app.security import roles_required
 from app.services import ServiceError, transaction
 from app.services import risk_history as history_service
 from app.services import risks as service
-from app.services.rounds import assignments
+from app.services.rounds import assignments, get_round
 from app.services.submissions import (
     Conflict,
     Invalid,
@@ -55,13 +55,6 @@ def _user() -> Any:
     return current_user._get_current_object()
 
 
-def _round_or_404(round_key: str) -> Round:
-    found = db.session.scalar(select(Round).where(Round.key == round_key))
-    if found is None or found.version_of_kind("risk_template") is None:
-        abort(404)
-    return found
-
-
 def _target(round_key: str, unit_key: str) -> ResponseTarget:
     """403 for a unit the user may not read (whether or not it exists), 404 for a round without
     a register for the unit; units see a round once it is opened."""
@@ -71,7 +64,7 @@ def _target(round_key: str, unit_key: str) -> ResponseTarget:
         abort(404 if user.role in STAFF else 403)
     if not can_read(db.session, user, unit):
         abort(403)
-    round_ = _round_or_404(round_key)
+    round_ = get_round(db.session, round_key, "risk_template")
     if round_.status == "draft" and user.role not in STAFF:
         abort(404)
     try:
@@ -498,7 +491,7 @@ def year_over_year(round_key: str, unit_key: str):  # type: ignore[no-untyped-de
 @roles_required(*STAFF)
 def city_year_over_year(round_key: str):  # type: ignore[no-untyped-def]
     """Per unit and in total: the risks of submitted registers against each unit's previous one."""
-    round_ = _round_or_404(round_key)
+    round_ = get_round(db.session, round_key, "risk_template")
     return render_template("risks/city_year.html", round=round_, city=history_service.city_year(db.session, round_),
                            kinds=history_service.KINDS, kind_labels=history_service.KIND_LABELS)
 
@@ -508,7 +501,7 @@ def city_year_over_year(round_key: str):  # type: ignore[no-untyped-def]
 @bp.route("/<round_key>")
 @roles_required(*STAFF)
 def city(round_key: str):  # type: ignore[no-untyped-def]
-    round_ = _round_or_404(round_key)
+    round_ = get_round(db.session, round_key, "risk_template")
     language = current_language()
     overview = service.city_overview(db.session, round_, language, date.today())
     grid = matrix_grid(overview.template, None, language, cells=overview.matrix)
@@ -533,7 +526,7 @@ def _audited(round_: Round, rows: list[tuple[Any, ...]]) -> dict[str, Any]:
 @bp.route("/<round_key>/export/riskregister.csv")
 @roles_required(*STAFF)
 def export_csv(round_key: str):  # type: ignore[no-untyped-def]
-    round_ = _round_or_404(round_key)
+    round_ = get_round(db.session, round_key, "risk_template")
     rows = risk_export.export_rows(db.session, round_, current_language())
     return csv_download(f"riskregister-{round_.key}.csv", risk_export.EXPORT_HEADER, rows, **_audited(round_, rows))
 
@@ -541,7 +534,7 @@ def export_csv(round_key: str):  # type: ignore[no-untyped-def]
 @bp.route("/<round_key>/export/riskregister.xlsx")
 @roles_required(*STAFF)
 def export_xlsx(round_key: str):  # type: ignore[no-untyped-def]
-    round_ = _round_or_404(round_key)
+    round_ = get_round(db.session, round_key, "risk_template")
     rows = risk_export.export_rows(db.session, round_, current_language())
     return download(tabular.xlsx_bytes([("Riskregister", risk_export.EXPORT_HEADER, rows)]),
                     f"riskregister-{round_.key}.xlsx", **_audited(round_, rows))

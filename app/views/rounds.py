@@ -6,7 +6,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -31,7 +30,9 @@ from app.services.rounds import (
     Thresholds,
     add_units,
     change_status,
+    configured_thresholds,
     create_round,
+    get_round,
     has_survey_responses,
     list_rounds,
     main_version,
@@ -61,16 +62,7 @@ UNIT_STATUS_LABELS = {
 ACTION_LABELS = {"open": _l("Öppna omgången"), "close": _l("Stäng omgången"), "archive": _l("Arkivera omgången")}
 
 
-# Globals (not a context processor) so that imported macros see them too.
-bp.record_once(lambda state: state.app.jinja_env.globals.update(
-    round_status_labels=ROUND_STATUS_LABELS, unit_status_labels=UNIT_STATUS_LABELS))
-
-
-def _round_or_404(key: str) -> Round:
-    found = db.session.scalar(select(Round).where(Round.key == key))
-    if found is None:
-        abort(404)
-    return found
+# Also templates' globals (app/templating.py).
 
 
 def _tree_choices() -> list[tuple[str, str]]:
@@ -86,11 +78,6 @@ def _questionnaire_choices() -> list[tuple[str, str]]:
         .order_by(Questionnaire.title_sv)
     ).all()
     return [(key, title) for key, title, _kind in rows]
-
-
-def _default_thresholds() -> Thresholds:
-    """New rounds start with the application's settings."""
-    return Thresholds(current_app.config["ANONYMITY_THRESHOLD"], current_app.config["FREE_TEXT_THRESHOLD"])
 
 
 def _field_errors(form, problems) -> None:  # type: ignore[no-untyped-def]
@@ -123,7 +110,7 @@ def new():  # type: ignore[no-untyped-def]
     form = RoundForm()
     form.questionnaires.choices = _questionnaire_choices()
     form.units.choices = _tree_choices()
-    defaults = _default_thresholds()
+    defaults = configured_thresholds()
     if not form.is_submitted():
         form.year.data = utcnow().year
         form.anonymity_threshold.data = defaults.anonymity
@@ -154,7 +141,7 @@ def new():  # type: ignore[no-untyped-def]
 @bp.route("/<key>")
 @roles_required("admin", "analyst")
 def show(key: str):  # type: ignore[no-untyped-def]
-    return _render_show(_round_or_404(key))
+    return _render_show(get_round(db.session, key))
 
 
 def _render_show(round_: Round, thresholds_form: ThresholdsForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
@@ -179,7 +166,7 @@ def _render_show(round_: Round, thresholds_form: ThresholdsForm | None = None, s
 @roles_required("admin")
 def thresholds(key: str):  # type: ignore[no-untyped-def]
     """Set the round's survey thresholds; errors are shown beside the fields on the round page."""
-    round_ = _round_or_404(key)
+    round_ = get_round(db.session, key)
     form = ThresholdsForm()
     if form.validate_on_submit():
         try:
@@ -198,7 +185,7 @@ def thresholds(key: str):  # type: ignore[no-untyped-def]
 @bp.route("/<key>/status", methods=["POST"])
 @roles_required("admin")
 def change(key: str):  # type: ignore[no-untyped-def]
-    round_ = _round_or_404(key)
+    round_ = get_round(db.session, key)
     action = request.form.get("action", "")
     if action not in TRANSITIONS:
         abort(400)
@@ -217,7 +204,7 @@ def change(key: str):  # type: ignore[no-untyped-def]
 @bp.route("/<key>/enheter", methods=["POST"])
 @roles_required("admin")
 def invite(key: str):  # type: ignore[no-untyped-def]
-    round_ = _round_or_404(key)
+    round_ = get_round(db.session, key)
     form = AddUnitsForm()
     form.units.choices = _tree_choices()
     if not form.validate_on_submit() or not form.units.data:
@@ -237,7 +224,7 @@ def invite(key: str):  # type: ignore[no-untyped-def]
 @roles_required("admin", "analyst")
 def not_submitted_csv(key: str) -> Response:
     """The units that have not submitted, for reminders (the export is audited)."""
-    round_ = _round_or_404(key)
+    round_ = get_round(db.session, key)
     version = _selected_version(round_)
     status = round_status(db.session, round_, version)
     rows = ([u.unit_key, u.unit_name, u.status,

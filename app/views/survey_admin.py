@@ -29,6 +29,7 @@ from app.models import Round, RoundUnit, Unit
 from app.reports.tabular import xlsx_bytes
 from app.security import roles_required
 from app.services import ServiceError, transaction
+from app.services.rounds import get_round
 from app.services.survey import (
     format_percent,
     generate_codes,
@@ -55,13 +56,6 @@ bp = Blueprint("survey_admin", __name__, url_prefix="/admin/enkat")
 STAFF = ("admin", "analyst")
 
 
-def _round(round_key: str) -> Round:
-    found = db.session.scalar(select(Round).where(Round.key == round_key))
-    if found is None or found.version_of_kind("survey") is None:
-        abort(404)
-    return found
-
-
 def _unit(round_: Round, unit_key: str) -> RoundUnit:
     found = db.session.scalar(
         select(RoundUnit).join(Unit).where(RoundUnit.round_id == round_.id, Unit.key == unit_key)
@@ -78,7 +72,7 @@ def _user() -> Any:
 @bp.route("/<round_key>")
 @roles_required(*STAFF)
 def index(round_key: str):  # type: ignore[no-untyped-def]
-    round_ = _round(round_key)
+    round_ = get_round(db.session, round_key, "survey")
     rows, total = response_rates(db.session, round_)
     invitations = {i.unit_id: i for i in round_.invitations}
     return render_template("survey_admin/index.html", round=round_, rows=rows, total=total,
@@ -89,7 +83,7 @@ def index(round_key: str):  # type: ignore[no-untyped-def]
 @bp.route("/<round_key>/antal", methods=["POST"])
 @roles_required("admin")
 def head_counts(round_key: str):  # type: ignore[no-untyped-def]
-    round_ = _round(round_key)
+    round_ = get_round(db.session, round_key, "survey")
     counts: dict[int, int | None] = {}
     for invitation in round_.invitations:
         raw = request.form.get(f"head-{invitation.unit.key}")
@@ -115,7 +109,7 @@ def head_counts(round_key: str):  # type: ignore[no-untyped-def]
 def codes(round_key: str):  # type: ignore[no-untyped-def]
     """New codes for a unit, downloaded at once as CSV or as printable slips (PDF): the plain
     codes exist only in this response."""
-    round_ = _round(round_key)
+    round_ = get_round(db.session, round_key, "survey")
     invitation = _unit(round_, request.form.get("unit", ""))
     try:
         count = int(request.form.get("count", "0"))
@@ -142,7 +136,7 @@ def codes(round_key: str):  # type: ignore[no-untyped-def]
 @bp.route("/<round_key>/lank", methods=["POST"])
 @roles_required("admin")
 def open_link(round_key: str):  # type: ignore[no-untyped-def]
-    round_ = _round(round_key)
+    round_ = get_round(db.session, round_key, "survey")
     invitation = _unit(round_, request.form.get("unit", ""))
     with transaction() as session:
         set_open_link(session, round_, invitation.unit_id, actor=_user())
@@ -154,7 +148,7 @@ def open_link(round_key: str):  # type: ignore[no-untyped-def]
 @bp.route("/<round_key>/fritext")
 @roles_required("admin")
 def review(round_key: str):  # type: ignore[no-untyped-def]
-    round_ = _round(round_key)
+    round_ = get_round(db.session, round_key, "survey")
     by_question = texts_to_review(db.session, round_, ("unread", "approved", "redacted", "hidden"))
     definition = round_.version_of_kind("survey").parsed()  # type: ignore[union-attr]
     questions = {q.key: q.text.get(current_language()) for q in definition.questions()}
@@ -164,7 +158,7 @@ def review(round_key: str):  # type: ignore[no-untyped-def]
 @bp.route("/<round_key>/fritext/<text_id>", methods=["POST"])
 @roles_required("admin")
 def review_one(round_key: str, text_id: str):  # type: ignore[no-untyped-def]
-    round_ = _round(round_key)
+    round_ = get_round(db.session, round_key, "survey")
     try:
         with transaction() as session:
             review_text(session, round_, text_id, request.form.get("action", ""), request.form.get("text"),
@@ -175,7 +169,7 @@ def review_one(round_key: str, text_id: str):  # type: ignore[no-untyped-def]
 
 
 def _results(round_key: str) -> SurveyResults:
-    round_ = _round(round_key)
+    round_ = get_round(db.session, round_key, "survey")
     results = survey_results(db.session, round_, current_language())
     if results is None:
         abort(404)
