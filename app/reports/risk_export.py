@@ -22,10 +22,9 @@ from sqlalchemy.orm import Session
 
 from app.definitions.schema import RiskTemplate
 from app.models import Round, Unit, UnitResponse
-from app.services import Problem
 from app.services import risks as service
 from app.services.risk_history import no_risks_statement
-from app.services.submissions import NotFound, ResponseTarget, get_response
+from app.services.submissions import ResponseTarget, get_response
 from app.sorting import name_key
 
 REGISTER_STATUS = {"submitted": "Inskickad"}  # any other status (draft, reopened) is a draft
@@ -92,11 +91,7 @@ def export_rows(session: Session, round_: Round, language: str, today: date | No
     that has been started whatever its status; the status column says which. A register submitted
     without risks gets one row with the risk columns empty and its statement of why no risk applies."""
     today = today or date.today()
-    version = round_.version_of_kind("risk_template")
-    if version is None:
-        raise NotFound(Problem(_l("omgången har ingen mall för riskanalys"), "questionnaire"))
-    template = version.parsed().risk
-    assert template is not None
+    version, template = service.risk_version(round_)
     rows = session.execute(
         select(Unit, UnitResponse)
         .join(UnitResponse, UnitResponse.unit_id == Unit.id)

@@ -423,11 +423,7 @@ class CityYear:
 def city_year(session: Session, round_: Round) -> CityYear:
     """Every invited unit: its submitted register in `round_` against its previous submitted one
     (units without a submitted register now are listed, not counted)."""
-    version = round_.version_of_kind("risk_template")
-    if version is None:
-        raise NotFound(Problem(_l("omgången har ingen mall för riskanalys"), "questionnaire"))
-    template = version.parsed().risk
-    assert template is not None
+    version, template = service.risk_version(round_)
     rows = session.execute(
         select(Unit, UnitResponse)
         .join(RoundUnit, RoundUnit.unit_id == Unit.id)

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.definitions.schema import Definition, Option, RatingQuestion, RiskLevel, RiskTemplate
-from app.models import Round, RoundUnit, Unit, UnitResponse, User
+from app.models import QuestionnaireVersion, Round, RoundUnit, Unit, UnitResponse, User
 from app.questions.answers import AnswerError, Answers, Validated
 from app.questions.types import question_type, rated_questions
 from app.services import Problem, ServiceError
@@ -499,11 +499,20 @@ def check_register(definition: Definition, answers: Answers, partial: bool) -> V
 
 # --- the unit's register -----------------------------------------------------------------------
 
-def register_target(session: Session, round_: Round, unit: Unit) -> ResponseTarget:
-    """The unit's register in the round; NotFound when the round has no risk template."""
+def risk_version(round_: Round) -> tuple[QuestionnaireVersion, RiskTemplate]:
+    """The round's risk template (its stored version and the parsed template); NotFound when the
+    round has none."""
     version = round_.version_of_kind("risk_template")
     if version is None:
         raise NotFound(Problem(_l("omgången har ingen mall för riskanalys"), "questionnaire"))
+    template = version.parsed().risk
+    assert template is not None
+    return version, template
+
+
+def register_target(session: Session, round_: Round, unit: Unit) -> ResponseTarget:
+    """The unit's register in the round; NotFound when the round has no risk template."""
+    version, _template = risk_version(round_)
     return find_target(session, round_.key, unit.key, version.questionnaire.key)
 
 
@@ -625,11 +634,7 @@ def _groups(entries: dict[str, tuple[str, set[str], int]]) -> list[RecurringGrou
 
 
 def city_overview(session: Session, round_: Round, language: str, today: date) -> CityOverview:
-    version = round_.version_of_kind("risk_template")
-    if version is None:
-        raise NotFound(Problem(_l("omgången har ingen mall för riskanalys"), "questionnaire"))
-    template = version.parsed().risk
-    assert template is not None
+    version, template = risk_version(round_)
     registers = submitted_registers(session, round_)
     all_risks = [(unit, item) for unit, risks in registers for item in risks]
     catalogue_labels = {c.key: c.activity.get(language) for c in template.catalogue}
