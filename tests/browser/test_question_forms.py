@@ -62,6 +62,23 @@ def test_a_conditional_section_appears_with_its_answer_and_its_inputs_are_sent_o
     assert section.is_hidden() and motivation.is_disabled()
 
 
+def test_a_not_in_condition_shows_the_follow_up_for_any_answer_but_the_named_one(preview):
+    """uppfoljning: each recommendation's follow-up text has `not_in: [genomford]`: hidden while
+    the recommendation is unanswered or Genomförd, shown (and sent) for the other answers."""
+    page = preview("uppfoljning")
+    question = page.locator("#question-stod_uppfoljning")
+    text = page.locator("#q-stod_uppfoljning")
+    rating = page.locator("#question-stod")
+    assert question.is_hidden() and text.is_disabled()
+    rating.get_by_label("Delvis genomförd").check()
+    assert question.is_visible() and text.is_enabled()
+    rating.get_by_label("Genomförd", exact=True).check()
+    assert question.is_hidden() and text.is_disabled()
+    rating.get_by_label("Ej påbörjad").check()
+    assert question.is_visible() and text.is_enabled()
+    assert page.locator("#question-rutiner_uppfoljning").is_hidden()  # its recommendation unanswered
+
+
 def test_a_matrix_row_condition_shows_its_question(preview):
     page = preview("all_types")
     question = page.locator("#question-beskrivning")
