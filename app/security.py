@@ -1,14 +1,13 @@
-"""Who may do what, the security headers on every response, and keeping secrets out of logs."""
+"""Logins, the security headers on every response, and keeping secrets out of logs."""
 
 from __future__ import annotations
 
 import logging
 import re
 from collections.abc import Callable
-from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, request, session
+from flask import Flask, current_app, request, session
 from flask_login import current_user
 
 from app.extensions import db, login_manager
@@ -35,24 +34,6 @@ def load_user(session_id: str) -> User | None:
     if not user_id.isdigit() or not secret:
         return None
     return sessions.load(db.session, int(user_id), secret, sessions.Lifetimes.from_config(current_app.config))
-
-
-def roles_required(*roles: str) -> Callable[[F], F]:
-    """Allow the view only to logged-in users with one of `roles` (403 for others)."""
-
-    def decorator(view: F) -> F:
-        @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            if current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-
-        wrapped.allowed_roles = roles  # type: ignore[attr-defined]
-        return wrapped  # type: ignore[return-value]
-
-    return decorator
 
 
 def client_address() -> str:

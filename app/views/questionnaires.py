@@ -24,8 +24,8 @@ from app.forms.builder import answers_from_formdata, build_form, field_labels
 from app.forms.markup import register_template_filters
 from app.i18n import current_language
 from app.models import Questionnaire, QuestionnaireVersion
+from app.policy import Permission, requires
 from app.questions.conditions import validate_answers
-from app.security import roles_required
 from app.services import ServiceError
 from app.services.questionnaires import (
     Upload,
@@ -63,7 +63,7 @@ def _version_or_404(key: str, number: int) -> QuestionnaireVersion:
 
 
 @bp.route("")
-@roles_required("admin", "analyst")
+@requires(Permission.READ_CITY)
 def index():  # type: ignore[no-untyped-def]
     questionnaires = db.session.scalars(
         select(Questionnaire).options(selectinload(Questionnaire.versions)).order_by(Questionnaire.key)
@@ -74,7 +74,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/<key>/<int:number>", methods=["GET", "POST"])
 @csrf.exempt  # checked below: an expired token shows the typed answers again instead of losing them
-@roles_required("admin", "analyst")
+@requires(Permission.READ_CITY)
 def preview(key: str, number: int):  # type: ignore[no-untyped-def]
     version = _version_or_404(key, number)
     definition = version.parsed()
@@ -150,7 +150,7 @@ def _edit_page(upload: Upload | None, *, text: str = "", status: int = 200, prob
 
 
 @bp.route("/ny")
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def upload():  # type: ignore[no-untyped-def]
     """The upload page, empty or (`fran`, `nyckel`) with a shipped questionnaire under a new key."""
     source_key, new_key = request.args.get("fran", ""), request.args.get("nyckel", "").strip()
@@ -169,7 +169,7 @@ def upload():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/kontrollera", methods=["POST"])
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def check():  # type: ignore[no-untyped-def]
     upload = _submitted_upload()
     if upload is None:
@@ -178,7 +178,7 @@ def check():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/forhandsgranska", methods=["POST"])
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def preview_upload():  # type: ignore[no-untyped-def]
     """The checked text as respondents will see it; answers can be tried as on a stored version."""
     upload = _submitted_upload()
@@ -201,7 +201,7 @@ def preview_upload():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/publicera", methods=["POST"])
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def publish_upload():  # type: ignore[no-untyped-def]
     upload = _submitted_upload()
     if upload is None or not upload.ok:
@@ -221,7 +221,7 @@ def publish_upload():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<key>/<int:number>.yaml")
-@roles_required("admin", "analyst")
+@requires(Permission.READ_CITY)
 def download_yaml(key: str, number: int):  # type: ignore[no-untyped-def]
     version = _version_or_404(key, number)
     return download(version.source.encode("utf-8"), f"{key}-v{number}.yaml",
@@ -229,7 +229,7 @@ def download_yaml(key: str, number: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<key>/<int:number>/ta-bort", methods=["POST"])
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def delete(key: str, number: int):  # type: ignore[no-untyped-def]
     version = _version_or_404(key, number)
     try:
@@ -243,7 +243,7 @@ def delete(key: str, number: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/format")
-@roles_required("admin", "analyst")
+@requires(Permission.READ_CITY)
 def format_reference():  # type: ignore[no-untyped-def]
     """docs/questionnaire-format.md, the reference of the YAML format, read in the application."""
     try:

@@ -26,8 +26,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.i18n import current_language
 from app.models import Round, RoundUnit, Unit
+from app.policy import Permission, requires
 from app.reports.tabular import xlsx_bytes
-from app.security import roles_required
 from app.services import ServiceError, transaction
 from app.services.survey import (
     format_percent,
@@ -52,8 +52,6 @@ from app.views.downloads import csv_download, download
 
 bp = Blueprint("survey_admin", __name__, url_prefix="/admin/enkat")
 
-STAFF = ("admin", "analyst")
-
 
 def _round(round_key: str) -> Round:
     found = db.session.scalar(select(Round).where(Round.key == round_key))
@@ -76,7 +74,7 @@ def _user() -> Any:
 
 
 @bp.route("/<round_key>")
-@roles_required(*STAFF)
+@requires(Permission.READ_CITY)
 def index(round_key: str):  # type: ignore[no-untyped-def]
     round_ = _round(round_key)
     rows, total = response_rates(db.session, round_)
@@ -87,7 +85,7 @@ def index(round_key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<round_key>/antal", methods=["POST"])
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def head_counts(round_key: str):  # type: ignore[no-untyped-def]
     round_ = _round(round_key)
     counts: dict[int, int | None] = {}
@@ -111,7 +109,7 @@ def head_counts(round_key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<round_key>/koder", methods=["POST"])
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def codes(round_key: str):  # type: ignore[no-untyped-def]
     """New codes for a unit, downloaded at once as CSV or as printable slips (PDF): the plain
     codes exist only in this response."""
@@ -140,7 +138,7 @@ def codes(round_key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<round_key>/lank", methods=["POST"])
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def open_link(round_key: str):  # type: ignore[no-untyped-def]
     round_ = _round(round_key)
     invitation = _unit(round_, request.form.get("unit", ""))
@@ -152,7 +150,7 @@ def open_link(round_key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<round_key>/fritext")
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def review(round_key: str):  # type: ignore[no-untyped-def]
     round_ = _round(round_key)
     by_question = texts_to_review(db.session, round_, ("unread", "approved", "redacted", "hidden"))
@@ -162,7 +160,7 @@ def review(round_key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<round_key>/fritext/<text_id>", methods=["POST"])
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def review_one(round_key: str, text_id: str):  # type: ignore[no-untyped-def]
     round_ = _round(round_key)
     try:
@@ -183,7 +181,7 @@ def _results(round_key: str) -> SurveyResults:
 
 
 @bp.route("/<round_key>/resultat")
-@roles_required(*STAFF)
+@requires(Permission.READ_CITY)
 def results(round_key: str):  # type: ignore[no-untyped-def]
     found = _results(round_key)
     ref = request.args.get("cell", "total")
@@ -198,7 +196,7 @@ def results(round_key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<round_key>/resultat.csv")
-@roles_required(*STAFF)
+@requires(Permission.READ_CITY)
 def results_csv(round_key: str):  # type: ignore[no-untyped-def]
     found = _results(round_key)
     return csv_download(f"enkat-{found.round.key}.csv", EXPORT_HEADER, export_rows(found),
@@ -206,7 +204,7 @@ def results_csv(round_key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<round_key>/resultat.xlsx")
-@roles_required(*STAFF)
+@requires(Permission.READ_CITY)
 def results_xlsx(round_key: str):  # type: ignore[no-untyped-def]
     found = _results(round_key)
     data = xlsx_bytes([(_("Resultat"), EXPORT_HEADER, export_rows(found))])
@@ -214,7 +212,7 @@ def results_xlsx(round_key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<round_key>/resultat.pdf")
-@roles_required(*STAFF)
+@requires(Permission.READ_CITY)
 def results_pdf(round_key: str):  # type: ignore[no-untyped-def]
     from app.reports.survey_pdf import results_pdf as build
 
