@@ -91,6 +91,11 @@ def roles_with(permission: Permission) -> frozenset[Role]:
     return PERMISSIONS[permission]
 
 
+def is_role(value: str) -> bool:
+    """Whether `value` is one of the roles an account can have."""
+    return value in {r.value for r in Role}
+
+
 def is_unit_role(role: str) -> bool:
     """Whether an account of `role` belongs to units (and so needs at least one)."""
     return role in {r.value for r in UNIT_ROLES}

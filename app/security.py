@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, request, session
 from flask_login import current_user
 
+from app import policy
 from app.extensions import db, login_manager
 from app.models import User
 from app.services import sessions
@@ -89,3 +90,10 @@ def _make_session_permanent() -> None:
 def register_security(app: Flask) -> None:
     app.before_request(_make_session_permanent)
     app.after_request(_set_headers)
+    # Templates ask the policy too (`may_administer(current_user)`), never compare roles.
+    app.jinja_env.globals.update(may_administer=policy.may_administer, may_analyse=policy.may_analyse,
+                                 may=_may)
+
+
+def _may(user: Any, permission: str) -> bool:
+    return policy.has(user, policy.Permission(permission))

@@ -93,7 +93,7 @@ def create_user(session: Session, new: NewUser, actor: User | None = None) -> Us
         problems.append(Problem(_l("'%(email)s' är ingen e-postadress.", email=new.email), "email"))
     elif session.scalar(select(func.count()).select_from(User).where(User.email == email)):
         problems.append(Problem(_l("Det finns redan en användare med e-postadressen %(email)s.", email=email), "email"))
-    if new.role not in ROLES:
+    if not policy.is_role(new.role):
         problems.append(Problem(_l("Okänd roll '%(role)s' (möjliga: %(roles)s).", role=new.role, roles=", ".join(ROLES)), "role"))
     if policy.is_unit_role(new.role) and not new.unit_keys:
         problems.append(Problem(_l("Rollen %(role)s kräver minst en enhet.", role=new.role), "unit"))
