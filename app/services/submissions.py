@@ -161,20 +161,6 @@ def current_version(response: UnitResponse | None) -> int:
     return response.version if response is not None else 0
 
 
-def accessible_unit_ids(session: Session, user: User) -> set[int] | None:
-    """The units whose answers `user` may read: None means every unit (see `app.policy`)."""
-    return policy.readable_unit_ids(session, user)
-
-
-def can_read(session: Session, user: User, unit: Unit) -> bool:
-    return policy.may_read(session, user, unit)
-
-
-def can_edit(session: Session, user: User, unit: Unit) -> bool:
-    """Only a unit editor of the unit (or of a unit above it) edits and submits its answers."""
-    return policy.may_write(session, user, unit)
-
-
 def history(session: Session, response: UnitResponse | None) -> list[ResponseEvent]:
     if response is None:
         return []
@@ -192,7 +178,7 @@ def changes_between(old: Answers, new: Answers) -> dict[str, list[Any]]:
 # --- operations ----------------------------------------------------------------------------
 
 def _require_editor(session: Session, target: ResponseTarget, user: User) -> None:
-    if not can_edit(session, user, target.unit):
+    if not policy.may_write(session, user, target.unit):
         raise NotAllowed(Problem(_l("du får inte ändra den här enhetens svar"), "unit"))
 
 
