@@ -155,15 +155,14 @@ def missing_unit_status(user: Any) -> int:
     return 404 if has(user, Permission.READ_ALL_UNITS) else 403
 
 
-def require_unit(session: Session, user: Any, unit: Unit | None, round_: Round | None = None) -> Unit:
-    """`unit` if `user` reads it (403 otherwise, 403 or 404 for no unit, see
-    `missing_unit_status`); with `round_`, 404 for a round the user does not see."""
+def require_unit(session: Session, user: Any, unit: Unit | None) -> Unit:
+    """`unit` if `user` reads it: 403 otherwise, and 403 or 404 for no unit (see
+    `missing_unit_status`). Whether the user sees the round is `sees_round`, asked once the
+    round is found."""
     if unit is None:
         abort(missing_unit_status(user))
     if not may_read(session, user, unit):
         abort(403)
-    if round_ is not None and not sees_round(user, round_):
-        abort(404)
     return unit
 
 
