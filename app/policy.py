@@ -1,7 +1,8 @@
 """Who may do what: the one place that knows which role holds which permission.
 
-Views and services ask questions here (`has`, `may_read`, `may_edit`, `sees_round`, ...) and name
-permissions in their decorators (`@requires(Permission.READ_CITY)`); no other module lists roles.
+Views and services ask questions here (`has`, `may_read`, `may_edit`, `sees_round`, ...); views
+name permissions in their decorators (`@requires(Permission.READ_CITY)`, app/security.py, which
+turns the answers into 403 and 404); no other module lists roles. Nothing here knows of Flask.
 The role strings stored in `users.role` are those of `app.models.users.ROLES`.
 
 What each door asks:
@@ -21,20 +22,13 @@ What each door asks:
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
-from flask import abort
-from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from app.extensions import login_manager
 from app.models import Round, Unit, UnitResponse
 from app.models.users import ROLES
 from app.services.units import descendant_ids
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Role(enum.StrEnum):
@@ -153,33 +147,3 @@ def missing_unit_status(user: Any) -> int:
     """What a unit address that names no unit answers: 404 to whoever reads every unit, 403 to
     the others (as for a unit they may not read: addresses reveal nothing)."""
     return 404 if has(user, Permission.READ_ALL_UNITS) else 403
-
-
-def require_unit(session: Session, user: Any, unit: Unit | None) -> Unit:
-    """`unit` if `user` reads it: 403 otherwise, and 403 or 404 for no unit (see
-    `missing_unit_status`). Whether the user sees the round is `sees_round`, asked once the
-    round is found."""
-    if unit is None:
-        abort(missing_unit_status(user))
-    if not may_read(session, user, unit):
-        abort(403)
-    return unit
-
-
-def requires(permission: Permission) -> Callable[[F], F]:
-    """Allow the view only to logged-in users whose role holds `permission`: the login page for
-    an anonymous visitor, 403 for the others. The view keeps `required_permission`."""
-
-    def decorator(view: F) -> F:
-        @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            if not has(current_user, permission):
-                abort(403)
-            return view(*args, **kwargs)
-
-        wrapped.required_permission = permission  # type: ignore[attr-defined]
-        return wrapped  # type: ignore[return-value]
-
-    return decorator

@@ -1,18 +1,21 @@
-"""Logins, the security headers on every response, and keeping secrets out of logs."""
+"""Logins, the doors that enforce app/policy.py (`requires`, `require_unit`), the security headers
+on every response, and keeping secrets out of logs."""
 
 from __future__ import annotations
 
 import logging
 import re
 from collections.abc import Callable
+from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, request, session
+from flask import Flask, abort, current_app, request, session
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
 from app import policy
 from app.extensions import db, login_manager
-from app.models import User
+from app.models import Unit, User
 from app.services import sessions
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -35,6 +38,36 @@ def load_user(session_id: str) -> User | None:
     if not user_id.isdigit() or not secret:
         return None
     return sessions.load(db.session, int(user_id), secret, sessions.Lifetimes.from_config(current_app.config))
+
+
+def require_unit(session: Session, user: Any, unit: Unit | None) -> Unit:
+    """`unit` if `user` reads it: 403 otherwise, and 403 or 404 for no unit (see
+    `policy.missing_unit_status`). Whether the user sees the round is `sees_round`, asked once the
+    round is found."""
+    if unit is None:
+        abort(policy.missing_unit_status(user))
+    if not policy.may_read(session, user, unit):
+        abort(403)
+    return unit
+
+
+def requires(permission: policy.Permission) -> Callable[[F], F]:
+    """Allow the view only to logged-in users whose role holds `permission`: the login page for
+    an anonymous visitor, 403 for the others. The view keeps `required_permission`."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not policy.has(current_user, permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_permission = permission  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
 
 
 def client_address() -> str:

@@ -17,7 +17,8 @@ from app.forms.admin import (
     UserForm,
 )
 from app.models import Unit, User
-from app.policy import Permission, requires
+from app.policy import Permission
+from app.security import requires
 from app.services import ServiceError, audit, sessions, transaction
 from app.services.units import (
     UnitRow,

@@ -39,6 +39,7 @@ from app.models import Unit
 from app.policy import Permission
 from app.questions.answers import Answers
 from app.questions.conditions import missing_required, validate_answers
+from app.security import require_unit
 from app.services import transaction
 from app.services.rounds import assignments
 from app.services.submissions import (
@@ -79,7 +80,7 @@ def _target(round_key: str, unit_key: str, questionnaire_key: str) -> ResponseTa
     """403 for a unit the user may not read, whether or not it exists (ids reveal nothing), 404
     for what the round does not hold and for a round the user does not see yet."""
     user = _user()
-    policy.require_unit(db.session, user, db.session.scalar(select(Unit).where(Unit.key == unit_key)))
+    require_unit(db.session, user, db.session.scalar(select(Unit).where(Unit.key == unit_key)))
     try:
         target = find_target(db.session, round_key, unit_key, questionnaire_key)
     except NotFound:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.i18n import current_language
 from app.models import Round, Unit
-from app.policy import Permission, requires
+from app.policy import Permission
 from app.reports import city_report, city_survey, comparison
 from app.reports.city_export import (
     FORMATS,
@@ -25,6 +25,7 @@ from app.reports.city_export import (
 from app.reports.city_report import build_city_report, render_city_pdf
 from app.reports.comparison import KIND_FILTERS, SORTS, Filters
 from app.reports.unit_report import ReportNotFound
+from app.security import requires
 from app.sorting import name_key
 from app.views.downloads import csv_download, download
 

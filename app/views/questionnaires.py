@@ -24,8 +24,9 @@ from app.forms.builder import answers_from_formdata, build_form, field_labels
 from app.forms.markup import register_template_filters
 from app.i18n import current_language
 from app.models import Questionnaire, QuestionnaireVersion
-from app.policy import Permission, requires
+from app.policy import Permission
 from app.questions.conditions import validate_answers
+from app.security import requires
 from app.services import ServiceError
 from app.services.questionnaires import (
     Upload,

@@ -12,10 +12,11 @@ from app import policy
 from app.extensions import db
 from app.i18n import current_language
 from app.models import Round, Unit
-from app.policy import Permission, requires
+from app.policy import Permission
 from app.reports import city_report, city_survey, unit_report, unit_survey
 from app.reports.charts import register_chart_helpers
 from app.reports.unit_report import ReportNotFound, UnitReport, build_unit_report, render_unit_pdf
+from app.security import require_unit, requires
 from app.views.downloads import download
 
 bp = Blueprint("reports", __name__, url_prefix="/rapporter")
@@ -29,7 +30,7 @@ def _readable_report(round_key: str, unit_key: str) -> UnitReport:
     unit that does not exist unless the user reads every unit (then 404). A round still in
     draft is 404 for the units' own users."""
     user = current_user._get_current_object()
-    policy.require_unit(db.session, user, db.session.scalar(select(Unit).where(Unit.key == unit_key)))
+    require_unit(db.session, user, db.session.scalar(select(Unit).where(Unit.key == unit_key)))
     if not policy.sees_round(user, db.session.scalar(select(Round).where(Round.key == round_key))):
         abort(404)
     try:

@@ -22,9 +22,10 @@ from app import policy
 from app.extensions import db
 from app.i18n import current_language
 from app.models import Round, Unit
-from app.policy import Permission, requires
+from app.policy import Permission
 from app.reports import charts, risk_export, tabular
 from app.reports.risk_report import matrix_grid
+from app.security import require_unit, requires
 from app.services import ServiceError, transaction
 from app.services import risk_history as history_service
 from app.services import risks as service
@@ -62,7 +63,7 @@ def _target(round_key: str, unit_key: str) -> ResponseTarget:
     """403 for a unit the user may not read (whether or not it exists), 404 for a round without
     a register for the unit; units see a round once it is opened."""
     user = _user()
-    unit = policy.require_unit(db.session, user, db.session.scalar(select(Unit).where(Unit.key == unit_key)))
+    unit = require_unit(db.session, user, db.session.scalar(select(Unit).where(Unit.key == unit_key)))
     round_ = _round_or_404(round_key)
     if not policy.sees_round(user, round_):
         abort(404)

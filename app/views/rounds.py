@@ -22,7 +22,8 @@ from app.extensions import db
 from app.forms.rounds import AddUnitsForm, ReopenForm, RoundForm, ThresholdsForm
 from app.models import Questionnaire, QuestionnaireVersion, Round
 from app.models.base import utcnow
-from app.policy import Permission, requires
+from app.policy import Permission
+from app.security import requires
 from app.services import ServiceError, transaction
 from app.services.rounds import (
     TRANSITIONS,

@@ -26,8 +26,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.i18n import current_language
 from app.models import Round, RoundUnit, Unit
-from app.policy import Permission, requires
+from app.policy import Permission
 from app.reports.tabular import xlsx_bytes
+from app.security import requires
 from app.services import ServiceError, transaction
 from app.services.survey import (
     format_percent,
