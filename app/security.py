@@ -1,4 +1,5 @@
-"""Who may do what, the security headers on every response, and keeping secrets out of logs."""
+"""Logins, the doors that enforce app/policy.py (`requires`, `require_unit`), the security headers
+on every response, and keeping secrets out of logs."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, request, session
 from flask_login import current_user
+from sqlalchemy.orm import Session
 
+from app import policy
 from app.extensions import db, login_manager
-from app.models import User
+from app.models import Unit, User
 from app.services import sessions
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -37,19 +40,31 @@ def load_user(session_id: str) -> User | None:
     return sessions.load(db.session, int(user_id), secret, sessions.Lifetimes.from_config(current_app.config))
 
 
-def roles_required(*roles: str) -> Callable[[F], F]:
-    """Allow the view only to logged-in users with one of `roles` (403 for others)."""
+def require_unit(session: Session, user: Any, unit: Unit | None) -> Unit:
+    """`unit` if `user` reads it: 403 otherwise, and 403 or 404 for no unit (see
+    `policy.missing_unit_status`). Whether the user sees the round is `sees_round`, asked once the
+    round is found."""
+    if unit is None:
+        abort(policy.missing_unit_status(user))
+    if not policy.may_read(session, user, unit):
+        abort(403)
+    return unit
+
+
+def requires(permission: policy.Permission) -> Callable[[F], F]:
+    """Allow the view only to logged-in users whose role holds `permission`: the login page for
+    an anonymous visitor, 403 for the others. The view keeps `required_permission`."""
 
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if current_user.role not in roles:
+            if not policy.has(current_user, permission):
                 abort(403)
             return view(*args, **kwargs)
 
-        wrapped.allowed_roles = roles  # type: ignore[attr-defined]
+        wrapped.required_permission = permission  # type: ignore[attr-defined]
         return wrapped  # type: ignore[return-value]
 
     return decorator
@@ -108,3 +123,10 @@ def _make_session_permanent() -> None:
 def register_security(app: Flask) -> None:
     app.before_request(_make_session_permanent)
     app.after_request(_set_headers)
+    # Templates ask the policy too (`may_administer(current_user)`), never compare roles.
+    app.jinja_env.globals.update(may_administer=policy.may_administer, may_analyse=policy.may_analyse,
+                                 may=_may)
+
+
+def _may(user: Any, permission: str) -> bool:
+    return policy.has(user, policy.Permission(permission))

@@ -1,4 +1,6 @@
-"""Every route in the URL map, for every role, against one declared table of who may do what.
+"""Every route in the URL map, for every role, against one declared table of who may do what:
+each route names the permission of app/policy.py it needs (and whether it is about the unit it
+names), and the roles allowed follow from the policy's permission map.
 
 A route without an entry in ROUTES fails `test_every_route_is_declared`: adding a page means
 deciding who may see it.
@@ -10,11 +12,27 @@ from dataclasses import dataclass, field
 
 import pytest
 
-ROLES = ("anonymous", "unit_reader", "other_editor", "unit_editor", "analyst", "admin")
+from app.policy import PERMISSIONS, Permission, Role
+
+# Who walks: one persona of each role (tests/conftest.py `city`). The unit routes below name
+# sdn-norr, whose editor@ and reader@ read it; other@ edits sdn-syd only.
+PERSONAS: dict[str, Role] = {"unit_reader": Role.UNIT_READER, "other_editor": Role.UNIT_EDITOR,
+                             "unit_editor": Role.UNIT_EDITOR, "analyst": Role.ANALYST, "admin": Role.ADMIN}
+OF_OTHER_UNITS = frozenset({"other_editor"})
+ROLES = ("anonymous", *PERSONAS)
 EVERYONE = frozenset(ROLES)
 LOGGED_IN = EVERYONE - {"anonymous"}
-STAFF = frozenset({"analyst", "admin"})
-ADMIN = frozenset({"admin"})
+
+
+def holders(permission: Permission, *, unit: bool = False) -> frozenset[str]:
+    """The personas whose role holds `permission` in app/policy.py; with `unit`, only those who
+    read the unit the route names (sdn-norr)."""
+    found = frozenset(p for p, role in PERSONAS.items() if role in PERMISSIONS[permission])
+    return found - OF_OTHER_UNITS if unit else found
+
+
+STAFF = holders(Permission.READ_CITY)
+ADMIN = holders(Permission.ADMINISTER)
 
 
 @dataclass(frozen=True)
@@ -64,7 +82,9 @@ ROUTES: dict[str, Route] = {
 # invites sdn-norr, sdn-syd and bolag (tests/rounds_factory.py): every object exists.
 ROUND = "/admin/omgangar/granskning-2026"
 ANSWERS = "/granskning/granskning-2026/sdn-norr/sjalvskattning"
-NORR_READERS = STAFF | {"unit_editor", "unit_reader"}
+NORR_READERS = holders(Permission.READ_UNITS, unit=True)
+NORR_HISTORY = holders(Permission.READ_HISTORY, unit=True)  # who typed what: not analysts
+NORR_EDITORS = holders(Permission.EDIT_ANSWERS, unit=True)
 RISKS = "/risker/risker-2026/sdn-norr"
 SURVEY = "/admin/enkat/enkat-2026"
 ROUND_ROUTES: dict[str, Route] = {
@@ -78,8 +98,8 @@ ROUND_ROUTES: dict[str, Route] = {
                                data={"anonymity_threshold": "5", "free_text_threshold": "10"}),
     "answering.index": Route("/granskning/", LOGGED_IN),
     "answering.page": Route(ANSWERS, NORR_READERS),
-    "answering.history_page": Route(f"{ANSWERS}/historik", {"admin", "unit_editor", "unit_reader"}),
-    "answering.autosave": Route(f"{ANSWERS}/autosave", {"unit_editor"}, method="POST",
+    "answering.history_page": Route(f"{ANSWERS}/historik", NORR_HISTORY),
+    "answering.autosave": Route(f"{ANSWERS}/autosave", NORR_EDITORS, method="POST",
                                 data={"base_version": "0"}),
     "reports.unit_page": Route("/rapporter/granskning-2026/enheter/sdn-norr", NORR_READERS),
     "reports.unit_pdf": Route("/rapporter/granskning-2026/enheter/sdn-norr.pdf", NORR_READERS),
@@ -95,9 +115,9 @@ ROUND_ROUTES: dict[str, Route] = {
     "risks.index": Route("/risker/", LOGGED_IN),
     "risks.register": Route(RISKS, NORR_READERS),
     "risks.catalogue": Route(f"{RISKS}/katalog", NORR_READERS),
-    "risks.new": Route(f"{RISKS}/ny", {"unit_editor"}),
-    "risks.history_page": Route(f"{RISKS}/historik", {"admin", "unit_editor", "unit_reader"}),
-    "risks.edit": Route(f"{RISKS}/risk/risk_access1", {"unit_editor"}),
+    "risks.new": Route(f"{RISKS}/ny", NORR_EDITORS),
+    "risks.history_page": Route(f"{RISKS}/historik", NORR_HISTORY),
+    "risks.edit": Route(f"{RISKS}/risk/risk_access1", NORR_EDITORS),
     "risks.plan_xlsx": Route(f"{RISKS}/internkontrollplan.xlsx", NORR_READERS),
     "risks.plan_csv": Route(f"{RISKS}/internkontrollplan.csv", NORR_READERS),
     "risks.city": Route("/risker/risker-2026", STAFF),
@@ -106,12 +126,12 @@ ROUND_ROUTES: dict[str, Route] = {
     "risks.year_over_year": Route(f"{RISKS}/jamforelse", NORR_READERS),
     "risks.city_year_over_year": Route("/risker/risker-2026/jamforelse", STAFF),
     # 2025's register is a draft, which is never carried forward: the editor is told so (404).
-    "risks.carry_forward": Route(f"{RISKS}/for-vidare", {"unit_editor"}, ok_status=404),
-    "risks.delete": Route(f"{RISKS}/risk/risk_access1/ta-bort", {"unit_editor"}, method="POST", ok_status=302,
+    "risks.carry_forward": Route(f"{RISKS}/for-vidare", NORR_EDITORS, ok_status=404),
+    "risks.delete": Route(f"{RISKS}/risk/risk_access1/ta-bort", NORR_EDITORS, method="POST", ok_status=302,
                           data={"base_version": "1"}),
-    "risks.submit": Route(f"{RISKS}/skicka-in", {"unit_editor"}, method="POST", ok_status=302,
+    "risks.submit": Route(f"{RISKS}/skicka-in", NORR_EDITORS, method="POST", ok_status=302,
                           data={"base_version": "2", "no_risks": "Ingen klientkontakt."}),
-    "risks.from_statement": Route("/risker/risker-2025/sdn-norr/pastaende/kultur", {"unit_editor"}, method="POST",
+    "risks.from_statement": Route("/risker/risker-2025/sdn-norr/pastaende/kultur", NORR_EDITORS, method="POST",
                                   ok_status=302, data={"base_version": "1", "kind": "measure"}),
     "questionnaires.preview": Route("/admin/formular/sjalvskattning/1", STAFF),
     "questionnaires.download_yaml": Route("/admin/formular/sjalvskattning/1.yaml", STAFF),

@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from app.models import ROLES, UNIT_KINDS
+from app.policy import Role
 
 UNIT_KIND_LABELS = {
     "city": _l("Stad/kommun"),
@@ -27,10 +28,10 @@ UNIT_KIND_LABELS = {
     "section": _l("Enhet"),
 }
 ROLE_LABELS = {
-    "admin": _l("Administratör (stadskontoret)"),
-    "analyst": _l("Analytiker (läser alla rapporter)"),
-    "unit_editor": _l("Redigerare för enhet"),
-    "unit_reader": _l("Läsare för enhet"),
+    Role.ADMIN: _l("Administratör (stadskontoret)"),
+    Role.ANALYST: _l("Analytiker (läser alla rapporter)"),
+    Role.UNIT_EDITOR: _l("Redigerare för enhet"),
+    Role.UNIT_READER: _l("Läsare för enhet"),
 }
 assert set(UNIT_KIND_LABELS) == set(UNIT_KINDS) and set(ROLE_LABELS) == set(ROLES)
 

@@ -27,6 +27,7 @@ from app.definitions.schema import (
 from app.extensions import db
 from app.models import Round, Unit, User
 from app.models.survey import AccessCode
+from app.policy import Role
 from app.questions.answers import Answers
 from app.questions.conditions import is_shown
 from app.questions.types import question_type, rated_questions
@@ -67,9 +68,9 @@ class DemoLogin:
 
 
 DEMO_LOGINS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("admin@lagesbild.example", "admin", ()),
-    (EDITOR, "unit_editor", ("sdn-sodermalm",)),
-    ("analytiker@lagesbild.example", "analyst", ()),
+    ("admin@lagesbild.example", Role.ADMIN, ()),
+    (EDITOR, Role.UNIT_EDITOR, ("sdn-sodermalm",)),
+    ("analytiker@lagesbild.example", Role.ANALYST, ()),
 )
 
 
@@ -169,7 +170,7 @@ def build_demo_city(session: Session, logins_file: Path) -> list[DemoLogin]:
         _ensure_user(session, passwords, email, role, units)
         logins.append(DemoLogin(email, role, passwords.get(email, "(unknown: set with the admin pages)"), units))
     for key in invited_unit_keys():
-        _ensure_user(session, passwords, editor_email(key), "unit_editor", (key,))
+        _ensure_user(session, passwords, editor_email(key), Role.UNIT_EDITOR, (key,))
     logins_file.parent.mkdir(parents=True, exist_ok=True)
     logins_file.touch(mode=0o600, exist_ok=True)
     logins_file.write_text("".join(f"{e}\t{p}\n" for e, p in passwords.items()))

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import policy
 from app.definitions.schema import Definition
 from app.models import (
     QuestionnaireVersion,
@@ -38,7 +39,6 @@ from app.models.base import utcnow
 from app.questions.answers import Answers, Validated
 from app.services import Problem, ServiceError, audit
 from app.services.rounds import UNIT_SIDE_KINDS
-from app.services.units import descendant_ids
 
 MAX_REASON_LENGTH = 2000
 
@@ -161,25 +161,6 @@ def current_version(response: UnitResponse | None) -> int:
     return response.version if response is not None else 0
 
 
-def accessible_unit_ids(session: Session, user: User) -> set[int] | None:
-    """The units whose answers `user` may read: None means every unit (admin, analyst)."""
-    if user.role in ("admin", "analyst"):
-        return None
-    if user.role in ("unit_editor", "unit_reader"):
-        return descendant_ids(session, {u.id for u in user.units})
-    return set()
-
-
-def can_read(session: Session, user: User, unit: Unit) -> bool:
-    allowed = accessible_unit_ids(session, user)
-    return allowed is None or unit.id in allowed
-
-
-def can_edit(session: Session, user: User, unit: Unit) -> bool:
-    """Only a unit editor of the unit (or of a unit above it) edits and submits its answers."""
-    return user.role == "unit_editor" and unit.id in (accessible_unit_ids(session, user) or set())
-
-
 def history(session: Session, response: UnitResponse | None) -> list[ResponseEvent]:
     if response is None:
         return []
@@ -197,7 +178,7 @@ def changes_between(old: Answers, new: Answers) -> dict[str, list[Any]]:
 # --- operations ----------------------------------------------------------------------------
 
 def _require_editor(session: Session, target: ResponseTarget, user: User) -> None:
-    if not can_edit(session, user, target.unit):
+    if not policy.may_write(session, user, target.unit):
         raise NotAllowed(Problem(_l("du får inte ändra den här enhetens svar"), "unit"))
 
 
@@ -324,7 +305,7 @@ def submit(session: Session, target: ResponseTarget, answers: Answers, base_vers
 
 def reopen(session: Session, target: ResponseTarget, reason: str, user: User) -> Outcome:
     """An admin opens submitted answers for changes again, with a written reason (audited)."""
-    if user.role != "admin":
+    if not policy.may_administer(user):
         raise NotAllowed(Problem(_l("bara administratörer kan öppna inskickade svar igen"), "user"))
     reason = reason.strip()
     if not reason:

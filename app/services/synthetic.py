@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.definitions.schema import Definition
 from app.models import Round, Unit, User
+from app.policy import Role
 from app.questions.answers import Answers
 from app.questions.conditions import visible_sections
 from app.services import risks, survey, transaction
@@ -224,7 +225,7 @@ def _build_round(spec: SyntheticSpec, year: int, report: SyntheticReport) -> Non
 
 def _logins(session: Session, spec: SyntheticSpec, logins_file: Path) -> list[tuple[str, str, str]]:
     passwords = _stored_passwords(logins_file)
-    wanted = ((ADMIN, "admin", ()), (ANALYST, "analyst", ()), (EDITOR, "unit_editor", tuple(top_level_keys(spec))))
+    wanted = ((ADMIN, Role.ADMIN, ()), (ANALYST, Role.ANALYST, ()), (EDITOR, Role.UNIT_EDITOR, tuple(top_level_keys(spec))))
     for email, role, units in wanted:
         _ensure_user(session, passwords, email, role, units)
     logins_file.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app import policy
 from app.models import ROLES, Unit, User
 from app.models.base import utcnow
 from app.services import Problem, ServiceError, audit, passwords, sessions, throttle, transaction
@@ -19,7 +20,6 @@ from app.services import Problem, ServiceError, audit, passwords, sessions, thro
 MIN_PASSWORD_LENGTH = 12
 PASSWORD_METHOD = "scrypt"  # noqa: S105 (a hash method, not a password)
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-UNIT_ROLES = ("unit_editor", "unit_reader")
 
 
 def hash_method() -> str:
@@ -98,9 +98,9 @@ def create_user(session: Session, new: NewUser, actor: User | None = None) -> Us
         problems.append(Problem(_l("'%(email)s' är ingen e-postadress.", email=new.email), "email"))
     elif session.scalar(select(func.count()).select_from(User).where(User.email == email)):
         problems.append(Problem(_l("Det finns redan en användare med e-postadressen %(email)s.", email=email), "email"))
-    if new.role not in ROLES:
+    if not policy.is_role(new.role):
         problems.append(Problem(_l("Okänd roll '%(role)s' (möjliga: %(roles)s).", role=new.role, roles=", ".join(ROLES)), "role"))
-    if new.role in UNIT_ROLES and not new.unit_keys:
+    if policy.is_unit_role(new.role) and not new.unit_keys:
         problems.append(Problem(_l("Rollen %(role)s kräver minst en enhet.", role=new.role), "unit"))
     problems += [Problem(p, "password") for p in password_problems(new.password, email)]
     units: list[Unit] = []
@@ -144,7 +144,7 @@ def update_access(
     """Change a user's role, units and active flag; any change ends all their sessions."""
     if role not in ROLES:
         raise ServiceError(Problem(_l("Okänd roll '%(role)s'.", role=role), "role"))
-    if role in UNIT_ROLES and not unit_keys:
+    if policy.is_unit_role(role) and not unit_keys:
         raise ServiceError(Problem(_l("Rollen %(role)s kräver minst en enhet.", role=role), "units"))
     if user.id == actor.id and (role != user.role or not active):
         raise ServiceError(Problem(_l("Du kan inte ändra din egen roll eller inaktivera dig själv."), "role"))

@@ -17,7 +17,8 @@ from app.forms.admin import (
     UserForm,
 )
 from app.models import Unit, User
-from app.security import roles_required
+from app.policy import Permission
+from app.security import requires
 from app.services import ServiceError, audit, sessions, transaction
 from app.services.units import (
     UnitRow,
@@ -51,19 +52,19 @@ def _get_unit_or_404(key: str) -> Unit:
 
 
 @bp.route("/")
-@roles_required("admin", "analyst")
+@requires(Permission.READ_CITY)
 def index():  # type: ignore[no-untyped-def]
     return render_template("admin/index.html", tree=unit_tree(db.session), kinds=UNIT_KIND_LABELS)
 
 
 @bp.route("/enheter")
-@roles_required("admin", "analyst")
+@requires(Permission.READ_CITY)
 def units():  # type: ignore[no-untyped-def]
     return render_template("admin/units.html", tree=unit_tree(db.session), kinds=UNIT_KIND_LABELS)
 
 
 @bp.route("/enheter/ny", methods=["GET", "POST"])
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def unit_new():  # type: ignore[no-untyped-def]
     form = UnitForm()
     form.parent.choices = _unit_choices()
@@ -81,7 +82,7 @@ def unit_new():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/enheter/<key>", methods=["GET", "POST"])
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def unit_edit(key: str):  # type: ignore[no-untyped-def]
     unit = _get_unit_or_404(key)
     form = UnitForm(obj=unit)
@@ -104,7 +105,7 @@ def unit_edit(key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/enheter/import", methods=["GET", "POST"])
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def unit_import():  # type: ignore[no-untyped-def]
     form = UnitImportForm()
     problems = []
@@ -132,7 +133,7 @@ def unit_import():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/anvandare")
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def users():  # type: ignore[no-untyped-def]
     users = db.session.scalars(select(User).order_by(User.email)).all()
     return render_template("admin/users.html", users=users, roles=ROLE_LABELS)
@@ -143,7 +144,7 @@ def _unit_select_choices() -> list[tuple[str, str]]:
 
 
 @bp.route("/anvandare/ny", methods=["GET", "POST"])
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def user_new():  # type: ignore[no-untyped-def]
     form = UserForm()
     form.units.choices = _unit_select_choices()
@@ -164,7 +165,7 @@ def user_new():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/anvandare/<int:user_id>", methods=["GET", "POST"])
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def user_edit(user_id: int):  # type: ignore[no-untyped-def]
     user = db.session.get(User, user_id)
     if user is None:
@@ -190,7 +191,7 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/anvandare/<int:user_id>/sessioner/avsluta", methods=["POST"])
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def user_end_sessions(user_id: int):  # type: ignore[no-untyped-def]
     """End every session of a user (a lost laptop, a role taken away); one's own but this one."""
     user = db.session.get(User, user_id)
@@ -205,13 +206,13 @@ def user_end_sessions(user_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/logg")
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def audit_log():  # type: ignore[no-untyped-def]
     return render_template("admin/audit.html", events=audit.recent_events(db.session))
 
 
 @bp.route("/logg.csv")
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def audit_log_csv() -> Response:
     # Read before the audit commit expires the loaded events (a streamed response reads rows
     # after the view has returned).

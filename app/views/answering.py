@@ -29,12 +29,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 
+from app import policy
 from app.extensions import csrf, db, login_manager
 from app.forms.builder import answers_from_formdata, build_form, field_labels
 from app.i18n import current_language
 from app.models import Unit
+from app.policy import Permission
 from app.questions.answers import Answers
 from app.questions.conditions import missing_required, validate_answers
+from app.security import require_unit
 from app.services import transaction
 from app.services.rounds import assignments
 from app.services.submissions import (
@@ -44,8 +47,6 @@ from app.services.submissions import (
     NotAllowed,
     NotFound,
     ResponseTarget,
-    accessible_unit_ids,
-    can_edit,
     current_version,
     find_target,
     get_response,
@@ -59,26 +60,17 @@ from app.views.errors import RETRY_AFTER, database_unavailable
 bp = Blueprint("answering", __name__, url_prefix="/granskning")
 
 ACTION_LABELS = {"save": _l("Sparade"), "submit": _l("Skickade in"), "reopen": _l("Öppnade igen")}
-# The unit's own users and the city office's admins; analysts read reports, not who typed what.
-HISTORY_READERS = ("admin", "unit_editor", "unit_reader")
 
 
 def _user() -> Any:
     return current_user._get_current_object()
 
 
-def _check_unit_access(unit_key: str) -> None:
-    """403 for a unit the user may not read, whether or not it exists (ids reveal nothing)."""
-    allowed = accessible_unit_ids(db.session, _user())
-    if allowed is None:
-        return
-    unit_id = db.session.scalar(select(Unit.id).where(Unit.key == unit_key))
-    if unit_id is None or unit_id not in allowed:
-        abort(403)
-
-
 def _target(round_key: str, unit_key: str, questionnaire_key: str) -> ResponseTarget:
-    _check_unit_access(unit_key)
+    """403 for a unit the user may not read, whether or not it exists (ids reveal nothing), 404
+    for what the round does not hold and for a round the user does not see yet."""
+    user = _user()
+    require_unit(db.session, user, db.session.scalar(select(Unit).where(Unit.key == unit_key)))
     try:
         target = find_target(db.session, round_key, unit_key, questionnaire_key)
     except NotFound:
@@ -86,8 +78,8 @@ def _target(round_key: str, unit_key: str, questionnaire_key: str) -> ResponseTa
     if target.version.questionnaire.kind != "unit_questionnaire":
         # The risk register has its own pages on top of the same workflow.
         abort(404)
-    if target.round.status == "draft" and current_user.role not in ("admin", "analyst"):
-        abort(404)  # units see a round once it is opened
+    if not policy.sees_round(user, target.round):
+        abort(404)
     return target
 
 
@@ -110,7 +102,7 @@ def _urls(target: ResponseTarget) -> dict[str, str]:
     args = {"round_key": target.round.key, "unit_key": target.unit.key,
             "questionnaire_key": target.questionnaire_key}
     urls = {"page": url_for("answering.page", **args), "autosave": url_for("answering.autosave", **args)}
-    if getattr(current_user, "role", None) in HISTORY_READERS:
+    if policy.has(current_user, Permission.READ_HISTORY):
         urls["history"] = url_for("answering.history_page", **args)
     if "reports.unit_page" in current_app.view_functions:  # the unit report, when it is installed
         urls["report"] = url_for("reports.unit_page", round_key=target.round.key, unit_key=target.unit.key)
@@ -151,7 +143,7 @@ def _render_read_only(target: ResponseTarget, *, attempted: Answers | None = Non
 def index():  # type: ignore[no-untyped-def]
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    allowed = accessible_unit_ids(db.session, _user())
+    allowed = policy.readable_unit_ids(db.session, _user())
     rows = assignments(db.session, allowed) if allowed is not None else []
     return render_template("answering/index.html", assignments=rows, staff=allowed is None)
 
@@ -169,9 +161,7 @@ def _show(round_key: str, unit_key: str, questionnaire_key: str):  # type: ignor
         return login_manager.unauthorized()
     target = _target(round_key, unit_key, questionnaire_key)
     response = get_response(db.session, target)
-    editable = (can_edit(db.session, _user(), target.unit) and target.round.status == "open"
-                and (response is None or response.status != "submitted"))
-    if not editable:
+    if not policy.may_edit(db.session, _user(), target.unit, target.round, response):
         return _render_read_only(target)
     return _render_form(target, answers=response.answers if response else {},
                         base_version=current_version(response))
@@ -181,7 +171,7 @@ def _post(round_key: str, unit_key: str, questionnaire_key: str):  # type: ignor
     if not current_user.is_authenticated:
         return _logged_out()
     target = _target(round_key, unit_key, questionnaire_key)
-    if not can_edit(db.session, _user(), target.unit):
+    if not policy.may_write(db.session, _user(), target.unit):
         abort(403)
     base_version = _base_version()
     if not _csrf_ok():
@@ -250,7 +240,7 @@ def autosave(round_key: str, unit_key: str, questionnaire_key: str):  # type: ig
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     target = _target(round_key, unit_key, questionnaire_key)
-    if not can_edit(db.session, _user(), target.unit):
+    if not policy.may_write(db.session, _user(), target.unit):
         abort(403)
     if not _csrf_ok():
         return jsonify(ok=False, error="csrf", message=_(
@@ -281,7 +271,7 @@ def autosave(round_key: str, unit_key: str, questionnaire_key: str):  # type: ig
 def history_page(round_key: str, unit_key: str, questionnaire_key: str):  # type: ignore[no-untyped-def]
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if current_user.role not in HISTORY_READERS:
+    if not policy.has(current_user, Permission.READ_HISTORY):
         abort(403)
     target = _target(round_key, unit_key, questionnaire_key)
     response = get_response(db.session, target)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.i18n import current_language
 from app.models import Unit
+from app.policy import Permission
 from app.reports import city_report, city_survey, comparison
 from app.reports.city_export import (
     FORMATS,
@@ -24,14 +25,12 @@ from app.reports.city_export import (
 from app.reports.city_report import build_city_report, render_city_pdf
 from app.reports.comparison import KIND_FILTERS, SORTS, Filters
 from app.reports.unit_report import ReportNotFound
-from app.security import roles_required
+from app.security import requires
 from app.services.rounds import get_round
 from app.sorting import name_key
 from app.views.downloads import csv_download, download
 
 bp = Blueprint("city", __name__, url_prefix="/lagesbild")
-
-STAFF = ("admin", "analyst")
 
 
 def _filters() -> Filters:
@@ -42,7 +41,7 @@ def _filters() -> Filters:
 
 
 @bp.route("/<round_key>")
-@roles_required(*STAFF)
+@requires(Permission.READ_CITY)
 def comparison_page(round_key: str):  # type: ignore[no-untyped-def]
     get_round(db.session, round_key)
     try:
@@ -55,7 +54,7 @@ def comparison_page(round_key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<round_key>/over-tid")
-@roles_required(*STAFF)
+@requires(Permission.READ_CITY)
 def history_page(round_key: str):  # type: ignore[no-untyped-def]
     get_round(db.session, round_key)
     try:
@@ -67,7 +66,7 @@ def history_page(round_key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<round_key>/enkat")
-@roles_required(*STAFF)
+@requires(Permission.READ_CITY)
 def survey_page(round_key: str):  # type: ignore[no-untyped-def]
     report = _report(round_key)
     return render_template("city/survey.html", report=report, s=city_survey, gap_rule=city_report.gap_rule())
@@ -82,7 +81,7 @@ def _report(round_key: str) -> Any:
 
 
 @bp.route("/<round_key>/rapport")
-@roles_required(*STAFF)
+@requires(Permission.READ_CITY)
 def report_page(round_key: str):  # type: ignore[no-untyped-def]
     report = _report(round_key)
     return render_template("city/report.html", report=report, m=comparison, s=city_survey, cr=city_report,
@@ -91,7 +90,7 @@ def report_page(round_key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<round_key>/rapport.pdf")
-@roles_required(*STAFF)
+@requires(Permission.READ_CITY)
 def report_pdf(round_key: str):  # type: ignore[no-untyped-def]
     report = _report(round_key)
     return download(render_city_pdf(report), f"lagesbild-{report.round_key}.pdf", what="city_report",
@@ -99,7 +98,7 @@ def report_pdf(round_key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<round_key>/export/<what>.<fmt>")
-@roles_required(*STAFF)
+@requires(Permission.READ_CITY)
 def export_file(round_key: str, what: str, fmt: str):  # type: ignore[no-untyped-def]
     get_round(db.session, round_key)
     if what not in WHATS or fmt not in FORMATS:

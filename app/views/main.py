@@ -10,10 +10,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app import policy
 from app.config import LANGUAGES
 from app.extensions import db
 from app.services.rounds import assignments
-from app.services.submissions import accessible_unit_ids
 from app.views.errors import RETRY_AFTER, database_unavailable, forget_database_state
 
 bp = Blueprint("main", __name__)
@@ -22,10 +22,10 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @login_required
 def index():  # type: ignore[no-untyped-def]
-    if current_user.role in ("admin", "analyst"):
+    if policy.may_analyse(current_user):
         return redirect(url_for("admin.index"))
     # What a unit user comes for: the open reviews their units are asked to answer.
-    allowed = accessible_unit_ids(db.session, current_user)
+    allowed = policy.readable_unit_ids(db.session, current_user)
     open_rounds = assignments(db.session, allowed, statuses=("open",)) if allowed else []
     return render_template("main/home.html", units=current_user.units, assignments=open_rounds)
 

@@ -23,8 +23,9 @@ from app.extensions import csrf, db
 from app.forms.builder import answers_from_formdata, build_form, field_labels
 from app.i18n import current_language
 from app.models import Questionnaire, QuestionnaireVersion
+from app.policy import Permission
 from app.questions.conditions import validate_answers
-from app.security import roles_required
+from app.security import requires
 from app.services import ServiceError
 from app.services.questionnaires import (
     Upload,
@@ -61,7 +62,7 @@ def _version_or_404(key: str, number: int) -> QuestionnaireVersion:
 
 
 @bp.route("")
-@roles_required("admin", "analyst")
+@requires(Permission.READ_CITY)
 def index():  # type: ignore[no-untyped-def]
     questionnaires = db.session.scalars(
         select(Questionnaire).options(selectinload(Questionnaire.versions)).order_by(Questionnaire.key)
@@ -72,7 +73,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/<key>/<int:number>", methods=["GET", "POST"])
 @csrf.exempt  # checked below: an expired token shows the typed answers again instead of losing them
-@roles_required("admin", "analyst")
+@requires(Permission.READ_CITY)
 def preview(key: str, number: int):  # type: ignore[no-untyped-def]
     version = _version_or_404(key, number)
     definition = version.parsed()
@@ -148,7 +149,7 @@ def _edit_page(upload: Upload | None, *, text: str = "", status: int = 200, prob
 
 
 @bp.route("/ny")
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def upload():  # type: ignore[no-untyped-def]
     """The upload page, empty or (`fran`, `nyckel`) with a shipped questionnaire under a new key."""
     source_key, new_key = request.args.get("fran", ""), request.args.get("nyckel", "").strip()
@@ -167,7 +168,7 @@ def upload():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/kontrollera", methods=["POST"])
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def check():  # type: ignore[no-untyped-def]
     upload = _submitted_upload()
     if upload is None:
@@ -176,7 +177,7 @@ def check():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/forhandsgranska", methods=["POST"])
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def preview_upload():  # type: ignore[no-untyped-def]
     """The checked text as respondents will see it; answers can be tried as on a stored version."""
     upload = _submitted_upload()
@@ -199,7 +200,7 @@ def preview_upload():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/publicera", methods=["POST"])
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def publish_upload():  # type: ignore[no-untyped-def]
     upload = _submitted_upload()
     if upload is None or not upload.ok:
@@ -219,7 +220,7 @@ def publish_upload():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<key>/<int:number>.yaml")
-@roles_required("admin", "analyst")
+@requires(Permission.READ_CITY)
 def download_yaml(key: str, number: int):  # type: ignore[no-untyped-def]
     version = _version_or_404(key, number)
     return download(version.source.encode("utf-8"), f"{key}-v{number}.yaml",
@@ -227,7 +228,7 @@ def download_yaml(key: str, number: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<key>/<int:number>/ta-bort", methods=["POST"])
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def delete(key: str, number: int):  # type: ignore[no-untyped-def]
     version = _version_or_404(key, number)
     try:
@@ -241,7 +242,7 @@ def delete(key: str, number: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/format")
-@roles_required("admin", "analyst")
+@requires(Permission.READ_CITY)
 def format_reference():  # type: ignore[no-untyped-def]
     """docs/questionnaire-format.md, the reference of the YAML format, read in the application."""
     try:

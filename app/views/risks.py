@@ -18,12 +18,14 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from app import policy
 from app.extensions import db
 from app.i18n import current_language
 from app.models import Round, Unit
+from app.policy import Permission
 from app.reports import charts, risk_export, tabular
 from app.reports.risk_report import matrix_grid
-from app.security import roles_required
+from app.security import require_unit, requires
 from app.services import ServiceError, transaction
 from app.services import risk_history as history_service
 from app.services import risks as service
@@ -35,9 +37,6 @@ from app.services.submissions import (
     NotAllowed,
     NotFound,
     ResponseTarget,
-    accessible_unit_ids,
-    can_edit,
-    can_read,
     current_version,
     get_response,
     history,
@@ -46,8 +45,6 @@ from app.views.downloads import csv_download, download
 
 bp = Blueprint("risks", __name__, url_prefix="/risker")
 
-READERS = ("admin", "analyst", "unit_editor", "unit_reader")
-STAFF = ("admin", "analyst")
 EMPTY_MEASURE_ROWS = 2
 
 
@@ -59,13 +56,9 @@ def _target(round_key: str, unit_key: str) -> ResponseTarget:
     """403 for a unit the user may not read (whether or not it exists), 404 for a round without
     a register for the unit; units see a round once it is opened."""
     user = _user()
-    unit = db.session.scalar(select(Unit).where(Unit.key == unit_key))
-    if unit is None:
-        abort(404 if user.role in STAFF else 403)
-    if not can_read(db.session, user, unit):
-        abort(403)
+    unit = require_unit(db.session, user, db.session.scalar(select(Unit).where(Unit.key == unit_key)))
     round_ = get_round(db.session, round_key, "risk_template")
-    if round_.status == "draft" and user.role not in STAFF:
+    if not policy.sees_round(user, round_):
         abort(404)
     try:
         return service.register_target(db.session, round_, unit)
@@ -74,13 +67,11 @@ def _target(round_key: str, unit_key: str) -> ResponseTarget:
 
 
 def _editable(target: ResponseTarget) -> bool:
-    response = get_response(db.session, target)
-    return (can_edit(db.session, _user(), target.unit) and target.round.status == "open"
-            and (response is None or response.status != "submitted"))
+    return policy.may_edit(db.session, _user(), target.unit, target.round, get_response(db.session, target))
 
 
 def _require_editor(target: ResponseTarget) -> None:
-    if not can_edit(db.session, _user(), target.unit):
+    if not policy.may_write(db.session, _user(), target.unit):
         abort(403)
 
 
@@ -132,10 +123,10 @@ def _render_register(target: ResponseTarget, *, notice: str | None = None, statu
 
 
 @bp.route("/")
-@roles_required(*READERS)
+@requires(Permission.READ_UNITS)
 def index():  # type: ignore[no-untyped-def]
     user = _user()
-    allowed = accessible_unit_ids(db.session, user)
+    allowed = policy.readable_unit_ids(db.session, user)
     if allowed is None:
         rounds = [r for r in db.session.scalars(select(Round).order_by(Round.year.desc(), Round.name))
                   if r.version_of_kind("risk_template") is not None]
@@ -145,7 +136,7 @@ def index():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<round_key>/<unit_key>")
-@roles_required(*READERS)
+@requires(Permission.READ_UNITS)
 def register(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
     return _render_register(_target(round_key, unit_key))
 
@@ -246,7 +237,7 @@ def _save_posted(target: ResponseTarget, key: str, carried_from: dict[str, Any] 
 
 
 @bp.route("/<round_key>/<unit_key>/ny", methods=["GET", "POST"])
-@roles_required(*READERS)
+@requires(Permission.READ_UNITS)
 def new(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
     target = _target(round_key, unit_key)
     _require_editor(target)
@@ -265,7 +256,7 @@ def new(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<round_key>/<unit_key>/risk/<risk_key>", methods=["GET", "POST"])
-@roles_required(*READERS)
+@requires(Permission.READ_UNITS)
 def edit(round_key: str, unit_key: str, risk_key: str):  # type: ignore[no-untyped-def]
     target = _target(round_key, unit_key)
     _require_editor(target)
@@ -315,7 +306,7 @@ def _write(target: ResponseTarget, operation: Any, done: str, statement: str | N
 
 
 @bp.route("/<round_key>/<unit_key>/risk/<risk_key>/ta-bort", methods=["POST"])
-@roles_required(*READERS)
+@requires(Permission.READ_UNITS)
 def delete(round_key: str, unit_key: str, risk_key: str):  # type: ignore[no-untyped-def]
     target = _target(round_key, unit_key)
     return _write(target, lambda s: service.delete_risk(s, target, risk_key, _base_version(), _user()),
@@ -369,7 +360,7 @@ def _carry_problem(offer: history_service.CarryOffer, error: Any) -> str:
 
 
 @bp.route("/<round_key>/<unit_key>/for-vidare", methods=["GET", "POST"])
-@roles_required(*READERS)
+@requires(Permission.READ_UNITS)
 def carry_forward(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
     """Choose which of last year's risks and open measures to bring into this year's draft."""
     target = _target(round_key, unit_key)
@@ -407,7 +398,7 @@ def carry_forward(round_key: str, unit_key: str):  # type: ignore[no-untyped-def
 
 
 @bp.route("/<round_key>/<unit_key>/skicka-in", methods=["POST"])
-@roles_required(*READERS)
+@requires(Permission.READ_UNITS)
 def submit(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
     target = _target(round_key, unit_key)
     statement = request.form.get("no_risks", "")
@@ -416,7 +407,7 @@ def submit(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<round_key>/<unit_key>/pastaende/<statement_key>", methods=["POST"])
-@roles_required(*READERS)
+@requires(Permission.READ_UNITS)
 def from_statement(round_key: str, unit_key: str, statement_key: str):  # type: ignore[no-untyped-def]
     """One click: a statement rated Delvis/Nej becomes a linked risk (or a risk with a measure)."""
     target = _target(round_key, unit_key)
@@ -437,7 +428,7 @@ def from_statement(round_key: str, unit_key: str, statement_key: str):  # type: 
 
 
 @bp.route("/<round_key>/<unit_key>/katalog")
-@roles_required(*READERS)
+@requires(Permission.READ_UNITS)
 def catalogue(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
     target = _target(round_key, unit_key)
     template = service.template_of(target)
@@ -463,7 +454,7 @@ FIELD_LABELS = {
 
 
 @bp.route("/<round_key>/<unit_key>/historik")
-@roles_required("admin", "unit_editor", "unit_reader")
+@requires(Permission.READ_HISTORY)
 def history_page(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
     """Every save, submission and reopening of the register, read per risk."""
     target = _target(round_key, unit_key)
@@ -477,7 +468,7 @@ def history_page(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<round_key>/<unit_key>/jamforelse")
-@roles_required(*READERS)
+@requires(Permission.READ_UNITS)
 def year_over_year(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
     """The unit's risks now against its previous submitted register: new, gone, higher, lower."""
     target = _target(round_key, unit_key)
@@ -488,7 +479,7 @@ def year_over_year(round_key: str, unit_key: str):  # type: ignore[no-untyped-de
 
 
 @bp.route("/<round_key>/jamforelse")
-@roles_required(*STAFF)
+@requires(Permission.READ_CITY)
 def city_year_over_year(round_key: str):  # type: ignore[no-untyped-def]
     """Per unit and in total: the risks of submitted registers against each unit's previous one."""
     round_ = get_round(db.session, round_key, "risk_template")
@@ -499,7 +490,7 @@ def city_year_over_year(round_key: str):  # type: ignore[no-untyped-def]
 # --- the city office ---------------------------------------------------------------------------
 
 @bp.route("/<round_key>")
-@roles_required(*STAFF)
+@requires(Permission.READ_CITY)
 def city(round_key: str):  # type: ignore[no-untyped-def]
     round_ = get_round(db.session, round_key, "risk_template")
     language = current_language()
@@ -524,7 +515,7 @@ def _audited(round_: Round, rows: list[tuple[Any, ...]]) -> dict[str, Any]:
 
 
 @bp.route("/<round_key>/export/riskregister.csv")
-@roles_required(*STAFF)
+@requires(Permission.READ_CITY)
 def export_csv(round_key: str):  # type: ignore[no-untyped-def]
     round_ = get_round(db.session, round_key, "risk_template")
     rows = risk_export.export_rows(db.session, round_, current_language())
@@ -532,7 +523,7 @@ def export_csv(round_key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<round_key>/export/riskregister.xlsx")
-@roles_required(*STAFF)
+@requires(Permission.READ_CITY)
 def export_xlsx(round_key: str):  # type: ignore[no-untyped-def]
     round_ = get_round(db.session, round_key, "risk_template")
     rows = risk_export.export_rows(db.session, round_, current_language())
@@ -554,7 +545,7 @@ def _plan(round_key: str, unit_key: str) -> tuple[ResponseTarget, list[tuple[Any
 
 
 @bp.route("/<round_key>/<unit_key>/internkontrollplan.xlsx")
-@roles_required(*READERS)
+@requires(Permission.READ_UNITS)
 def plan_xlsx(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
     target, rows, about = _plan(round_key, unit_key)
     return download(tabular.xlsx_bytes([("Internkontrollplan", risk_export.PLAN_HEADER, rows)]),
@@ -562,7 +553,7 @@ def plan_xlsx(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<round_key>/<unit_key>/internkontrollplan.csv")
-@roles_required(*READERS)
+@requires(Permission.READ_UNITS)
 def plan_csv(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
     target, rows, about = _plan(round_key, unit_key)
     return csv_download(f"internkontrollplan-{round_key}-{unit_key}.csv", risk_export.PLAN_HEADER, rows, **about)

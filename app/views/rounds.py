@@ -21,7 +21,8 @@ from app.extensions import db
 from app.forms.rounds import AddUnitsForm, ReopenForm, RoundForm, ThresholdsForm
 from app.models import Questionnaire, QuestionnaireVersion, Round
 from app.models.base import utcnow
-from app.security import roles_required
+from app.policy import Permission
+from app.security import requires
 from app.services import ServiceError, transaction
 from app.services.rounds import (
     TRANSITIONS,
@@ -99,13 +100,13 @@ def _selected_version(round_: Round) -> QuestionnaireVersion | None:
 
 
 @bp.route("")
-@roles_required("admin", "analyst")
+@requires(Permission.READ_CITY)
 def index():  # type: ignore[no-untyped-def]
     return render_template("rounds/index.html", rounds=list_rounds(db.session))
 
 
 @bp.route("/ny", methods=["GET", "POST"])
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def new():  # type: ignore[no-untyped-def]
     form = RoundForm()
     form.questionnaires.choices = _questionnaire_choices()
@@ -139,7 +140,7 @@ def new():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<key>")
-@roles_required("admin", "analyst")
+@requires(Permission.READ_CITY)
 def show(key: str):  # type: ignore[no-untyped-def]
     return _render_show(get_round(db.session, key))
 
@@ -163,7 +164,7 @@ def _render_show(round_: Round, thresholds_form: ThresholdsForm | None = None, s
 
 
 @bp.route("/<key>/granser", methods=["POST"])
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def thresholds(key: str):  # type: ignore[no-untyped-def]
     """Set the round's survey thresholds; errors are shown beside the fields on the round page."""
     round_ = get_round(db.session, key)
@@ -183,7 +184,7 @@ def thresholds(key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<key>/status", methods=["POST"])
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def change(key: str):  # type: ignore[no-untyped-def]
     round_ = get_round(db.session, key)
     action = request.form.get("action", "")
@@ -202,7 +203,7 @@ def change(key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<key>/enheter", methods=["POST"])
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def invite(key: str):  # type: ignore[no-untyped-def]
     round_ = get_round(db.session, key)
     form = AddUnitsForm()
@@ -221,7 +222,7 @@ def invite(key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<key>/ej-inskickade.csv")
-@roles_required("admin", "analyst")
+@requires(Permission.READ_CITY)
 def not_submitted_csv(key: str) -> Response:
     """The units that have not submitted, for reminders (the export is audited)."""
     round_ = get_round(db.session, key)
@@ -237,7 +238,7 @@ def not_submitted_csv(key: str) -> Response:
 
 
 @bp.route("/<key>/<unit_key>/<questionnaire_key>/oppna-igen", methods=["GET", "POST"])
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def reopen_response(key: str, unit_key: str, questionnaire_key: str):  # type: ignore[no-untyped-def]
     try:
         target = find_target(db.session, key, unit_key, questionnaire_key)

@@ -26,8 +26,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.i18n import current_language
 from app.models import Round, RoundUnit, Unit
+from app.policy import Permission
 from app.reports.tabular import xlsx_bytes
-from app.security import roles_required
+from app.security import requires
 from app.services import ServiceError, transaction
 from app.services.rounds import get_round
 from app.services.survey import (
@@ -53,8 +54,6 @@ from app.views.downloads import csv_download, download
 
 bp = Blueprint("survey_admin", __name__, url_prefix="/admin/enkat")
 
-STAFF = ("admin", "analyst")
-
 
 def _unit(round_: Round, unit_key: str) -> RoundUnit:
     found = db.session.scalar(
@@ -70,7 +69,7 @@ def _user() -> Any:
 
 
 @bp.route("/<round_key>")
-@roles_required(*STAFF)
+@requires(Permission.READ_CITY)
 def index(round_key: str):  # type: ignore[no-untyped-def]
     round_ = get_round(db.session, round_key, "survey")
     rows, total = response_rates(db.session, round_)
@@ -81,7 +80,7 @@ def index(round_key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<round_key>/antal", methods=["POST"])
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def head_counts(round_key: str):  # type: ignore[no-untyped-def]
     round_ = get_round(db.session, round_key, "survey")
     counts: dict[int, int | None] = {}
@@ -105,7 +104,7 @@ def head_counts(round_key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<round_key>/koder", methods=["POST"])
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def codes(round_key: str):  # type: ignore[no-untyped-def]
     """New codes for a unit, downloaded at once as CSV or as printable slips (PDF): the plain
     codes exist only in this response."""
@@ -134,7 +133,7 @@ def codes(round_key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<round_key>/lank", methods=["POST"])
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def open_link(round_key: str):  # type: ignore[no-untyped-def]
     round_ = get_round(db.session, round_key, "survey")
     invitation = _unit(round_, request.form.get("unit", ""))
@@ -146,7 +145,7 @@ def open_link(round_key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<round_key>/fritext")
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def review(round_key: str):  # type: ignore[no-untyped-def]
     round_ = get_round(db.session, round_key, "survey")
     by_question = texts_to_review(db.session, round_, ("unread", "approved", "redacted", "hidden"))
@@ -156,7 +155,7 @@ def review(round_key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<round_key>/fritext/<text_id>", methods=["POST"])
-@roles_required("admin")
+@requires(Permission.ADMINISTER)
 def review_one(round_key: str, text_id: str):  # type: ignore[no-untyped-def]
     round_ = get_round(db.session, round_key, "survey")
     try:
@@ -177,7 +176,7 @@ def _results(round_key: str) -> SurveyResults:
 
 
 @bp.route("/<round_key>/resultat")
-@roles_required(*STAFF)
+@requires(Permission.READ_CITY)
 def results(round_key: str):  # type: ignore[no-untyped-def]
     found = _results(round_key)
     ref = request.args.get("cell", "total")
@@ -196,7 +195,7 @@ def results(round_key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<round_key>/resultat.csv")
-@roles_required(*STAFF)
+@requires(Permission.READ_CITY)
 def results_csv(round_key: str):  # type: ignore[no-untyped-def]
     found = _results(round_key)
     return csv_download(f"enkat-{found.round.key}.csv", EXPORT_HEADER, export_rows(found),
@@ -204,7 +203,7 @@ def results_csv(round_key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<round_key>/resultat.xlsx")
-@roles_required(*STAFF)
+@requires(Permission.READ_CITY)
 def results_xlsx(round_key: str):  # type: ignore[no-untyped-def]
     found = _results(round_key)
     data = xlsx_bytes([(_("Resultat"), EXPORT_HEADER, export_rows(found))])
@@ -212,7 +211,7 @@ def results_xlsx(round_key: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<round_key>/resultat.pdf")
-@roles_required(*STAFF)
+@requires(Permission.READ_CITY)
 def results_pdf(round_key: str):  # type: ignore[no-untyped-def]
     from app.reports import city_survey
     from app.reports.survey_pdf import results_pdf as build
