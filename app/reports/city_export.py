@@ -206,10 +206,11 @@ def bi_rows(session: Session, round_key: str, what: str) -> Iterator[tuple[objec
     round_ = report_round(session, round_key)
     if what == "risks":
         from app.reports import risk_export
+        from app.services.submissions import NotFound
 
         try:
             return iter(risk_export.export_rows(session, round_, "sv"))
-        except risk_export.NotFound as error:
+        except NotFound as error:
             raise ExportNotAvailable(error.problems) from None
     makers = {"selfassessment": selfassessment_rows, "survey": survey_rows, "answers": answer_rows}
     if what not in makers:
