@@ -299,6 +299,12 @@ def test_only_a_version_no_round_uses_can_be_deleted(city, as_role):
     with city.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "questionnaire_delete"))
         assert (event.actor, event.target) == ("admin@test.se", "enkat_2027 v1")
+    # Published again (other content), it is version 2: a number once published never names
+    # other content, even after its version is gone with the questionnaire.
+    changed = NEW_SURVEY.replace("sv: Enkät till medarbetare om otillåten påverkan", "sv: Enkät 2027", 1)
+    assert changed != NEW_SURVEY
+    assert post(admin, "/admin/formular/publicera", {"source": changed}).status_code == 302
+    assert stored_versions(city) == [("enkat_2027", 2), ("sjalvskattning", 1)]
 
 
 NEW_ROUTES = [
@@ -374,7 +380,8 @@ def test_a_key_cannot_change_its_kind(city, as_role):
     assert "Publicera som ny version" not in page
     refused = post(admin, "/admin/formular/publicera", {"source": other_kind})
     assert refused.status_code == 400
-    assert "a new version cannot make it a unit_questionnaire" in refused.get_data(as_text=True)
+    assert ("en ny version kan inte göra det till unit_questionnaire"
+            in html.unescape(refused.get_data(as_text=True)))
     assert stored_versions(city) == [("enkat_2027", 1)]
 
 
@@ -397,3 +404,23 @@ def test_a_long_line_is_shown_around_the_error_with_the_column_marked(city, as_r
     assert shown.startswith("…") and shown.endswith("…") and len(shown) == 2 + 160
     assert shown[spaces:].startswith("txet")  # the caret stands under the column the error names
     assert page.count(padding) == 1 and page.count(after) == 1  # the whole line only in the text area
+
+
+def test_an_expired_token_keeps_the_text_and_does_nothing(city, as_role):
+    """A page left open until its form token expired: the step is refused, nothing is stored, and
+    the text comes back in the text area to be sent again."""
+    admin = as_role("admin")
+    for step in ("kontrollera", "forhandsgranska", "publicera"):
+        response = admin.post(f"/admin/formular/{step}", data={"source": NEW_SURVEY, "csrf_token": "utgången"})
+        assert response.status_code == 400
+        page = html.unescape(response.get_data(as_text=True))
+        assert "Sidan hade varit öppen för länge" in page
+        assert textarea(page) == NEW_SURVEY
+    assert stored_versions(city) == []
+
+
+def test_new_from_with_a_key_that_is_not_a_key_is_refused_not_a_crash(city, as_role):
+    admin = as_role("admin")
+    response = admin.get("/admin/formular/ny?fran=medarbetarenkat&nyckel=a%5C1")
+    assert response.status_code == 400
+    assert "Den nya nyckeln ska bestå av" in html.unescape(response.get_data(as_text=True))

@@ -16,6 +16,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any, Protocol
 
 from flask_babel import lazy_gettext as _l
@@ -37,6 +38,7 @@ from app.definitions.schema import (
     Text,
     TextQuestion,
 )
+from app.formatting import format_decimal
 from app.i18n import current_language
 from app.questions.answers import AnswerError, field_name
 from app.questions.summary import (
@@ -48,6 +50,9 @@ from app.questions.summary import (
     summarise_numbers,
 )
 
+# A figure that is one respondent's own answer (a median, a quartile, the earliest date) is shown
+# only where at least this many times the round's anonymity threshold answered.
+ORDER_FIGURES_FACTOR = 2
 FormData = MultiDict[str, str]
 
 CHOOSE_ONE = _l("Välj ett alternativ.")
@@ -229,8 +234,11 @@ class QuestionType(ABC):
         """A summary of stored values (n, mean, ... for numbers; earliest/latest for dates)."""
         return None
 
-    def summary_lines(self, question: Any, summary: Any, language: str) -> list[tuple[str, str]]:
-        """`summarise_values`' result as (label, value) lines for pages and PDFs."""
+    def summary_lines(self, question: Any, summary: Any, language: str, threshold: int) -> list[tuple[str, str]]:
+        """`summarise_values`' result as (label, value) lines for pages and PDFs, for a group of at
+        least `threshold` (the round's anonymity threshold). A figure that is one respondent's own
+        answer (a median, a quartile, the earliest date) is shown only where at least
+        `ORDER_FIGURES_FACTOR` times the threshold answered, so that it stands among enough others."""
         return []
 
     # --- as text, export, demo, hints -------------------------------------------------------------
@@ -677,20 +685,22 @@ class NumberType(QuestionType):
     def summarise_values(self, question: NumberQuestion, cells: Sequence[StoredCell]) -> NumberSummary | None:
         return summarise_numbers([c.number for c in cells if c.number is not None])
 
-    def summary_lines(self, question: NumberQuestion, summary: NumberSummary, language: str) -> list[tuple[str, str]]:
+    def summary_lines(self, question: NumberQuestion, summary: NumberSummary, language: str,
+                      threshold: int) -> list[tuple[str, str]]:
         unit = f" {question.unit.get(language)}" if question.unit else ""
-        return [
-            (str(_l("Antal svar")), str(summary.n)),
-            (str(_l("Medelvärde")), decimal_text(summary.mean) + unit),
-            (str(_l("Median")), decimal_text(summary.median) + unit),
-            (str(_l("Kvartiler")), f"{decimal_text(summary.lower_quartile)}–{decimal_text(summary.upper_quartile)}{unit}"),
-        ]
+        lines = [(str(_l("Antal svar")), str(summary.n)),
+                 (str(_l("Medelvärde")), format_decimal(summary.mean, language) + unit)]
+        if summary.n >= ORDER_FIGURES_FACTOR * threshold:
+            lines += [(str(_l("Median")), format_decimal(summary.median, language) + unit),
+                      (str(_l("Kvartiler")), f"{format_decimal(summary.lower_quartile, language)}–"
+                                            f"{format_decimal(summary.upper_quartile, language)}{unit}")]
+        return lines
 
     def as_text(self, question: NumberQuestion, definition: Definition, answer: Any, language: str) -> str:
         number = _number_of(answer)
         if number is None:
             return "" if answer is None or answer == "" else str(answer)
-        return decimal_text(number) + (f" {question.unit.get(language)}" if question.unit else "")
+        return decimal_text(number, language) + (f" {question.unit.get(language)}" if question.unit else "")
 
     def export_cells(self, question: NumberQuestion, definition: Definition, answer: Any,
                      language: str) -> list[ExportCell]:
@@ -817,9 +827,15 @@ class DateType(QuestionType):
     def summarise_values(self, question: DateQuestion, cells: Sequence[StoredCell]) -> DateSummary | None:
         return summarise_dates([date.fromordinal(int(c.number)) for c in cells if c.number is not None])
 
-    def summary_lines(self, question: DateQuestion, summary: DateSummary, language: str) -> list[tuple[str, str]]:
-        return [(str(_l("Antal svar")), str(summary.n)), (str(_l("Tidigast")), summary.earliest.isoformat()),
-                (str(_l("Senast")), summary.latest.isoformat())]
+    def summary_lines(self, question: DateQuestion, summary: DateSummary, language: str,
+                      threshold: int) -> list[tuple[str, str]]:
+        # The earliest and latest answers are someone's own dates: shown as their month, and only
+        # among enough answers.
+        lines = [(str(_l("Antal svar")), str(summary.n))]
+        if summary.n >= ORDER_FIGURES_FACTOR * threshold:
+            lines += [(str(_l("Tidigast")), summary.earliest.strftime("%Y-%m")),
+                      (str(_l("Senast")), summary.latest.strftime("%Y-%m"))]
+        return lines
 
     def sample(self, question: DateQuestion, definition: Definition, context: SampleContext) -> Any | None:
         low = question.min or date(2026, 1, 1)
@@ -871,9 +887,11 @@ def _show(number: float | None) -> str:
     return "" if number is None else (str(int(number)) if float(number).is_integer() else str(number))
 
 
-def decimal_text(number: float) -> str:
-    """A number as a Swedish reader writes it: no trailing zeros, a decimal comma (2,5)."""
-    return f"{number:g}".replace(".", ",") if not float(number).is_integer() else str(int(number))
+def decimal_text(number: float, language: str | None = None) -> str:
+    """A number as it was answered, in the page's language: every digit, no trailing zeros, a
+    decimal comma in Swedish (2,5; 1234567,5) and a point in English."""
+    text = format(Decimal(repr(float(number))).normalize(), "f")
+    return text.replace(".", ",") if (language or current_language()) == "sv" else text
 
 
 QUESTION_TYPES: dict[str, QuestionType] = {

@@ -29,6 +29,7 @@ from app.definitions.validate import (
     check_upload,
     definition_files,
 )
+from app.models.audit import AuditEvent
 from app.models.questionnaires import Questionnaire, QuestionnaireVersion
 from app.models.rounds import Round, round_questionnaires
 from app.models.submissions import UnitResponse
@@ -100,11 +101,10 @@ def store_version(
         session.add(questionnaire)
         session.flush()
     elif questionnaire.kind != definition.kind:
-        raise ServiceError(Problem(
-            f"questionnaire '{definition.key}' is a {questionnaire.kind}; a new version cannot "
-            f"make it a {definition.kind} (give the file a new key instead)",
-            source_name,
-        ))
+        raise ServiceError(Problem(_l(
+            "formuläret %(key)s är av slaget %(kind)s; en ny version kan inte göra det till %(new)s "
+            "(ge filen en ny nyckel i stället)", key=definition.key, kind=questionnaire.kind, new=definition.kind,
+        ), source_name))
     digest = content_hash(definition)
     existing = session.scalar(
         select(QuestionnaireVersion.number).where(
@@ -119,7 +119,7 @@ def store_version(
             QuestionnaireVersion.questionnaire_id == questionnaire.id
         )
     )
-    number = (latest or 0) + 1
+    number = max(latest or 0, _deleted_number(session, definition.key)) + 1
     questionnaire.title_sv = definition.title.sv
     session.add(QuestionnaireVersion(
         questionnaire_id=questionnaire.id,
@@ -233,7 +233,7 @@ def shipped_text(folder: Path, key: str, new_key: str) -> str | None:
     for path in definition_files([folder]):
         result = check_file(path)
         if result.definition is not None and result.definition.key == key:
-            return re.sub(r"^key:[^\n]*$", f"key: {new_key}", result.source or "", count=1,
+            return re.sub(r"^key:[^\n]*$", lambda _match: f"key: {new_key}", result.source or "", count=1,
                           flags=re.MULTILINE)
     return None
 
@@ -466,6 +466,17 @@ def rounds_by_version(session: Session) -> dict[int, list[str]]:
     ):
         found.setdefault(version_id, []).append(round_key)
     return found
+
+
+def _deleted_number(session: Session, key: str) -> int:
+    """The highest number a deleted version of `key` had (0: none): a number once published is
+    never given to other content, so an audit record or a downloaded "key-v2.yaml" always means
+    the same text. The audit log, which is never purged, remembers deleted versions."""
+    numbers = [event.detail.get("number") for event in session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "questionnaire_delete",
+                                 AuditEvent.target.startswith(f"{key} v", autoescape=True)))
+        if (event.detail or {}).get("key") == key]
+    return max((n for n in numbers if isinstance(n, int)), default=0)
 
 
 def version_in_use(session: Session, version: QuestionnaireVersion) -> list[str]:

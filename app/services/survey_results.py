@@ -113,7 +113,8 @@ def value_figures(session: Session, results: SurveyResults, cell: CellKey) -> li
             .where(SurveyResponse.round_id == results.round.id, SurveyResponse.unit_id.in_(units),
                    SurveyAnswer.question_key == question.key, SurveyAnswer.number.is_not(None)))]
         summary = kind.summarise_values(question, stored)
-        lines = tuple(kind.summary_lines(question, summary, results.language)) if summary is not None else None
+        lines = (tuple(kind.summary_lines(question, summary, results.language, results.release.threshold))
+                 if summary is not None else None)
         found.append(ValueFigures(question.key, text, lines))
     return found
 

@@ -33,8 +33,10 @@ UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300", "53100", 
 # SQLite result codes (the primary code, the low byte): BUSY, LOCKED, READONLY, IOERR, FULL,
 # CANTOPEN. "no such table" is a plain SQLITE_ERROR (1).
 UNAVAILABLE_SQLITE_CODES = frozenset({5, 6, 8, 10, 13, 14})
-# Pages of answers whose posted fields the 503 page carries, so that one click sends them again.
-CARRIED_ENDPOINTS = frozenset({"answering.page", "survey.page", "survey.enter"})
+# Pages of answers (and of a questionnaire's text) whose posted fields the 503 page carries, so
+# that one click sends them again.
+CARRIED_ENDPOINTS = frozenset({"answering.page", "survey.page", "survey.enter", "questionnaires.check",
+                               "questionnaires.preview_upload", "questionnaires.publish_upload"})
 NOT_CARRIED = frozenset({"csrf_token", "code"})
 
 

@@ -159,17 +159,35 @@ def upload():  # type: ignore[no-untyped-def]
     if not KEY_PATTERN.fullmatch(new_key):
         problems.append(_("Den nya nyckeln ska bestå av små bokstäver a–z, siffror och _ och "
                           "börja med en bokstav."))
-    text = shipped_text(Path(current_app.config["QUESTIONNAIRES_DIR"]), source_key, new_key or source_key)
+    if problems:
+        if shipped_text(Path(current_app.config["QUESTIONNAIRES_DIR"]), source_key, source_key) is None:
+            abort(404)
+        return _edit_page(None, status=400, problems=problems)
+    text = shipped_text(Path(current_app.config["QUESTIONNAIRES_DIR"]), source_key, new_key)
     if text is None:
         abort(404)
-    if problems:
-        return _edit_page(None, status=400, problems=problems)
     return _edit_page(None, text=text)
 
 
+def _expired_token_page():  # type: ignore[no-untyped-def]
+    """None when the form's CSRF token holds; otherwise the edit page with the text as it was
+    sent (a page left open too long must not lose an hour's editing), refusing the step."""
+    try:
+        csrf.protect()
+    except CSRFError:
+        upload = _submitted_upload()
+        return _edit_page(None, status=400, text=upload.text if upload else request.form.get("source", ""),
+                          problems=[_("Sidan hade varit öppen för länge, så steget gjordes inte. Din text "
+                                      "finns kvar nedan: skicka den igen.")])
+    return None
+
+
 @bp.route("/kontrollera", methods=["POST"])
+@csrf.exempt  # checked in _expired_token_page: an expired token keeps the text
 @requires(Permission.ADMINISTER)
 def check():  # type: ignore[no-untyped-def]
+    if (kept := _expired_token_page()) is not None:
+        return kept
     upload = _submitted_upload()
     if upload is None:
         return _edit_page(None, status=400, problems=[_("Välj en fil eller klistra in formulärets text.")])
@@ -177,9 +195,12 @@ def check():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/forhandsgranska", methods=["POST"])
+@csrf.exempt  # checked in _expired_token_page: an expired token keeps the text
 @requires(Permission.ADMINISTER)
 def preview_upload():  # type: ignore[no-untyped-def]
     """The checked text as respondents will see it; answers can be tried as on a stored version."""
+    if (kept := _expired_token_page()) is not None:
+        return kept
     upload = _submitted_upload()
     if upload is None or not upload.ok:
         return _edit_page(upload, status=400) if upload else redirect(url_for("questionnaires.upload"))
@@ -200,8 +221,11 @@ def preview_upload():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/publicera", methods=["POST"])
+@csrf.exempt  # checked in _expired_token_page: an expired token keeps the text
 @requires(Permission.ADMINISTER)
 def publish_upload():  # type: ignore[no-untyped-def]
+    if (kept := _expired_token_page()) is not None:
+        return kept
     upload = _submitted_upload()
     if upload is None or not upload.ok:
         return _edit_page(upload, status=400) if upload else redirect(url_for("questionnaires.upload"))
