@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,6 +20,7 @@ from werkzeug.utils import secure_filename
 
 from app.config import PROJECT_ROOT
 from app.definitions.loader import MAX_BYTES
+from app.definitions.schema import Definition
 from app.extensions import csrf, db
 from app.forms.builder import answers_from_formdata, build_form, field_labels
 from app.i18n import current_language
@@ -89,12 +91,8 @@ def preview(key: str, number: int):  # type: ignore[no-untyped-def]
             validated = validate_answers(definition, answers_from_formdata(definition, request.form))
     else:
         form = build_form(definition, language=language)
-    return render_template(
-        "questionnaires/preview.html",
-        version=version, definition=definition, language=language, form=form,
-        validated=validated, expired=expired, labels=field_labels(definition, language),
-        risk_rows=risk_matrix(definition.risk) if definition.risk else [], kinds=KIND_LABELS,
-    ), 400 if expired else 200
+    return _preview_page(definition, language, form, validated, version=version, expired=expired), \
+        400 if expired else 200
 
 
 # ---------------------------------------------------------------------------------------------
@@ -169,6 +167,18 @@ def upload():  # type: ignore[no-untyped-def]
     return _edit_page(None, text=text)
 
 
+def _preview_page(definition: Definition, language: str, form: Any, validated: Any, *,  # type: ignore[no-untyped-def]
+                  version: QuestionnaireVersion | None = None, upload: Upload | None = None, expired: bool = False):
+    """The preview of a stored version or of a checked, unstored text: as respondents and unit
+    editors will see it, answers tried and checked."""
+    return render_template(
+        "questionnaires/preview.html",
+        version=version, upload=upload, definition=definition, language=language, form=form,
+        validated=validated, expired=expired, labels=field_labels(definition, language),
+        risk_rows=risk_matrix(definition.risk) if definition.risk else [], kinds=KIND_LABELS,
+    )
+
+
 def _expired_token_page():  # type: ignore[no-untyped-def]
     """None when the form's CSRF token holds; otherwise the edit page with the text as it was
     sent (a page left open too long must not lose an hour's editing), refusing the step."""
@@ -212,12 +222,7 @@ def preview_upload():  # type: ignore[no-untyped-def]
         validated = validate_answers(definition, answers_from_formdata(definition, request.form))
     else:
         form = build_form(definition, language=language)
-    return render_template(
-        "questionnaires/preview.html",
-        version=None, upload=upload, definition=definition, language=language, form=form,
-        validated=validated, expired=False, labels=field_labels(definition, language),
-        risk_rows=risk_matrix(definition.risk) if definition.risk else [], kinds=KIND_LABELS,
-    )
+    return _preview_page(definition, language, form, validated, upload=upload)
 
 
 @bp.route("/publicera", methods=["POST"])
