@@ -911,6 +911,12 @@ def question_type(question: Question) -> QuestionType:
     return QUESTION_TYPES[question.type]
 
 
+def chosen_value(question: Question, answers: Mapping[str, Any] | None) -> str | None:
+    """The option value the stored `answers` chose for `question` (a rating or a single choice),
+    as its type reads it; None when unanswered."""
+    return question_type(question).chosen(question, (answers or {}).get(question.key))
+
+
 def rated_questions(definition: Definition) -> list[Question]:
     """The statements rated on a scale (the self-assessment's ratings), in document order."""
     return [q for q in definition.questions() if question_type(q).rated]

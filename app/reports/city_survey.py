@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from app.formatting import format_change, format_index, format_percent
 from app.models import Questionnaire, QuestionnaireVersion, Round, RoundUnit, Unit, UnitResponse
 from app.models.rounds import round_questionnaires
-from app.questions.types import question_type, rated_questions
+from app.questions.types import chosen_value, question_type, rated_questions
 from app.reports.charts import (
     ChartTable,
     HeatCell,
@@ -312,7 +312,7 @@ def build_gap(session: Session, round_: Round, results: SurveyResults, language:
         for number, question in linked:
             view = question.staff_view
             assert view is not None
-            value = ((answers.get(uid) or {}).get(question.key) or {}).get("value")
+            value = chosen_value(question, answers.get(uid))
             level = level_of(levels_of(definition, question, language), value)
             share, n = _favourable(figures, survey_definition, view.question, view.row, view.favourable)
             label = view.label.get(language) if view.label else survey_definition.question(view.question).text.get(language)

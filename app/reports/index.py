@@ -22,7 +22,7 @@ from typing import Any
 
 from app.definitions.schema import Definition
 from app.formatting import format_change, format_index, one_decimal
-from app.questions.types import rated_questions
+from app.questions.types import chosen_value, rated_questions
 from app.reports.levels import Level, LevelCount, level_of, levels_of
 
 
@@ -104,6 +104,6 @@ def answers_index(definition: Definition, answers: dict[str, Any] | None, langua
                   ) -> float | None:
     """A unit's index from its stored answers to `definition` (its own version's scales)."""
     ratings = [level_of(levels_of(definition, question, language),
-                        ((answers or {}).get(question.key) or {}).get("value"))
+                        chosen_value(question, answers))
                for question in rated_questions(definition)]
     return unit_index(ratings)

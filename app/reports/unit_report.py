@@ -28,7 +28,7 @@ from app.definitions.schema import (
 )
 from app.models import QuestionnaireVersion, Round, RoundUnit, Unit, UnitResponse
 from app.questions.conditions import answer_groups, shown_questions
-from app.questions.types import question_type, rated_questions
+from app.questions.types import chosen_value, question_type, rated_questions
 from app.reports import index as idx
 from app.reports.charts import ChartTable, Segment, StackedRow, stacked_bars, stacked_bars_table
 from app.reports.levels import Level, LevelCount, change, level_of, levels_of, short_label, tally
@@ -189,7 +189,7 @@ def build_unit_report(session: Session, round_key: str, unit_key: str,
     for number, question in enumerate(ratings, start=1):
         levels = levels_of(definition, question, language)
         answer = answers.get(question.key) or {}
-        rating = level_of(levels, answer.get("value"))
+        rating = level_of(levels, chosen_value(question, answers))
         statements.append(StatementResult(
             number=number,
             key=question.key,
@@ -267,7 +267,7 @@ def _previous_rating(previous: tuple[Round, UnitResponse] | None, key: str,
     except KeyError:
         question = None
     if question is not None and question_type(question).rated:
-        value = ((response.answers or {}).get(key) or {}).get("value")
+        value = chosen_value(question, response.answers)
         then = level_of(levels_of(definition, question, language), value)
     return PreviousRating(round_.key, round_.name, round_.year, then, change(then, now, levels))
 

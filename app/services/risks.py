@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from app.definitions.schema import Definition, Option, RatingQuestion, RiskLevel, RiskTemplate
 from app.models import QuestionnaireVersion, Round, RoundUnit, Unit, UnitResponse, User
 from app.questions.answers import AnswerError, Answers, Validated
-from app.questions.types import question_type, rated_questions
+from app.questions.types import chosen_value, question_type, rated_questions
 from app.services import Problem, ServiceError
 from app.services.rounds import main_version
 from app.services.submissions import (
@@ -569,7 +569,7 @@ def _ratings_needing_action(definition: Definition, answers: Answers) -> list[tu
         if not question_type(question).rated:
             continue
         options = definition.options_of(question)
-        value = (answers.get(question.key) or {}).get("value")
+        value = chosen_value(question, answers)
         for option in options[1:]:
             if option.value == value:
                 found.append((question, option))
