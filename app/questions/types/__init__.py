@@ -5,8 +5,8 @@ shown as text, exported and sampled for the demo, and the hints a respondent see
 
 Every output asks the type (`question_type(question)`); nothing else switches on a question's
 type. A new type is one class in a module of this package (registered in `QUESTION_TYPES`
-below), a schema class in
-`app.definitions.schema`, and its two macros in templates/_macros/question_types.html.
+below), a schema class in `app.definitions.schema`, and its two macros in
+templates/_macros/question_types.html.
 """
 
 from __future__ import annotations
