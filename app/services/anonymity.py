@@ -23,7 +23,11 @@ or at least the threshold, and every published cell must be at least the thresho
   breakdown's before a unit's), repeated until no equation leaks. Cells learnt by subtraction
   count as known in this check, and so do empty cells (a reader can tell nobody is there).
 A cell that is part of the sums but printed by no output (a unit's split by a background
-question) is hidden from the start and still checked: subtraction through it is seen.
+question) is hidden from the start and still checked: subtraction through it is seen. So is
+what a reader learns only as a whole: the hidden parts of an equation with a known total
+together, and the same parts split by each background value (its "remainder", a cell of its
+own in the check), so that "(total − shown units) − (total with value v − shown units with
+value v)" is checked like any other subtraction.
 Answer counts are sums over the same atoms, so protecting the respondent counts protects
 every answer count of a hidden group; `apply_to_counts` also protects each question's base
 (conditional questions are answered by fewer people than the group).
@@ -377,6 +381,60 @@ def _support(learnt_from: Mapping[CellKey, Equation]) -> Callable[[CellKey], fro
     return support
 
 
+def _questions(layout: Layout) -> dict[str, list[str]]:
+    """Each background question of `layout` with its values, as the breakdown cells name them."""
+    values: dict[str, set[str]] = defaultdict(set)
+    for cell in layout.cells:
+        if cell[0] == "by":
+            values[cell[1]].add(cell[2])
+        elif cell[0] == "by-none":
+            values.setdefault(cell[1], set())
+    return {question: sorted(found) for question, found in values.items()}
+
+
+def _split(question: str, values: Sequence[str], row: CellKey) -> list[CellKey]:
+    return [breakdown_cell(question, value, row) for value in values] + [_unanswered_cell(question, row)]
+
+
+def _remainders(
+    layout: Layout, questions: Mapping[str, list[str]], known: set[CellKey], n: dict[CellKey, int]
+) -> list[Equation]:
+    """What a reader learns as a whole without learning its parts, written as cells of its own.
+
+    From a row's equation whose total they know, a reader learns the sum of its unknown parts
+    (`total − unit A = units B and C together`), and from the same equation split by a
+    background value the sum of those parts' value slices. The second is inside the first, so
+    subtracting it gives the parts' respondents *without* that value: a set no single cell
+    holds. Each such remainder becomes a cell ("rest"), with its split by every background
+    question and the equations that tie it to the published figures, so the ordinary check of
+    equations sees subtraction through it. Adds the remainders' n to `n`."""
+    added: list[Equation] = []
+    for index, equation in enumerate(layout.equations):
+        if equation.total not in known or any(cell[0] in ("by", "by-none") for cell in (equation.total, *equation.parts)):
+            continue  # a breakdown's own equations: their remainders hold no smaller slices
+        unknown = [part for part in equation.parts if part not in known]
+        if len(unknown) < 2:
+            continue
+        seen = [part for part in equation.parts if part in known]
+        rest: CellKey = ("rest", str(index))
+        n[rest] = sum(n[part] for part in unknown)
+        added += [Equation(equation.total, (rest, *seen)), Equation(rest, tuple(unknown))]
+        for question, values in questions.items():
+            if _unanswered_cell(question, equation.total) not in layout.cells:
+                continue
+            slices = _split(question, values, rest)
+            added.append(Equation(rest, tuple(slices)))
+            for position, rest_slice in enumerate(slices):
+                parts_slices = [_split(question, values, part)[position] for part in unknown]
+                n[rest_slice] = sum(n.get(cell, 0) for cell in parts_slices)
+                added.append(Equation(rest_slice, tuple(parts_slices)))
+                added.append(Equation(
+                    _split(question, values, equation.total)[position],
+                    (rest_slice, *(_split(question, values, part)[position] for part in seen)),
+                ))
+    return added
+
+
 def _residuals(
     equation: Equation,
     known: set[CellKey],
@@ -499,22 +557,27 @@ def protect(
         if cell in status and status[cell] == "shown":
             status[cell] = reason
     hidden_cells = {cell for cell, s in status.items() if s != "shown"}
-    decompositions: dict[CellKey, list[Equation]] = defaultdict(list)
-    for equation in layout.equations:
-        decompositions[equation.total].append(equation)
 
     # A cell without respondents is known to be empty even when hidden (a unit report says
     # nobody answered; a background question's counts show a value nobody chose).
     empty = {cell for cell in layout.cells if n[cell] == 0}
+    questions = _questions(layout)
     while True:
-        known, learnt_from = _known_cells(layout.equations, (set(layout.cells) - hidden_cells) | empty)
+        visible = (set(layout.cells) - hidden_cells) | empty
+        known, _ = _known_cells(layout.equations, visible)
+        sizes = dict(n)  # with the remainders' sizes
+        equations = [*layout.equations, *_remainders(layout, questions, known, sizes)]
+        known, learnt_from = _known_cells(equations, visible)
+        decompositions: dict[CellKey, list[Equation]] = defaultdict(list)
+        for equation in equations:
+            decompositions[equation.total].append(equation)
         # Leaks: a hidden cell of 1 … threshold-1 that a reader can work out, and an equation
         # with a known total from which subtraction leaves 1 … threshold-1 respondents.
         leaking = [learnt_from[cell] for cell in sorted(known & hidden_cells) if 0 < n[cell] < threshold]
         memo: dict[CellKey, frozenset[int]] = {}
-        for equation in layout.equations:
+        for equation in equations:
             if equation.total in known:
-                values = _residuals(equation, known, n, decompositions, threshold, memo)
+                values = _residuals(equation, known, sizes, decompositions, threshold, memo)
                 if any(0 < value < threshold for value in values):
                     leaking.append(equation)
         added: set[CellKey] = set()
@@ -524,7 +587,7 @@ def protect(
             if added & involved or any(added & support(cell) for cell in involved if cell in learnt_from):
                 continue  # this pass already hid a cell here or behind it; look again next pass
             cell = _complement(
-                equation, hidden_cells, known, layout.publishable, n, decompositions, learnt_from
+                equation, hidden_cells, known, layout.publishable, sizes, decompositions, learnt_from
             )
             if cell is None:
                 if added:
