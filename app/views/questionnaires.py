@@ -80,17 +80,13 @@ def preview(key: str, number: int):  # type: ignore[no-untyped-def]
     version = _version_or_404(key, number)
     definition = version.parsed()
     language = current_language()
-    validated, expired = None, False
+    expired = False
     if request.method == "POST":
         try:
             csrf.protect()
         except CSRFError:
             expired = True
-        form = build_form(definition, language=language, formdata=request.form)
-        if not expired:
-            validated = validate_answers(definition, answers_from_formdata(definition, request.form))
-    else:
-        form = build_form(definition, language=language)
+    form, validated = _tried_answers(definition, language, request.method == "POST", check=not expired)
     return _preview_page(definition, language, form, validated, version=version, expired=expired), \
         400 if expired else 200
 
@@ -167,6 +163,14 @@ def upload():  # type: ignore[no-untyped-def]
     return _edit_page(None, text=text)
 
 
+def _tried_answers(definition: Definition, language: str, posted: bool, *, check: bool = True) -> tuple[Any, Any]:
+    """The preview's form, with the answers tried on it when `posted` (checked when `check`)."""
+    if not posted:
+        return build_form(definition, language=language), None
+    form = build_form(definition, language=language, formdata=request.form)
+    return form, validate_answers(definition, answers_from_formdata(definition, request.form)) if check else None
+
+
 def _preview_page(definition: Definition, language: str, form: Any, validated: Any, *,  # type: ignore[no-untyped-def]
                   version: QuestionnaireVersion | None = None, upload: Upload | None = None, expired: bool = False):
     """The preview of a stored version or of a checked, unstored text: as respondents and unit
@@ -192,6 +196,19 @@ def _expired_token_page():  # type: ignore[no-untyped-def]
     return None
 
 
+def _checked_upload() -> tuple[Upload | None, Any]:
+    """The posted text, checked, for a step that needs it without errors: (upload, None), or
+    (None, the response instead: the text kept on the edit page, or the empty upload page)."""
+    if (kept := _expired_token_page()) is not None:
+        return None, kept
+    upload = _submitted_upload()
+    if upload is None:
+        return None, redirect(url_for("questionnaires.upload"))
+    if not upload.ok:
+        return None, _edit_page(upload, status=400)
+    return upload, None
+
+
 @bp.route("/kontrollera", methods=["POST"])
 @csrf.exempt  # checked in _expired_token_page: an expired token keeps the text
 @requires(Permission.ADMINISTER)
@@ -205,36 +222,26 @@ def check():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/forhandsgranska", methods=["POST"])
-@csrf.exempt  # checked in _expired_token_page: an expired token keeps the text
+@csrf.exempt  # checked in _checked_upload: an expired token keeps the text
 @requires(Permission.ADMINISTER)
 def preview_upload():  # type: ignore[no-untyped-def]
     """The checked text as respondents will see it; answers can be tried as on a stored version."""
-    if (kept := _expired_token_page()) is not None:
-        return kept
-    upload = _submitted_upload()
-    if upload is None or not upload.ok:
-        return _edit_page(upload, status=400) if upload else redirect(url_for("questionnaires.upload"))
-    definition = upload.definition
+    upload, refused = _checked_upload()
+    if upload is None:
+        return refused
     language = current_language()
-    validated = None
-    if request.form.get("try") == "1":
-        form = build_form(definition, language=language, formdata=request.form)
-        validated = validate_answers(definition, answers_from_formdata(definition, request.form))
-    else:
-        form = build_form(definition, language=language)
-    return _preview_page(definition, language, form, validated, upload=upload)
+    form, validated = _tried_answers(upload.definition, language, request.form.get("try") == "1")
+    return _preview_page(upload.definition, language, form, validated, upload=upload)
 
 
 @bp.route("/publicera", methods=["POST"])
-@csrf.exempt  # checked in _expired_token_page: an expired token keeps the text
+@csrf.exempt  # checked in _checked_upload: an expired token keeps the text
 @requires(Permission.ADMINISTER)
 def publish_upload():  # type: ignore[no-untyped-def]
-    if (kept := _expired_token_page()) is not None:
-        return kept
-    upload = _submitted_upload()
-    if upload is None or not upload.ok:
-        return _edit_page(upload, status=400) if upload else redirect(url_for("questionnaires.upload"))
-    upload = Upload(upload.text, _source_name(upload), upload.result)
+    checked, refused = _checked_upload()
+    if checked is None:
+        return refused
+    upload = Upload(checked.text, _source_name(checked), checked.result)
     try:
         stored = publish(upload, current_user._get_current_object())
     except ServiceError as error:
