@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app.config import PROJECT_ROOT
 from app.extensions import db
 from app.models import AuditEvent, Questionnaire, QuestionnaireVersion, Round
-from tests.conftest import post
+from tests.conftest import login, post
 from tests.rounds_factory import ROUND_KEY, make_round
 
 STAFF_SURVEY = (PROJECT_ROOT / "questionnaires" / "medarbetarenkat.yaml").read_text(encoding="utf-8")
@@ -325,7 +325,9 @@ def test_every_role_but_admin_is_refused_and_nothing_is_stored(city, as_role, ro
         load_self_assessment()
     client = as_role(role)
     response = client.get(url) if method == "GET" else post(client, url, data)
-    if role == "anonymous":
+    if role == "anonymous" and data.get("source"):
+        assert response.status_code == 401  # the logged-out page: the text kept, nothing done
+    elif role == "anonymous":
         assert response.status_code == 302 and response.headers["Location"].startswith("/login")
     else:
         assert response.status_code == 403
@@ -424,3 +426,37 @@ def test_new_from_with_a_key_that_is_not_a_key_is_refused_not_a_crash(city, as_r
     response = admin.get("/admin/formular/ny?fran=medarbetarenkat&nyckel=a%5C1")
     assert response.status_code == 400
     assert "Den nya nyckeln ska bestå av" in html.unescape(response.get_data(as_text=True))
+
+
+def test_a_step_posted_after_the_login_session_ended_keeps_the_text(city, as_role):
+    """The admin's session ended while they edited (a lunch break): every step shows the text as
+    it was sent, pasted or as a file, in a form that checks it again, instead of the login page.
+    Logged in again (in another tab), the carried form checks the same text; nothing was stored."""
+    client = as_role("anonymous")
+    for step in ("kontrollera", "forhandsgranska", "publicera"):
+        response = client.post(f"/admin/formular/{step}", data={"source": NEW_SURVEY, "csrf_token": "x"})
+        assert response.status_code == 401
+        page = html.unescape(response.get_data(as_text=True))
+        assert "formulärets text finns kvar här" in page
+        assert textarea(page) == NEW_SURVEY
+        assert 'action="/admin/formular/kontrollera"' in page
+    sent = client.post("/admin/formular/kontrollera", content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(NEW_SURVEY.encode()), "enkät 2027.yaml")})
+    assert sent.status_code == 401
+    page = html.unescape(sent.get_data(as_text=True))
+    assert textarea(page) == NEW_SURVEY
+    assert 'name="filename" value="enkat_2027.yaml"' in page
+    assert stored_versions(city) == []
+
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    assert token is not None
+    assert login(client, "admin@test.se").status_code == 302
+    again = client.post("/admin/formular/kontrollera",
+                        data={"source": textarea(page), "filename": "enkat_2027.yaml", "csrf_token": token.group(1)})
+    checked = html.unescape(again.get_data(as_text=True))
+    assert textarea(checked) == NEW_SURVEY  # checked again, or refused for its old token: never lost
+    if again.status_code == 400:
+        assert "Sidan hade varit öppen för länge" in checked
+        again = post(client, "/admin/formular/kontrollera", {"source": textarea(checked), "filename": "enkat_2027.yaml"})
+    assert again.status_code == 200
+    assert "Publicera som ny version" in html.unescape(again.get_data(as_text=True))

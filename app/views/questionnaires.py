@@ -4,6 +4,8 @@ preview of each version exactly as a respondent sees it, where answers can be te
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import wraps
 from pathlib import Path
 from typing import Any
 
@@ -196,6 +198,25 @@ def _expired_token_page():  # type: ignore[no-untyped-def]
     return None
 
 
+def _keeps_text_when_logged_out(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A step posted after the login session ended shows the text as it was sent, in a form that
+    checks it again, instead of sending the admin to the login page without it (an afternoon's
+    editing must not be lost to a lunch break). Built from the posted fields alone."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_user.is_authenticated:
+            return view(*args, **kwargs)
+        sent = request.files.get("file")
+        if sent is not None and sent.filename:
+            text, filename = sent.read().decode("utf-8", errors="replace"), secure_filename(sent.filename)
+        else:
+            text, filename = request.form.get("source", ""), secure_filename(request.form.get("filename", ""))
+        return render_template("questionnaires/logged_out.html", text=text, filename=filename), 401
+
+    return wrapped
+
+
 def _checked_upload() -> tuple[Upload | None, Any]:
     """The posted text, checked, for a step that needs it without errors: (upload, None), or
     (None, the response instead: the text kept on the edit page, or the empty upload page)."""
@@ -210,6 +231,7 @@ def _checked_upload() -> tuple[Upload | None, Any]:
 
 
 @bp.route("/kontrollera", methods=["POST"])
+@_keeps_text_when_logged_out
 @csrf.exempt  # checked in _expired_token_page: an expired token keeps the text
 @requires(Permission.ADMINISTER)
 def check():  # type: ignore[no-untyped-def]
@@ -222,6 +244,7 @@ def check():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/forhandsgranska", methods=["POST"])
+@_keeps_text_when_logged_out
 @csrf.exempt  # checked in _checked_upload: an expired token keeps the text
 @requires(Permission.ADMINISTER)
 def preview_upload():  # type: ignore[no-untyped-def]
@@ -235,6 +258,7 @@ def preview_upload():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/publicera", methods=["POST"])
+@_keeps_text_when_logged_out
 @csrf.exempt  # checked in _checked_upload: an expired token keeps the text
 @requires(Permission.ADMINISTER)
 def publish_upload():  # type: ignore[no-untyped-def]
