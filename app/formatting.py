@@ -135,6 +135,13 @@ def format_datetime(value: datetime | None, *, seconds: bool = False) -> str:
     return local.strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z")
 
 
+def format_iso_time(value: datetime | None) -> str:
+    """'2026-11-28T14:05:00+01:00': Stockholm time with its offset, for files and JSON read by
+    programs (unambiguous, and the same moment the pages show); '' for None."""
+    local = local_time(value)
+    return local.isoformat(timespec="seconds") if local is not None else ""
+
+
 def register_template_filters(app: object) -> None:
     """`|percent`, `|index`, `|count` and `|datetime` in every template: pages write figures
     and times as PDFs and the command line do."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -75,6 +77,18 @@ def test_a_round_follows_submitted_draft_and_not_started_units(loaded, as_role):
     assert lines[0] == "enhet;namn;status;senast_andrad;senast_andrad_av"
     units = {line.split(";")[0]: line.split(";")[2] for line in lines[1:]}
     assert units == {"sdn-syd": "draft", "bolag": "not_started"}
+    by_unit_csv = {line.split(";")[0]: line.split(";") for line in lines[1:]}
+    with loaded.app_context():
+        round_created = db.session.scalar(db.select(Round).where(Round.key == "granskning-2026")).created_at
+    # The time a spreadsheet or script reads: Stockholm time with its offset, never a bare UTC time.
+    changed = datetime.fromisoformat(by_unit_csv["sdn-syd"][3])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0[12]:00", by_unit_csv["sdn-syd"][3])
+    assert changed.utcoffset() == changed.astimezone(ZoneInfo("Europe/Stockholm")).utcoffset()
+    assert changed >= round_created.replace(tzinfo=UTC, microsecond=0)
+    assert by_unit_csv["bolag"][3] == ""
+    log = admin.get("/admin/logg.csv").get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert log[0] == "tid;vem;handling;objekt;detaljer"
+    assert all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0[12]:00;", line) for line in log[1:])
     with loaded.app_context():
         assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "export",
                                                              AuditEvent.target == "granskning-2026/not_submitted"))

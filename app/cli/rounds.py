@@ -9,16 +9,14 @@ from flask.cli import with_appcontext
 
 from app.cli import fail, print_json
 from app.extensions import db
-from app.formatting import format_datetime, local_time
+from app.formatting import format_datetime, format_iso_time
 from app.services import ServiceError
 from app.services.rounds import get_round, list_rounds, round_status
 
 
 def _iso_time(value: datetime | None) -> str | None:
-    """For --json: Stockholm time with its UTC offset ("2026-11-28T14:05:00+01:00"), unambiguous
-    for a program and the same moment the pages show."""
-    local = local_time(value)
-    return local.isoformat(timespec="seconds") if local is not None else None
+    """For --json: Stockholm time with its UTC offset, or null."""
+    return format_iso_time(value) or None
 
 
 def _time(value: datetime | None) -> str:

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.extensions import db
+from app.formatting import format_iso_time
 from app.forms.admin import (
     ROLE_LABELS,
     UNIT_KIND_LABELS,
@@ -216,7 +217,9 @@ def audit_log():  # type: ignore[no-untyped-def]
 def audit_log_csv() -> Response:
     # Read before the audit commit expires the loaded events (a streamed response reads rows
     # after the view has returned).
-    rows = [[e.at.isoformat(timespec="seconds"), e.actor, e.action, e.target, e.detail]
+    # Times as ISO 8601 in Stockholm time with its offset ("2026-11-28T15:05:00+01:00"): what the
+    # page shows, and unambiguous in a spreadsheet or a script.
+    rows = [[format_iso_time(e.at), e.actor, e.action, e.target, e.detail]
             for e in audit.recent_events(db.session, limit=100_000)]
     return csv_download("granskningslogg.csv", ["tid", "vem", "handling", "objekt", "detaljer"], rows,
                         what="audit_log")

@@ -18,6 +18,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.extensions import db
+from app.formatting import format_iso_time
 from app.forms.rounds import AddUnitsForm, ReopenForm, RoundForm, ThresholdsForm
 from app.models import Questionnaire, QuestionnaireVersion, Round
 from app.models.base import utcnow
@@ -229,7 +230,7 @@ def not_submitted_csv(key: str) -> Response:
     version = _selected_version(round_)
     status = round_status(db.session, round_, version)
     rows = ([u.unit_key, u.unit_name, u.status,
-             u.last_change_at.isoformat(timespec="seconds") if u.last_change_at else "",
+             format_iso_time(u.last_change_at),
              u.last_change_by or ""] for u in status.not_submitted)
     return csv_download(f"{round_.key}-ej-inskickade.csv",
                         ["enhet", "namn", "status", "senast_andrad", "senast_andrad_av"], rows,
