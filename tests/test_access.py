@@ -165,6 +165,9 @@ ROUND_ROUTES: dict[str, Route] = {
 REDIRECTS_WHEN_LOGGED_IN = {"auth.login"}
 # The start page sends staff on to their overview.
 STAFF_REDIRECTS = {"main.index"}
+# Steps that, posted after the login session ended, show the posted text to send again (401)
+# instead of the login page.
+KEEPS_POSTED_TEXT = {"questionnaires.check", "questionnaires.preview_upload", "questionnaires.publish_upload"}
 
 
 def test_every_route_is_declared(app):
@@ -187,7 +190,7 @@ def expected_status(endpoint: str, route: Route, role: str) -> set[int]:
             return {302}
         return {route.ok_status}
     if role == "anonymous":
-        return {302}  # to the login page
+        return {401} if endpoint in KEEPS_POSTED_TEXT else {302}  # else to the login page
     return {403}
 
 
