@@ -162,7 +162,7 @@ def _render_page(draft: SurveyDraft, definition: Definition, *, formdata: MultiD
     ), status
 
 
-def _render_unsaved(draft_id: str):  # type: ignore[no-untyped-def]
+def _render_unsaved(draft_id: str | None):  # type: ignore[no-untyped-def]
     """The database refused the save (restarting, read-only): the page's posted answers again, 503."""
     opened = load_draft(db.session, draft_id)
     if opened is None or not opened.open:  # completed meanwhile by the same respondent's other request
@@ -181,7 +181,7 @@ def _posted(definition: Definition) -> tuple[str, Answers]:
     return section_key, answers_from_formdata(definition, request.form, sections=[section_key])
 
 
-def _save_posted(draft_id: str, direction: str):  # type: ignore[no-untyped-def]
+def _save_posted(draft_id: str | None, direction: str):  # type: ignore[no-untyped-def]
     """Save the posted page's answers and move `direction`, in one write transaction that also
     reads the draft; None when done, else the response to give (the page again, or elsewhere)."""
     checked = None
@@ -207,7 +207,7 @@ def _save_posted(draft_id: str, direction: str):  # type: ignore[no-untyped-def]
     return None
 
 
-def _saved_elsewhere(draft_id: str):  # type: ignore[no-untyped-def]
+def _saved_elsewhere(draft_id: str | None):  # type: ignore[no-untyped-def]
     """The same respondent's other request (a double click) changed or completed the draft
     between our read and our write; nothing of ours was written."""
     opened = load_draft(db.session, draft_id)
@@ -253,7 +253,7 @@ def page():  # type: ignore[no-untyped-def]
     return shown_again if shown_again is not None else redirect(url_for("survey.page"))
 
 
-def _complete(draft_id: str):  # type: ignore[no-untyped-def]
+def _complete(draft_id: str | None):  # type: ignore[no-untyped-def]
     """Save the last page and complete the survey, in one write transaction."""
     outcome = None
     try:
