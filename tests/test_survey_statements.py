@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from flask import Flask
+from flask import Flask, before_render_template
 from flask.testing import FlaskClient
 from sqlalchemy import event, func, select
 
@@ -150,3 +150,29 @@ def test_a_unit_with_a_head_count_adds_one_statement_to_its_completions(survey):
     verbs = [s.lstrip().split(None, 1)[0].upper() for s in sent.statements]
     assert verbs == ["SELECT", "SELECT", "SELECT", "DELETE", "DELETE", "INSERT"], sent.statements
     assert sent.transactions == 1
+
+
+def test_no_transaction_is_open_while_a_survey_page_is_rendered(survey):
+    client = started(survey)[0]
+    form, _action = page_form(client)
+    form["q-kon"] = "inte-ett-alternativ"  # the page comes back with its error, after the save
+    open_while_rendering: list[bool] = []
+
+    def rendering(_app, template, **_extra) -> None:  # type: ignore[no-untyped-def]
+        if template.name == "survey/page.html":
+            open_while_rendering.append(db.session().in_transaction())
+
+    with template_rendered_hook(survey, rendering):
+        assert client.get("/enkat/sida").status_code == 200
+        assert client.post("/enkat/sida", data=form).status_code == 400
+    assert open_while_rendering == [False, False]
+
+
+@contextmanager
+def template_rendered_hook(app: Flask, receiver) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """`receiver` called as each template starts rendering (Flask's before_render_template)."""
+    before_render_template.connect(receiver, app)
+    try:
+        yield
+    finally:
+        before_render_template.disconnect(receiver, app)
