@@ -6,18 +6,44 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, g, has_request_context, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import PROJECT_ROOT, load_config
 from app.extensions import babel, csrf, db, login_manager, migrate
 
 
+class Lagesbild(Flask):
+    """Flask, with a request whose database connection turns out to have dropped (a database
+    restart, a connection killed by an operator or a proxy) run once more, on a new
+    connection, when it has not tried to commit anything yet: whatever it did is undone with
+    the transaction that died with the connection. Connections are not pinged on every
+    checkout instead (a round trip per request): a dropped one is found by its first use,
+    which invalidates it and every other connection of the pool opened before it."""
+
+    def dispatch_request(self) -> ResponseReturnValue:
+        try:
+            return super().dispatch_request()
+        except DBAPIError as error:
+            if not error.connection_invalidated or g.get(_COMMITTING):
+                raise
+            self.logger.warning("Database connection dropped on %s %s; the request runs again",
+                                request.method, request.path)
+        db.session.remove()
+        g.pop("_login_user", None)  # the signed-in user was loaded through the old connection
+        return super().dispatch_request()
+
+
+_COMMITTING = "_lagesbild_committing"  # set in `g` once the request has sent a COMMIT
+
+
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
     """Build the application; `config` overrides settings read from the environment."""
-    app = Flask(
+    app = Lagesbild(
         __name__,
         instance_path=str(PROJECT_ROOT / "instance"),
         template_folder=str(PROJECT_ROOT / "templates"),
@@ -79,6 +105,13 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _configure_sqlite(db.engine)
+        event.listen(db.engine, "commit", _on_commit)
+
+
+def _on_commit(_connection: Connection) -> None:
+    """Note that the request has sent a COMMIT: from then on it is not run again (see Lagesbild)."""
+    if has_request_context():
+        g.setdefault(_COMMITTING, True)
 
 
 def _configure_sqlite(engine: Engine) -> None:

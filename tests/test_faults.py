@@ -377,3 +377,49 @@ def test_two_upgrades_at_once_on_a_fresh_postgresql_database_both_succeed(empty_
         engine.dispose()
     assert len(versions) == 1
     assert set(db.metadata.tables) <= tables
+
+
+def _pooled_backends(app: Flask) -> list[int]:
+    """The PostgreSQL backends of every connection the app's pool holds now."""
+    with app.app_context():
+        pool = db.engine.pool
+        held = [pool.connect() for _ in range(pool.checkedin())]
+        try:
+            pids = []
+            for connection in held:
+                cursor = connection.cursor()
+                cursor.execute("SELECT pg_backend_pid()")
+                pids.append(int(cursor.fetchone()[0]))
+                cursor.close()
+            return pids
+        finally:
+            for connection in held:
+                connection.close()
+
+
+def test_a_connection_the_database_dropped_is_replaced_within_the_request(rounds, respondent, caplog):
+    with rounds.app_context():
+        url = db.engine.url
+    if url.get_backend_name() != "postgresql":
+        pytest.skip("terminating a server's backend is PostgreSQL's (SQLite has no connection to drop)")
+    backends = _pooled_backends(rounds)
+    assert backends  # the pages answered so far left their connections in the pool
+    killer = create_engine(url)
+    try:
+        with killer.connect() as connection:
+            # As a database restart or an operator would: only this app's connections.
+            ended = connection.execute(text("SELECT pg_terminate_backend(pid) FROM unnest(:pids) AS pid"),
+                                       {"pids": backends}).scalars().all()
+    finally:
+        killer.dispose()
+    assert ended and all(ended)
+
+    # No ping before use: the page's first statement finds its connection dead, and the
+    # request runs again on a new one, so the respondent sees their page.
+    page = respondent.get("/enkat/sida")
+    assert page.status_code == 200
+    assert 'name="section" value="risk_och_arbetssatt"' in page.get_data(as_text=True)
+    assert "Database connection dropped on GET /enkat/sida" in caplog.text
+    # And the next page is saved as usual.
+    assert respondent.post("/enkat/sida", data={**SECOND_PAGE, "csrf_token": csrf_token(respondent)}).status_code == 302
+    assert TYPED in str(_draft_answers(rounds))

@@ -74,6 +74,12 @@ class QuestionnaireVersion(db.Model):
         return f"<QuestionnaireVersion {self.questionnaire_id} v{self.number}>"
 
 
+def parsed_definition(content_hash: str) -> Definition | None:
+    """The parsed definition of a version's content, when this process has parsed it already:
+    a survey page that knows the round's version hash needs no version row."""
+    return _PARSED.get(content_hash)
+
+
 # The parsed definitions shared by every request of the process, keyed by the SHA-256 of their
 # content (the same content is the same version, whatever the database).
 _PARSED: dict[str, Definition] = {}

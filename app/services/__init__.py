@@ -65,6 +65,14 @@ def transaction() -> Iterator[Session]:
         writing.reset(token)
 
 
+def end_read() -> None:
+    """End the request session's transaction, which has only read, before a slow step that needs the
+    database no more (rendering a page): no snapshot, lock or pooled connection is held
+    meanwhile. Rolled back, as nothing was written (a commit could fail where a read did not);
+    the objects read are expired: what the step needs must be read before."""
+    db.session.rollback()
+
+
 def _take_write_lock(session: Session) -> None:
     """SQLite: make the session's transaction a write transaction before the first write.
 

@@ -42,8 +42,10 @@ from app.definitions.schema import (
     Definition,
     Section,
 )
-from app.models import Round, RoundUnit, Unit, User
+from app.models import Questionnaire, QuestionnaireVersion, Round, RoundUnit, Unit, User
 from app.models.base import random_id
+from app.models.questionnaires import parsed_definition
+from app.models.rounds import round_questionnaires
 from app.models.survey import (
     TEXT_STATUSES,
     AccessCode,
@@ -305,12 +307,10 @@ def survey_full() -> CodeRefused:
 
 
 def completed_count(session: Session, round_id: int, unit_id: int) -> int:
-    """The unit's completed responses: released into the results, and waiting to be."""
-    return sum(
-        session.scalar(select(func.count()).select_from(model).where(model.round_id == round_id,
-                                                                      model.unit_id == unit_id)) or 0
-        for model in (SurveyResponse, SurveyPending)
-    )
+    """The unit's completed responses: released into the results, and waiting to be (one query)."""
+    counted = [select(func.count()).select_from(model).where(model.round_id == round_id, model.unit_id == unit_id)
+               .scalar_subquery() for model in (SurveyResponse, SurveyPending)]
+    return session.scalar(select(counted[0] + counted[1])) or 0
 
 
 def is_full(session: Session, invitation: RoundUnit) -> bool:
@@ -341,17 +341,54 @@ class Page:
         return self.number == self.count
 
 
-def get_draft(session: Session, draft_id: str | None) -> SurveyDraft | None:
-    """The draft of a session, if it still exists and its round is open."""
+@dataclass(frozen=True)
+class OpenedDraft:
+    """A draft with its round and the round's survey definition, read together."""
+
+    draft: SurveyDraft
+    round: Round
+    definition: Definition
+
+    @property
+    def open(self) -> bool:
+        return self.round.status == "open"
+
+
+def load_draft(session: Session, draft_id: str | None, *, lock_round: bool = False) -> OpenedDraft | None:
+    """The draft with its round and survey definition in one query, whatever the round's status
+    (`OpenedDraft.open` says); None when the draft is gone. The definition comes from the
+    process's cache of parsed versions by the content hash read in the same query (a version
+    never changes), so only the first page of a version in a process reads the version row.
+    `lock_round`: the round is read under a lock shared with other completions and exclusive of
+    closing it or changing its thresholds (PostgreSQL; SQLite's write lock covers it)."""
     if not draft_id:
         return None
-    draft = session.get(SurveyDraft, draft_id)
-    if draft is None:
+    statement = (
+        select(SurveyDraft, Round, QuestionnaireVersion.id, QuestionnaireVersion.content_hash)
+        .join(Round, Round.id == SurveyDraft.round_id)
+        .join(round_questionnaires, round_questionnaires.c.round_id == Round.id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == round_questionnaires.c.questionnaire_version_id)
+        .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
+        .where(SurveyDraft.id == draft_id, Questionnaire.kind == "survey")
+    )
+    if lock_round:
+        statement = statement.with_for_update(read=True, of=Round)
+    row = session.execute(statement).one_or_none()
+    if row is None:
         return None
-    round_ = session.get(Round, draft.round_id)
-    if round_ is None or round_.status != "open":
-        return None
-    return draft
+    draft, round_, version_id, content_hash = row
+    definition = parsed_definition(content_hash)
+    if definition is None:
+        version = session.get(QuestionnaireVersion, version_id)
+        assert version is not None
+        definition = version.parsed()
+    return OpenedDraft(draft, round_, definition)
+
+
+def get_draft(session: Session, draft_id: str | None) -> SurveyDraft | None:
+    """The draft of a session, if it still exists and its round is open."""
+    opened = load_draft(session, draft_id)
+    return opened.draft if opened is not None and opened.open else None
 
 
 def draft_definition(session: Session, draft: SurveyDraft) -> Definition:
@@ -436,27 +473,67 @@ def complete(secret: str, draft_id: str, today: date) -> list[AnswerError]:
     the answers, is deleted; the answers wait among the unit's others until they are released
     together (`_hold`). Refused with `survey_full()` when the unit's head count is reached."""
     with transaction() as session:
-        draft = get_draft(session, draft_id)
-        if draft is None:
+        opened = load_draft(session, draft_id, lock_round=True)
+        if opened is None or not opened.open:
             raise ServiceError(Problem(_l("Svaren finns inte längre. De kan redan vara inskickade."), "draft"))
-        round_ = session.get(Round, draft.round_id)
-        assert round_ is not None
-        # Read again under a lock shared with other completions and exclusive of closing the
-        # round or changing its thresholds: a round closed meanwhile takes no more answers.
-        session.refresh(round_, with_for_update={"read": True})
-        _open_round(round_)
-        definition = _survey_definition(round_)
-        checked = validate_answers(definition, draft.answers or {})
+        checked = validate_answers(opened.definition, opened.draft.answers or {})
         if not checked.ok:
             return checked.errors
-        invitation = _lock_invitation(session, round_.id, draft.unit_id)
-        if is_full(session, invitation):
+        if not _take_place(session, opened):
             raise survey_full()
-        unit_id = draft.unit_id
-        _finish(session, draft)
-        _hold(session, round_, unit_id, definition, checked.answers, today)
+        _complete(session, opened, checked.answers, today)
     forget_deleted()
     return []
+
+
+@dataclass(frozen=True)
+class Completion:
+    """What posting the last page with "complete" came to: `completed`, or the draft kept with
+    the page saved and `reason` why not: `page` (the page's own errors), `missing` (answers
+    missing elsewhere: the draft now shows the first such page), `full` or `closed`."""
+
+    completed: bool
+    reason: str = ""
+    errors: tuple[AnswerError, ...] = ()
+
+
+def complete_page(session: Session, opened: OpenedDraft, section_key: str, posted: Answers,
+                  today: date) -> Completion:
+    """Save the posted last page and complete the draft, all in the caller's transaction, which
+    read `opened` with `lock_round`. When it completes, the draft is deleted without the page
+    ever being written to it; otherwise the page is saved as `save_page` saves it."""
+    draft, definition = opened.draft, opened.definition
+    with session.no_autoflush:
+        checked = save_page(session, draft, definition, section_key, posted, "next", today)
+        if checked.errors:
+            return Completion(False, "page", tuple(checked.errors))
+        if not opened.open:
+            return Completion(False, "closed")
+        whole = validate_answers(definition, checked.answers)
+        if not whole.ok:
+            wrong = {e.question for e in whole.errors}
+            first = next(i for i, s in enumerate(definition.sections) if wrong & {q.key for q in s.questions})
+            draft.page = first
+            return Completion(False, "missing", tuple(whole.errors))
+        if not _take_place(session, opened):
+            return Completion(False, "full")
+    # The page is not written to a draft about to be deleted.
+    session.expunge(draft)
+    _complete(session, opened, whole.answers, today)
+    return Completion(True)
+
+
+def _take_place(session: Session, opened: OpenedDraft) -> bool:
+    """Lock the unit's invitation for this completion; False when the unit is full."""
+    invitation = _lock_invitation(session, opened.round.id, opened.draft.unit_id)
+    return not is_full(session, invitation)
+
+
+def _complete(session: Session, opened: OpenedDraft, answers: Answers, today: date) -> None:
+    """Delete the draft and hold its validated answers (the caller holds the invitation lock)."""
+    unit_id = opened.draft.unit_id
+    _finish(session, opened.draft)
+    _hold(session, opened.round, unit_id, opened.definition, answers, today)
 
 
 def release_size(round_: Round) -> int:
@@ -483,12 +560,13 @@ def _hold(session: Session, round_: Round, unit_id: int, definition: Definition,
 def _take_waiting(session: Session, round_: Round, unit_id: int,
                   added: tuple[date | None, Answers] | None = None) -> list[tuple[date | None, Answers]]:
     """The unit's waiting responses (and `added`), removed from `survey_pending`, in random order."""
-    where = (SurveyPending.round_id == round_.id, SurveyPending.unit_id == unit_id)
-    waiting = [(answered_on, stored) for answered_on, stored in session.execute(
-        select(SurveyPending.answered_on, SurveyPending.answers).where(*where))]
+    table = SurveyPending.__table__
+    waiting: list[tuple[date | None, Answers]] = [
+        (answered_on, stored) for answered_on, stored in session.execute(
+            delete(table).where(table.c.round_id == round_.id, table.c.unit_id == unit_id)
+            .returning(table.c.answered_on, table.c.answers))]
     if added is not None:
         waiting.append(added)
-    session.execute(delete(SurveyPending).where(*where))
     random.SystemRandom().shuffle(waiting)
     return waiting
 

@@ -13,11 +13,11 @@ just now shows the page again with what was posted (503). So the page checks CSR
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     redirect,
@@ -30,25 +30,30 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
+from werkzeug.datastructures import MultiDict
 
+from app.definitions.schema import Definition
 from app.extensions import csrf, db
 from app.forms.builder import answers_from_formdata, build_form, field_labels
 from app.i18n import current_language
 from app.models.survey import SurveyDraft
+from app.questions.answers import AnswerError, Answers
 from app.security import client_address
-from app.services import ServiceError, transaction
+from app.services import Problem, ServiceError, end_read, transaction
 from app.services.survey import (
     CodeRefused,
-    complete,
+    complete_page,
     current_page,
     decline,
-    draft_definition,
     find_open_link,
     get_draft,
+    load_draft,
     save_page,
     start_open_link,
     start_with_code,
+    survey_full,
 )
+from app.services.survey_storage import forget_deleted
 from app.services.throttle import forget_expired
 from app.views.errors import RETRY_AFTER, database_unavailable
 
@@ -61,9 +66,12 @@ NOT_ANSWERS = frozenset({"csrf_token", "code", "action"})
 
 @bp.before_request
 def _forget_expired_attempts() -> None:
-    """Every survey post forgets the throttle's attempts older than its window, whatever it does:
-    nothing derived from a respondent's address is kept longer than the throttle needs."""
-    if request.method == "POST":
+    """Every survey post but a page's forgets the throttle's attempts older than their window,
+    whatever it does: nothing derived from a respondent's address is kept longer than the
+    throttle needs. A page post is left out: it would be a second write transaction on every
+    page, and the code entries and open-link starts that come with every new respondent (and
+    every login) forget them as well."""
+    if request.method == "POST" and request.endpoint != "survey.page":
         try:
             with transaction() as db_session:
                 forget_expired(db_session)
@@ -96,9 +104,7 @@ def enter():  # type: ignore[no-untyped-def]
     session[SESSION_KEY] = started.draft_id
     if request.form.get("section"):
         # Answers carried from a page posted after the session ended: keep them now.
-        draft = get_draft(db.session, started.draft_id)
-        if draft is not None:
-            _save_posted(draft, draft_definition(db.session, draft), "stay")
+        _save_posted(started.draft_id, "stay")
     return redirect(url_for("survey.page"))
 
 
@@ -137,112 +143,154 @@ def open_link(token: str):  # type: ignore[no-untyped-def]
     return render_template("survey/resume_code.html", resume_code=started.resume_code)
 
 
-def _render_page(draft, definition, *, formdata=None, errors=None, notice=None, status=200):  # type: ignore[no-untyped-def]
+def _render_page(draft: SurveyDraft, definition: Definition, *, formdata: MultiDict | None = None,
+                 errors: Sequence[AnswerError] = (), notice: str | None = None,
+                 status: int = 200) -> tuple[str, int]:
+    """The draft's current page. Everything the page needs is read before rendering, and the
+    request's transaction ends first: no snapshot or lock is held while the page is rendered."""
     language = current_language()
     where = current_page(definition, draft)
     form = build_form(definition, language=language, sections=[where.section.key],
                       answers=draft.answers, formdata=formdata)
     by_field: dict[str, list[object]] = {}
-    for error in errors or []:
+    for error in errors:
         by_field.setdefault(error.field, []).append(error.message)
+    end_read()
     return render_template(
         "survey/page.html", definition=definition, language=language, form=form, page=where,
-        errors=errors or [], errors_by_field=by_field, labels=field_labels(definition, language), notice=notice,
+        errors=list(errors), errors_by_field=by_field, labels=field_labels(definition, language), notice=notice,
     ), status
 
 
-def _render_unsaved(draft_id: str, definition):  # type: ignore[no-untyped-def]
+def _render_unsaved(draft_id: str | None):  # type: ignore[no-untyped-def]
     """The database refused the save (restarting, read-only): the page's posted answers again, 503."""
-    draft = get_draft(db.session, draft_id)
-    if draft is None:  # completed meanwhile by the same respondent's other request
+    opened = load_draft(db.session, draft_id)
+    if opened is None or not opened.open:  # completed meanwhile by the same respondent's other request
         session.pop(SESSION_KEY, None)
         return redirect(url_for("survey.receipt"))
-    html, status = _render_page(draft, definition, formdata=request.form, status=503, notice=_(
+    html, status = _render_page(opened.draft, opened.definition, formdata=request.form, status=503, notice=_(
         "Det gick inte att spara just nu – försök igen. Allt du svarat finns kvar nedan."))
     return html, status, {"Retry-After": str(RETRY_AFTER)}
 
 
-def _save_posted(draft, definition, direction: str) -> Response | None:  # type: ignore[no-untyped-def]
-    """Save the posted page's answers and move `direction`; a response when the page must be shown again."""
+def _posted(definition: Definition) -> tuple[str, Answers]:
+    """The posted page's section key and its answers (none for a section the survey lacks)."""
     section_key = request.form.get("section", "")
-    posted = answers_from_formdata(definition, request.form, sections=[section_key]) if section_key in {
-        s.key for s in definition.sections} else {}
-    draft_id = draft.id
+    if section_key not in {s.key for s in definition.sections}:
+        return section_key, {}
+    return section_key, answers_from_formdata(definition, request.form, sections=[section_key])
+
+
+def _save_posted(draft_id: str | None, direction: str):  # type: ignore[no-untyped-def]
+    """Save the posted page's answers and move `direction`, in one write transaction that also
+    reads the draft; None when done, else the response to give (the page again, or elsewhere)."""
+    checked = None
     try:
         with transaction() as db_session:
-            checked = save_page(db_session, draft, definition, section_key, posted, direction, _today())
+            opened = load_draft(db_session, draft_id)
+            if opened is not None and opened.open:
+                section_key, posted = _posted(opened.definition)
+                checked = save_page(db_session, opened.draft, opened.definition, section_key, posted, direction,
+                                    _today())
     except ServiceError:
         abort(400)
     except (StaleDataError, ObjectDeletedError):
-        # The same respondent's other request (a double click) changed or completed the draft
-        # between our read and our write; nothing of ours was written.
-        current = get_draft(db.session, draft_id)
-        if current is None:
-            session.pop(SESSION_KEY, None)
-            return redirect(url_for("survey.receipt" if request.form.get("action") == "complete" else "survey.enter"))
-        return _render_page(current, definition, formdata=request.form, status=409, notice=_(  # type: ignore[return-value]
-            "Svaren sparades samtidigt från ett annat fönster. Det du skrev finns kvar nedan: klicka på "
-            "knappen en gång till."))
+        return _saved_elsewhere(draft_id)
     except SQLAlchemyError as error:
         if not database_unavailable(error):
             raise
-        return _render_unsaved(draft_id, definition)
+        return _render_unsaved(draft_id)
+    if opened is None or checked is None:
+        return _draft_gone(opened is None)
     if checked.errors:
-        return _render_page(draft, definition, errors=checked.errors, status=400)  # type: ignore[return-value]
+        return _render_page(opened.draft, opened.definition, errors=checked.errors, status=400)
     return None
+
+
+def _saved_elsewhere(draft_id: str | None):  # type: ignore[no-untyped-def]
+    """The same respondent's other request (a double click) changed or completed the draft
+    between our read and our write; nothing of ours was written."""
+    opened = load_draft(db.session, draft_id)
+    if opened is None or not opened.open:
+        session.pop(SESSION_KEY, None)
+        return redirect(url_for("survey.receipt" if request.form.get("action") == "complete" else "survey.enter"))
+    return _render_page(opened.draft, opened.definition, formdata=request.form, status=409, notice=_(
+        "Svaren sparades samtidigt från ett annat fönster. Det du skrev finns kvar nedan: klicka på "
+        "knappen en gång till."))
+
+
+def _draft_gone(deleted: bool):  # type: ignore[no-untyped-def]
+    """No open draft behind the session: completed by a first click, ended with the session or
+    with its round."""
+    session.pop(SESSION_KEY, None)
+    if request.method == "POST":
+        if request.form.get("action") == "complete" and deleted:
+            return redirect(url_for("survey.receipt"))  # a second click: the first one completed it
+        if request.form.get("section"):
+            return _session_ended()
+    return redirect(url_for("survey.enter"))
 
 
 @bp.route("/sida", methods=["GET", "POST"])
 @csrf.exempt
 def page():  # type: ignore[no-untyped-def]
-    action = request.form.get("action", "next")
-    session_draft = session.get(SESSION_KEY)
-    had_draft = bool(session_draft)
-    draft = get_draft(db.session, session_draft)
-    if draft is None:
-        session.pop(SESSION_KEY, None)
-        if request.method == "POST" and action == "complete" and had_draft and db.session.get(
-                SurveyDraft, session_draft) is None:
-            return redirect(url_for("survey.receipt"))  # a second click: the first one completed it
-        if request.method == "POST" and request.form.get("section"):
-            return _session_ended()
-        return redirect(url_for("survey.enter"))
-    definition = draft_definition(db.session, draft)
-    if request.method == "GET":
-        return _render_page(draft, definition)
-    if not _csrf_ok():
-        return _render_page(draft, definition, formdata=request.form, status=400, notice=_(
+    draft_id = session.get(SESSION_KEY)
+    if request.method == "GET" or not _csrf_ok():
+        opened = load_draft(db.session, draft_id)
+        if opened is None or not opened.open:
+            return _draft_gone(opened is None and bool(draft_id))
+        if request.method == "GET":
+            return _render_page(opened.draft, opened.definition)
+        return _render_page(opened.draft, opened.definition, formdata=request.form, status=400, notice=_(
             "Sidan hade varit öppen länge, så svaren kunde inte sparas ännu. Allt du svarat finns kvar "
             "nedan: klicka på knappen en gång till."))
+    action = request.form.get("action", "next")
     if action == "decline":
         return redirect(url_for("survey.decline_page"))
-    direction = {"back": "back", "next": "next", "complete": "next"}.get(action, "stay")
-    draft_id = draft.id  # read now: after the save commits, the other click may have deleted the row
-    shown_again = _save_posted(draft, definition, direction)
-    if shown_again is not None:
-        return shown_again
     if action == "complete":
-        try:
-            errors = complete(_secret(), draft_id, _today())
-        except CodeRefused as refused:
-            # The unit's head count is reached, or the round closed meanwhile. The draft is kept.
-            if refused.reason == "full":
-                return render_template("survey/full.html", problems=refused.problems), 409
-            session.pop(SESSION_KEY, None)
-            return render_template("survey/enter.html", problems=refused.problems), 409
-        except (ServiceError, StaleDataError):
-            # Completed meanwhile by the same respondent's other request (a double click).
-            session.pop(SESSION_KEY, None)
-            return redirect(url_for("survey.receipt"))
-        except SQLAlchemyError as error:
-            if not database_unavailable(error):
-                raise
-            return _render_unsaved(draft_id, definition)  # the page is saved; completing waits
-        if errors:
-            return _render_missing(draft_id, definition, errors)
+        return _complete(draft_id)
+    shown_again = _save_posted(draft_id, {"back": "back", "next": "next"}.get(action, "stay"))
+    return shown_again if shown_again is not None else redirect(url_for("survey.page"))
+
+
+def _complete(draft_id: str | None):  # type: ignore[no-untyped-def]
+    """Save the last page and complete the survey, in one write transaction."""
+    outcome = None
+    try:
+        with transaction() as db_session:
+            opened = load_draft(db_session, draft_id, lock_round=True)
+            if opened is not None:
+                section_key, posted = _posted(opened.definition)
+                outcome = complete_page(db_session, opened, section_key, posted, _today())
+    except ServiceError:
+        # Completed meanwhile by the same respondent's other request (a double click).
         session.pop(SESSION_KEY, None)
         return redirect(url_for("survey.receipt"))
-    return redirect(url_for("survey.page"))
+    except (StaleDataError, ObjectDeletedError):
+        return _saved_elsewhere(draft_id)
+    except SQLAlchemyError as error:
+        if not database_unavailable(error):
+            raise
+        return _render_unsaved(draft_id)
+    if opened is None or outcome is None:
+        return _draft_gone(True)
+    if outcome.completed:
+        forget_deleted()
+        session.pop(SESSION_KEY, None)
+        return redirect(url_for("survey.receipt"))
+    if outcome.reason == "full":
+        # The unit's head count is reached. The draft is kept, with the page saved.
+        return render_template("survey/full.html", problems=survey_full().problems), 409
+    if outcome.reason == "closed":
+        session.pop(SESSION_KEY, None)
+        return render_template("survey/enter.html", problems=[Problem(_(
+            "Enkäten är inte öppen för svar just nu."), "code")]), 409
+    errors: Sequence[AnswerError] = outcome.errors
+    if outcome.reason == "missing":
+        # Back to the first page with something missing, with its errors shown.
+        shown = current_page(opened.definition, opened.draft).section
+        errors = [e for e in errors if e.question in {q.key for q in shown.questions}]
+    return _render_page(opened.draft, opened.definition, errors=errors, status=400)
 
 
 def _session_ended():  # type: ignore[no-untyped-def]
@@ -251,21 +299,6 @@ def _session_ended():  # type: ignore[no-untyped-def]
     notice = _("Sidan hade varit öppen så länge att du behöver skriva in din kod igen. Svaren på sidan "
                "du skickade finns kvar och sparas när du fortsätter.")
     return render_template("survey/enter.html", notice=notice, carried=_carried()), 401
-
-
-def _render_missing(draft_id: str, definition, errors):  # type: ignore[no-untyped-def]
-    """Back to the first page with something missing, with the errors shown."""
-    draft = get_draft(db.session, draft_id)
-    if draft is None:
-        abort(400)
-    keys = [s.key for s in definition.sections]
-    wrong = {e.question for e in errors}
-    first = next((i for i, s in enumerate(definition.sections) if wrong & {q.key for q in s.questions}), None)
-    with transaction():
-        if first is not None:
-            draft.page = first
-    section_keys = {q.key for q in definition.sections[first].questions} if first is not None else set(keys)
-    return _render_page(draft, definition, errors=[e for e in errors if e.question in section_keys], status=400)
 
 
 @bp.route("/avboj", methods=["GET", "POST"])

@@ -1,0 +1,178 @@
+"""How many SQL statements the respondent's requests send, counted through HTTP (a count is
+deterministic where a time is not).
+
+Counted: every statement SQLAlchemy hands to the driver (`before_cursor_execute`), apart from
+transaction control (BEGIN, COMMIT, ROLLBACK: app/__init__.py sends SQLite's BEGIN itself, and
+psycopg sends PostgreSQL's on its own); the transactions are counted apart (the engine's `begin`
+events). Each transaction adds two round trips: its BEGIN and its COMMIT or ROLLBACK.
+Not counted: SQLite's WAL checkpoint after a completion (`forget_deleted`), which goes to the
+driver directly and reads no table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from flask import Flask, before_render_template
+from flask.testing import FlaskClient
+from sqlalchemy import event, func, select
+
+from app.extensions import db
+from app.models.survey import SurveyDraft, SurveyPending, SurveyResponse
+from tests.conftest import csrf_token, post
+from tests.test_survey import PAGES, admin_client, current_section, new_codes
+
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK")
+
+
+@dataclass
+class Sent:
+    """What the database was sent while a block ran."""
+
+    statements: list[str] = field(default_factory=list)
+    transactions: int = 0
+
+
+@contextmanager
+def counted(app: Flask) -> Iterator[Sent]:
+    sent = Sent()
+    with app.app_context():
+        engine = db.engine
+
+    def statement(_conn, _cursor, text, _parameters, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        if not text.lstrip().upper().startswith(TRANSACTION_CONTROL):
+            sent.statements.append(text)
+
+    def begin(_conn) -> None:  # type: ignore[no-untyped-def]
+        sent.transactions += 1
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "begin", begin)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "begin", begin)
+
+
+def started(app: Flask, unit: str = "sdn-norr", count: int = 1) -> list[FlaskClient]:
+    """Respondents who entered a code each and were shown their first page once (which also
+    parses the survey's definition into this process's cache, as any earlier page would)."""
+    clients = []
+    for code in new_codes(admin_client(app), unit, count):
+        client = app.test_client()
+        assert post(client, "/enkat", {"code": code}).status_code == 302
+        assert client.get("/enkat/sida").status_code == 200
+        clients.append(client)
+    return clients
+
+
+def page_form(client: FlaskClient) -> tuple[dict[str, object], str]:
+    html = client.get("/enkat/sida").get_data(as_text=True)
+    section = current_section(html)
+    action = "complete" if 'value="complete"' in html else "next"
+    return {**PAGES[section], "section": section, "action": action, "csrf_token": csrf_token(client)}, action
+
+
+def to_last_page(client: FlaskClient) -> dict[str, object]:
+    """Answer every page but the last; the last page's form."""
+    while True:
+        form, action = page_form(client)
+        if action == "complete":
+            return form
+        assert client.post("/enkat/sida", data=form).status_code == 302
+
+
+def test_a_page_get_reads_the_draft_its_round_and_definition_in_one_statement(survey):
+    client = started(survey)[0]
+    with counted(survey) as sent:
+        assert client.get("/enkat/sida").status_code == 200
+    assert len(sent.statements) == 1, sent.statements
+    assert sent.transactions == 1  # BEGIN, the SELECT, ROLLBACK before rendering: 3 round trips
+
+
+def test_a_page_post_reads_and_saves_the_draft_in_one_transaction_of_two_statements(survey):
+    client = started(survey)[0]
+    form, action = page_form(client)
+    assert action == "next"
+    with counted(survey) as sent:
+        assert client.post("/enkat/sida", data=form).status_code == 302
+    # The draft with its round and definition, then its UPDATE: BEGIN, 2 statements, COMMIT.
+    assert [s.lstrip().split(None, 1)[0].upper() for s in sent.statements] == ["SELECT", "UPDATE"], sent.statements
+    assert sent.transactions == 1
+
+
+def test_completing_saves_nothing_twice_and_writes_set_based_in_one_transaction(survey):
+    client = started(survey)[0]
+    last = to_last_page(client)
+    with counted(survey) as sent:
+        response = client.post("/enkat/sida", data=last)
+    assert response.headers["Location"].endswith("/enkat/tack")
+    # The draft (and its round, locked shared), the unit's invitation locked, the draft deleted,
+    # the unit's waiting responses taken (DELETE … RETURNING) and written again with this one
+    # in random order (one INSERT): 5 statements, BEGIN and COMMIT around them: 7 round trips.
+    verbs = [s.lstrip().split(None, 1)[0].upper() for s in sent.statements]
+    assert verbs == ["SELECT", "SELECT", "DELETE", "DELETE", "INSERT"], sent.statements
+    assert sent.transactions == 1
+    with survey.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SurveyPending)) == 1
+        assert db.session.scalar(select(func.count()).select_from(SurveyDraft)) == 0
+
+
+def test_the_completion_that_releases_a_units_responses_writes_each_table_once(survey):
+    threshold = 5  # the round's anonymity threshold: the fifth completion releases all five
+    clients = started(survey, "sdn-syd", threshold)
+    for client in clients[:-1]:
+        assert client.post("/enkat/sida", data=to_last_page(client)).headers["Location"].endswith("/enkat/tack")
+    last = to_last_page(clients[-1])
+    with counted(survey) as sent:
+        assert clients[-1].post("/enkat/sida", data=last).headers["Location"].endswith("/enkat/tack")
+    # The five statements above less the pending INSERT, then one INSERT each for the responses,
+    # their answers and their free texts, and one upsert of the counts per cell.
+    verbs = [s.lstrip().split(None, 1)[0].upper() for s in sent.statements]
+    assert verbs == ["SELECT", "SELECT", "DELETE", "DELETE", "INSERT", "INSERT", "INSERT", "INSERT"], sent.statements
+    assert sent.transactions == 1
+    with survey.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == threshold
+        assert db.session.scalar(select(func.count()).select_from(SurveyPending)) == 0
+
+
+def test_a_unit_with_a_head_count_adds_one_statement_to_its_completions(survey):
+    admin = admin_client(survey)
+    assert post(admin, "/admin/enkat/enkat-2026/antal", {"head-sdn-norr": "50"}).status_code == 302
+    client = started(survey)[0]
+    last = to_last_page(client)
+    with counted(survey) as sent:
+        assert client.post("/enkat/sida", data=last).headers["Location"].endswith("/enkat/tack")
+    # The completed responses of the unit, released and waiting, counted in one SELECT.
+    verbs = [s.lstrip().split(None, 1)[0].upper() for s in sent.statements]
+    assert verbs == ["SELECT", "SELECT", "SELECT", "DELETE", "DELETE", "INSERT"], sent.statements
+    assert sent.transactions == 1
+
+
+def test_no_transaction_is_open_while_a_survey_page_is_rendered(survey):
+    client = started(survey)[0]
+    form, _action = page_form(client)
+    form["q-kon"] = "inte-ett-alternativ"  # the page comes back with its error, after the save
+    open_while_rendering: list[bool] = []
+
+    def rendering(_app, template, **_extra) -> None:  # type: ignore[no-untyped-def]
+        if template.name == "survey/page.html":
+            open_while_rendering.append(db.session().in_transaction())
+
+    with template_rendered_hook(survey, rendering):
+        assert client.get("/enkat/sida").status_code == 200
+        assert client.post("/enkat/sida", data=form).status_code == 400
+    assert open_while_rendering == [False, False]
+
+
+@contextmanager
+def template_rendered_hook(app: Flask, receiver) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """`receiver` called as each template starts rendering (Flask's before_render_template)."""
+    before_render_template.connect(receiver, app)
+    try:
+        yield
+    finally:
+        before_render_template.disconnect(receiver, app)
