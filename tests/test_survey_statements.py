@@ -100,7 +100,7 @@ def test_a_page_post_reads_and_saves_the_draft_in_one_transaction_of_two_stateme
     with counted(survey) as sent:
         assert client.post("/enkat/sida", data=form).status_code == 302
     # The draft with its round and definition, then its UPDATE: BEGIN, 2 statements, COMMIT.
-    assert [s.lstrip().split(None, 1)[0].upper() for s in sent.statements] == ["SELECT", "UPDATE"], sent.statements
+    assert [s.lstrip().split(None, 1)[0].upper() for s in sent.statements] == ["DELETE", "SELECT", "UPDATE"], sent.statements
     assert sent.transactions == 1
 
 
@@ -114,7 +114,7 @@ def test_completing_saves_nothing_twice_and_writes_set_based_in_one_transaction(
     # the unit's waiting responses taken (DELETE … RETURNING) and written again with this one
     # in random order (one INSERT): 5 statements, BEGIN and COMMIT around them: 7 round trips.
     verbs = [s.lstrip().split(None, 1)[0].upper() for s in sent.statements]
-    assert verbs == ["SELECT", "SELECT", "DELETE", "DELETE", "INSERT"], sent.statements
+    assert verbs == ["DELETE", "SELECT", "SELECT", "DELETE", "DELETE", "INSERT"], sent.statements
     assert sent.transactions == 1
     with survey.app_context():
         assert db.session.scalar(select(func.count()).select_from(SurveyPending)) == 1
@@ -132,7 +132,8 @@ def test_the_completion_that_releases_a_units_responses_writes_each_table_once(s
     # The five statements above less the pending INSERT, then one INSERT each for the responses,
     # their answers and their free texts, and one upsert of the counts per cell.
     verbs = [s.lstrip().split(None, 1)[0].upper() for s in sent.statements]
-    assert verbs == ["SELECT", "SELECT", "DELETE", "DELETE", "INSERT", "INSERT", "INSERT", "INSERT"], sent.statements
+    assert verbs == ["DELETE", "SELECT", "SELECT", "DELETE", "DELETE", "INSERT", "INSERT", "INSERT", "INSERT"], \
+        sent.statements
     assert sent.transactions == 1
     with survey.app_context():
         assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == threshold
@@ -148,7 +149,7 @@ def test_a_unit_with_a_head_count_adds_one_statement_to_its_completions(survey):
         assert client.post("/enkat/sida", data=last).headers["Location"].endswith("/enkat/tack")
     # The completed responses of the unit, released and waiting, counted in one SELECT.
     verbs = [s.lstrip().split(None, 1)[0].upper() for s in sent.statements]
-    assert verbs == ["SELECT", "SELECT", "SELECT", "DELETE", "DELETE", "INSERT"], sent.statements
+    assert verbs == ["DELETE", "SELECT", "SELECT", "SELECT", "DELETE", "DELETE", "INSERT"], sent.statements
     assert sent.transactions == 1
 
 

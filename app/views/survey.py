@@ -66,11 +66,10 @@ NOT_ANSWERS = frozenset({"csrf_token", "code", "action"})
 
 @bp.before_request
 def _forget_expired_attempts() -> None:
-    """Every survey post but a page's forgets the throttle's attempts older than their window,
-    whatever it does: nothing derived from a respondent's address is kept longer than the
-    throttle needs. A page post is left out: it would be a second write transaction on every
-    page, and the code entries and open-link starts that come with every new respondent (and
-    every login) forget them as well."""
+    """Every survey post forgets the throttle's attempts older than their window, whatever it
+    does: nothing derived from a respondent's address is kept longer than the throttle needs.
+    A page post does it inside its own write transaction (`_save_posted`, `_complete`) rather
+    than in a second one."""
     if request.method == "POST" and request.endpoint != "survey.page":
         try:
             with transaction() as db_session:
@@ -187,6 +186,7 @@ def _save_posted(draft_id: str | None, direction: str):  # type: ignore[no-untyp
     checked = None
     try:
         with transaction() as db_session:
+            forget_expired(db_session)
             opened = load_draft(db_session, draft_id)
             if opened is not None and opened.open:
                 section_key, posted = _posted(opened.definition)
@@ -258,6 +258,7 @@ def _complete(draft_id: str | None):  # type: ignore[no-untyped-def]
     outcome = None
     try:
         with transaction() as db_session:
+            forget_expired(db_session)
             opened = load_draft(db_session, draft_id, lock_round=True)
             if opened is not None:
                 section_key, posted = _posted(opened.definition)
