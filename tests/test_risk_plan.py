@@ -232,7 +232,7 @@ def test_the_demo_city_fills_influence_plans_and_follow_ups(app):
     result = app.test_cli_runner().invoke(args=["demo", "--no-serve"])
     assert result.exit_code == 0, result.output
     from app.models import UnitResponse
-    from app.services.risks import risks_of
+    from app.services.risks.values import risks_of
 
     with app.app_context():
         risks = [r for response in db.session.scalars(select(UnitResponse)) for r in risks_of(response.answers)

@@ -345,7 +345,7 @@ def test_demo_city_has_registers_and_one_invited_unit_without_any(app):
     assert result.exit_code == 0, result.output
     from datetime import date as _date
 
-    from app.services.risks import city_overview
+    from app.services.risks.city import city_overview
 
     with app.app_context():
         round_ = db.session.scalar(select(Round).where(Round.year == _date.today().year))

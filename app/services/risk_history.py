@@ -17,7 +17,7 @@ the rating is kept. Otherwise the texts are brought and likelihood and consequen
 unset, marked "needs a new rating": mapping by position (a 5 on five levels becoming a 4 on
 four) would put a number on the register that nobody chose, and the submit check already
 requires every risk to be rated. Forms of influence the current template lacks are left out,
-as is a catalogue link (by `risks.check_register`).
+as is a catalogue link (by `risks.validation.check_register`).
 
 Year over year compares a register with the unit's latest earlier submitted register: a risk
 is the same risk when it was carried from it, else when it has the same key, the same catalogue
@@ -48,8 +48,20 @@ from app.models import (
 )
 from app.questions.answers import AnswerError, Answers
 from app.services import Problem, ServiceError, history
-from app.services import risks as service
-from app.services.risks import CARRIED_FROM, NO_RISKS_KEY, RISK_PREFIX, Risk
+from app.services.risks.register import current_answers, risk_version, template_of
+from app.services.risks.validation import check_register
+from app.services.risks.values import (
+    CARRIED_FROM,
+    MAX_TEXT,
+    NO_RISKS_KEY,
+    RISK_PREFIX,
+    Measure,
+    Risk,
+    level_of,
+    new_risk_key,
+    risks_of,
+    sorted_register,
+)
 from app.services.submissions import NotFound, Outcome, ResponseTarget, get_response, save, submit
 from app.sorting import name_key
 
@@ -67,7 +79,7 @@ KIND_LABELS = {"new": _l("Nya"), "gone": _l("Borttagna"), "up": _l("Högre nivå
 
 def check_no_risks_statement(answers: Mapping[str, Any], clean: Answers, partial: bool,
                              errors: list[AnswerError]) -> None:
-    """Part of `risks.check_register`: a register without risks is submitted only with a written
+    """Part of `risks.validation.check_register`: a register without risks is submitted only with a written
     statement of why no risk applies. The statement is kept only while the register has no risks."""
     raw = answers.get(NO_RISKS_KEY)
     if raw is not None and not isinstance(raw, str):
@@ -76,9 +88,9 @@ def check_no_risks_statement(answers: Mapping[str, Any], clean: Answers, partial
     # A browser sends a textarea's line breaks as CRLF but counts them as one character against
     # its maxlength: count (and keep) them as one here too.
     text = (raw or "").replace("\r\n", "\n").strip()
-    if len(text) > service.MAX_TEXT:
+    if len(text) > MAX_TEXT:
         errors.append(AnswerError(NO_RISKS_KEY, NO_RISKS_KEY,
-                                  _l("texten är längre än %(n)d tecken", n=service.MAX_TEXT), "too_long"))
+                                  _l("texten är längre än %(n)d tecken", n=MAX_TEXT), "too_long"))
         return
     if any(key.startswith(RISK_PREFIX) for key in answers):
         return
@@ -98,10 +110,10 @@ def no_risks_statement(answers: Mapping[str, Any] | None) -> str:
 def submit_register(session: Session, target: ResponseTarget, base_version: int, user: User,
                     statement: str = "") -> Outcome:
     """Submit the register; `statement` (why no risk applies) is required when it has no risks."""
-    answers = service.current_answers(session, target)
+    answers = current_answers(session, target)
     if statement.strip():
         answers[NO_RISKS_KEY] = statement
-    return submit(session, target, answers, base_version, user, check=service.check_register)
+    return submit(session, target, answers, base_version, user, check=check_register)
 
 
 # --- the carried-from link ----------------------------------------------------------------------
@@ -142,7 +154,7 @@ class PreviousRegister:
 
     @property
     def risks(self) -> list[Risk]:
-        return service.sorted_register(self.template, service.risks_of(self.answers))
+        return sorted_register(self.template, risks_of(self.answers))
 
 
 def _earlier_submitted(session: Session, round_: Round, unit_ids: Iterable[int]) -> dict[int, PreviousRegister]:
@@ -175,7 +187,7 @@ class CarryOption:
     stored list) and how many finished measures stay behind."""
 
     risk: Risk
-    open_measures: tuple[tuple[int, service.Measure], ...]
+    open_measures: tuple[tuple[int, Measure], ...]
     finished: int
     already_here: bool
 
@@ -223,8 +235,8 @@ def carry_offer(session: Session, target: ResponseTarget) -> CarryOffer:
     previous = previous_submitted(session, target.round, target.unit)
     if previous is None:
         raise NotFound(Problem(_l("enheten har inget tidigare inskickat riskregister"), "round"))
-    template = service.template_of(target)
-    here = _carried_here(service.current_answers(session, target), previous)
+    template = template_of(target)
+    here = _carried_here(current_answers(session, target), previous)
     options = tuple(
         CarryOption(item, tuple((i, m) for i, m in enumerate(item.measures) if m.status != DONE),
                     sum(m.status == DONE for m in item.measures), item.key in here)
@@ -275,18 +287,18 @@ def carry_forward(session: Session, target: ResponseTarget, base_version: int, u
     """Bring the chosen risks of the previous submitted register (each with the chosen open
     measures, by index) into this round's draft, in one save. Returns the number carried."""
     offer = carry_offer(session, target)
-    template = service.template_of(target)
+    template = template_of(target)
     offered = {o.risk.key for o in offer.offered}
     picked = [o.risk.key for o in offer.options if o.risk.key in chosen]
     if not picked:
         raise ServiceError(Problem(_l("välj minst en risk att föra vidare"), "risk"))
     if any(key not in offered for key in picked):
         raise ServiceError(Problem(_l("en vald risk finns redan i registret eller finns inte förra året"), "risk"))
-    answers = service.current_answers(session, target)
+    answers = current_answers(session, target)
     for key in picked:
-        new_key = key if key not in answers else service.new_risk_key()
+        new_key = key if key not in answers else new_risk_key()
         answers[new_key] = carried_entry(offer, template, key, chosen[key])
-    save(session, target, answers, base_version, user, check=service.check_register)
+    save(session, target, answers, base_version, user, check=check_register)
     return len(picked)
 
 
@@ -370,24 +382,24 @@ def _rank(template: RiskTemplate, level: RiskLevel | None) -> int | None:
 def compare(template: RiskTemplate, answers: Mapping[str, Any], previous: PreviousRegister | None) -> list[RiskDelta]:
     """Every risk of `answers` and of the previous register, classified."""
     current = [(item, carried_link((answers or {}).get(item.key)))
-               for item in service.sorted_register(template, service.risks_of(dict(answers or {})))]
+               for item in sorted_register(template, risks_of(dict(answers or {})))]
     if previous is None:
-        return [RiskDelta("new", item, None, service.level_of(template, item), None) for item, _link in current]
+        return [RiskDelta("new", item, None, level_of(template, item), None) for item, _link in current]
     pairs, gone = _match(current, previous)
     deltas = []
     for item, earlier in pairs:
-        now = service.level_of(template, item)
+        now = level_of(template, item)
         if earlier is None:
             deltas.append(RiskDelta("new", item, None, now, None))
             continue
-        before = service.level_of(previous.template, earlier)
+        before = level_of(previous.template, earlier)
         rank_now, rank_before = _rank(template, now), _rank(previous.template, before)
         if rank_now is None or rank_before is None:
             kind = "unrated"
         else:
             kind = "up" if rank_now > rank_before else "down" if rank_now < rank_before else "same"
         deltas.append(RiskDelta(kind, item, earlier, now, before))
-    deltas += [RiskDelta("gone", None, r, None, service.level_of(previous.template, r)) for r in gone]
+    deltas += [RiskDelta("gone", None, r, None, level_of(previous.template, r)) for r in gone]
     order = {kind: i for i, kind in enumerate(KINDS)}
     return sorted(deltas, key=lambda d: order[d.kind])
 
@@ -398,8 +410,8 @@ def unit_year(session: Session, target: ResponseTarget) -> UnitYear:
     answers = dict(response.answers or {}) if response is not None else {}
     previous = previous_submitted(session, target.round, target.unit)
     return UnitYear(target.unit, response.status if response is not None else "not_started",
-                    no_risks_statement(answers), previous, compare(service.template_of(target), answers, previous),
-                    len(service.risks_of(answers)))
+                    no_risks_statement(answers), previous, compare(template_of(target), answers, previous),
+                    len(risks_of(answers)))
 
 
 @dataclass
@@ -423,7 +435,7 @@ class CityYear:
 def city_year(session: Session, round_: Round) -> CityYear:
     """Every invited unit: its submitted register in `round_` against its previous submitted one
     (units without a submitted register now are listed, not counted)."""
-    version, template = service.risk_version(round_)
+    version, template = risk_version(round_)
     rows = session.execute(
         select(Unit, UnitResponse)
         .join(RoundUnit, RoundUnit.unit_id == Unit.id)
@@ -440,5 +452,5 @@ def city_year(session: Session, round_: Round) -> CityYear:
         previous = earlier.get(unit.id)
         deltas = compare(template, answers, previous) if status == "submitted" else []
         units.append(UnitYear(unit, status, no_risks_statement(answers), previous, deltas,
-                              len(service.risks_of(answers))))
+                              len(risks_of(answers))))
     return CityYear(round_, units)

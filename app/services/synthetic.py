@@ -21,10 +21,11 @@ from app.models import Round, Unit, User
 from app.policy import Role
 from app.questions.answers import Answers
 from app.questions.conditions import visible_sections
-from app.services import risks, survey, transaction
 from app.services import submissions as workflow
+from app.services import survey, transaction
 from app.services.demo import _ensure_user, _page_answers, _rating_answers, _stored_passwords
 from app.services.demo_risks import ADMINISTRATIVE, _risk
+from app.services.risks.register import put_risk, register_target, submit_register, template_of
 from app.services.rounds import RoundSpec, change_status, create_round
 from app.services.survey_storage import reshuffle_survey_tables
 from app.services.units import UnitRow, import_units
@@ -188,14 +189,14 @@ def _registers(session: Session, spec: SyntheticSpec, round_: Round, editor: Use
     units = {u.key: u for u in session.scalars(select(Unit).where(Unit.key.in_(top_level_keys(spec))))}
     made = 0
     for index, key in enumerate(top_level_keys(spec)[::RISK_EVERY]):
-        target = risks.register_target(session, round_, units[key])
-        template = risks.template_of(target)
+        target = register_target(session, round_, units[key])
+        template = template_of(target)
         outcome = None
         for item_key in rng.sample(ADMINISTRATIVE, 3):
             base = outcome.response.version if outcome is not None else 0
-            outcome = risks.put_risk(session, target, _risk(template, item_key, rng, spec.today), base, editor)
+            outcome = put_risk(session, target, _risk(template, item_key, rng, spec.today), base, editor)
         if outcome is not None and index % 3 != 2:
-            risks.submit_register(session, target, outcome.response.version, editor)
+            submit_register(session, target, outcome.response.version, editor)
         made += 1
     return made
 

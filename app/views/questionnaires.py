@@ -40,7 +40,7 @@ from app.services.questionnaires import (
     shipped_questionnaires,
     shipped_text,
 )
-from app.services.risks import risk_matrix
+from app.services.risks.values import risk_matrix
 from app.views.downloads import download
 
 bp = Blueprint("questionnaires", __name__, url_prefix="/admin/formular")

@@ -28,7 +28,36 @@ from app.reports.risk_report import matrix_grid
 from app.security import require_unit, requires
 from app.services import ServiceError, transaction
 from app.services import risk_history as history_service
-from app.services import risks as service
+from app.services.risks.changes import risk_changes
+from app.services.risks.city import city_overview
+from app.services.risks.register import (
+    current_answers,
+    delete_risk,
+    put_risk,
+    register_target,
+    risk_from_catalogue,
+    risk_from_statement,
+    self_assessment_answers,
+    statement_coverage,
+    template_of,
+)
+from app.services.risks.values import (
+    CARRIED_FROM,
+    MAX_FOLLOW_UPS,
+    MAX_MEASURES,
+    MAX_TEXT,
+    MEASURE_STATUS_LABELS,
+    MEASURE_STATUSES,
+    NO_RISKS_KEY,
+    RISK_PREFIX,
+    Risk,
+    level_of,
+    new_risk_key,
+    risk_from_answer,
+    risk_to_answer,
+    risks_of,
+    sorted_register,
+)
 from app.services.rounds import assignments, get_round
 from app.services.submissions import (
     Conflict,
@@ -61,7 +90,7 @@ def _target(round_key: str, unit_key: str) -> ResponseTarget:
     if not policy.sees_round(user, round_):
         abort(404)
     try:
-        return service.register_target(db.session, round_, unit)
+        return register_target(db.session, round_, unit)
     except NotFound:
         abort(404)
 
@@ -97,28 +126,28 @@ def _render_register(target: ResponseTarget, *, notice: str | None = None, statu
                      statement: str | None = None):  # type: ignore[no-untyped-def]
     """The register page; `statement` is the posted "why no risk applies" text to show again."""
     language = current_language()
-    template = service.template_of(target)
+    template = template_of(target)
     response = get_response(db.session, target)
     answers = dict(response.answers or {}) if response else {}
-    risks = service.sorted_register(template, service.risks_of(answers))
-    own = service.self_assessment_answers(db.session, target.round, target.unit)
-    coverage = service.statement_coverage(own[0], own[1], risks, language) if own else []
+    risks = sorted_register(template, risks_of(answers))
+    own = self_assessment_answers(db.session, target.round, target.unit)
+    coverage = statement_coverage(own[0], own[1], risks, language) if own else []
     grid = matrix_grid(template, risks, language)
     previous = history_service.previous_submitted(db.session, target.round, target.unit)
     return render_template(
         "risks/register.html", target=target, template=template, language=language, response=response,
-        risks=risks, levels={r.key: service.level_of(template, r) for r in risks}, coverage=coverage,
+        risks=risks, levels={r.key: level_of(template, r) for r in risks}, coverage=coverage,
         grid=grid, chart=charts.heat_grid(grid),
         editable=_editable(target), base_version=current_version(response), notice=notice,
         previous=previous if previous is not None and history_service.left_to_carry(answers, previous) else None,
         form_labels={f.key: f.label.get(language) for f in template.forms},
-        status_labels=service.MEASURE_STATUS_LABELS, today=date.today(),
+        status_labels=MEASURE_STATUS_LABELS, today=date.today(),
         needing_rating=history_service.needing_rating(answers),
         carried={key: link["round_name"] for key, data in answers.items()
                  if (link := history_service.carried_link(data)) is not None},
         no_risks=history_service.no_risks_statement(answers),
         statement=statement if statement is not None else history_service.no_risks_statement(answers),
-        statement_limit=service.MAX_TEXT,
+        statement_limit=MAX_TEXT,
     ), status
 
 
@@ -146,7 +175,7 @@ def register(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
 def risk_from_form(form: MultiDict, key: str) -> dict[str, Any]:
     """The posted risk form as a register entry (the service validates it)."""
     measures = []
-    for index in range(service.MAX_MEASURES + EMPTY_MEASURE_ROWS):
+    for index in range(MAX_MEASURES + EMPTY_MEASURE_ROWS):
         prefix = f"measure-{index}-"
         if f"{prefix}action" not in form:
             break
@@ -171,7 +200,7 @@ def follow_ups_from_form(form: MultiDict, prefix: str) -> tuple[list[dict[str, A
     gives the measure ("" when none does): the row marked `new` is the one the page left empty."""
     entries: list[dict[str, Any]] = []
     new_status = ""
-    for index in range(service.MAX_FOLLOW_UPS + 1):
+    for index in range(MAX_FOLLOW_UPS + 1):
         name = f"{prefix}followup-{index}-"
         if f"{name}on" not in form:
             break
@@ -180,7 +209,7 @@ def follow_ups_from_form(form: MultiDict, prefix: str) -> tuple[list[dict[str, A
             continue
         is_new = bool(form.get(name + "new"))
         entries.append({**values, "on": values["on"] or None, **({"new": True} if is_new else {})})
-        if is_new and values["status"] in service.MEASURE_STATUSES:
+        if is_new and values["status"] in MEASURE_STATUSES:
             new_status = values["status"]
     return entries, new_status
 
@@ -204,12 +233,12 @@ def _render_form(target: ResponseTarget, risk: dict[str, Any], *, base_version: 
     theirs = None
     if conflict is not None:
         stored = conflict.current_answers.get(risk["key"])
-        theirs = service.risk_from_answer(risk["key"], stored) if isinstance(stored, dict) else None
+        theirs = risk_from_answer(risk["key"], stored) if isinstance(stored, dict) else None
     measures = list(risk.get("measures") or []) + [{} for _ in range(EMPTY_MEASURE_ROWS)]
     return render_template(
-        "risks/form.html", target=target, template=service.template_of(target), language=language, risk=risk,
+        "risks/form.html", target=target, template=template_of(target), language=language, risk=risk,
         measures=measures, base_version=base_version, errors=by_field, conflict=conflict, theirs=theirs,
-        status_labels=service.MEASURE_STATUS_LABELS, is_new=risk["key"] not in service.current_answers(
+        status_labels=MEASURE_STATUS_LABELS, is_new=risk["key"] not in current_answers(
             db.session, target),
     ), status
 
@@ -219,11 +248,11 @@ def _save_posted(target: ResponseTarget, key: str, carried_from: dict[str, Any] 
     _require_editor(target)
     posted = risk_from_form(request.form, key)
     if carried_from is not None:
-        posted[service.CARRIED_FROM] = carried_from
+        posted[CARRIED_FROM] = carried_from
     base_version = _base_version()
     try:
         with transaction() as session:
-            service.put_risk(session, target, posted, base_version, _user())
+            put_risk(session, target, posted, base_version, _user())
     except Conflict as conflict:
         return _render_form(target, posted, base_version=conflict.current_version, conflict=conflict, status=409)
     except Invalid as invalid:
@@ -244,14 +273,14 @@ def new(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
     if request.method == "GET" and not _editable(target):
         return _render_register(target, notice=_locked_notice(target), status=409)
     if request.method == "POST":
-        return _save_posted(target, request.form.get("risk_key") or service.new_risk_key())
+        return _save_posted(target, request.form.get("risk_key") or new_risk_key())
     catalogue_key = request.args.get("katalog")
     try:
-        start = (service.risk_from_catalogue(service.template_of(target), catalogue_key, current_language())
-                 if catalogue_key else service.Risk(key=service.new_risk_key(), activity=""))
+        start = (risk_from_catalogue(template_of(target), catalogue_key, current_language())
+                 if catalogue_key else Risk(key=new_risk_key(), activity=""))
     except ServiceError:
         abort(404)
-    entry = {"key": start.key, **service.risk_to_answer(start)}
+    entry = {"key": start.key, **risk_to_answer(start)}
     return _render_form(target, entry, base_version=current_version(get_response(db.session, target)))
 
 
@@ -260,7 +289,7 @@ def new(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
 def edit(round_key: str, unit_key: str, risk_key: str):  # type: ignore[no-untyped-def]
     target = _target(round_key, unit_key)
     _require_editor(target)
-    stored = service.current_answers(db.session, target).get(risk_key)
+    stored = current_answers(db.session, target).get(risk_key)
     if not isinstance(stored, dict):
         abort(404)
     if request.method == "GET" and not _editable(target):
@@ -283,7 +312,7 @@ def _write(target: ResponseTarget, operation: Any, done: str, statement: str | N
             "Någon annan har ändrat registret sedan sidan öppnades. Se registret nedan och försök igen."))
     except Invalid as invalid:
         errors = invalid.validated.errors
-        no_risks = next((e for e in errors if e.question == service.NO_RISKS_KEY), None)
+        no_risks = next((e for e in errors if e.question == NO_RISKS_KEY), None)
         if no_risks is not None and no_risks.code == "required":
             return _render_register(target, status=400, statement=statement, notice=_(
                 "Registret har inga risker. Skriv varför ingen risk för otillåten påverkan bedöms finnas "
@@ -309,7 +338,7 @@ def _write(target: ResponseTarget, operation: Any, done: str, statement: str | N
 @requires(Permission.READ_UNITS)
 def delete(round_key: str, unit_key: str, risk_key: str):  # type: ignore[no-untyped-def]
     target = _target(round_key, unit_key)
-    return _write(target, lambda s: service.delete_risk(s, target, risk_key, _base_version(), _user()),
+    return _write(target, lambda s: delete_risk(s, target, risk_key, _base_version(), _user()),
                   _("Risken är borttagen."))
 
 
@@ -337,9 +366,9 @@ def _render_carry(target: ResponseTarget, offer: history_service.CarryOffer, *, 
     return render_template(
         "risks/carry.html", target=target, offer=offer, chosen=chosen, notice=notice, language=language,
         base_version=current_version(get_response(db.session, target)),
-        levels={o.risk.key: service.level_of(template, o.risk) for o in offer.options},
+        levels={o.risk.key: level_of(template, o.risk) for o in offer.options},
         form_labels={f.key: f.label.get(language) for f in template.forms},
-        status_labels=service.MEASURE_STATUS_LABELS,
+        status_labels=MEASURE_STATUS_LABELS,
     ), status
 
 
@@ -412,15 +441,15 @@ def from_statement(round_key: str, unit_key: str, statement_key: str):  # type: 
     """One click: a statement rated Delvis/Nej becomes a linked risk (or a risk with a measure)."""
     target = _target(round_key, unit_key)
     _require_editor(target)
-    own = service.self_assessment_answers(db.session, target.round, target.unit)
+    own = self_assessment_answers(db.session, target.round, target.unit)
     if own is None:
         abort(404)
     try:
-        item = service.risk_from_statement(own[0], own[1], statement_key, current_language(),
+        item = risk_from_statement(own[0], own[1], statement_key, current_language(),
                                            with_measure=request.form.get("kind") == "measure")
     except ServiceError:
         abort(404)
-    response = _write(target, lambda s: service.put_risk(s, target, item, _base_version(), _user()),
+    response = _write(target, lambda s: put_risk(s, target, item, _base_version(), _user()),
                       _("Risken är skapad från påståendet. Komplettera den."))
     if isinstance(response, Response) and response.status_code == 302:
         return redirect(url_for("risks.edit", round_key=round_key, unit_key=unit_key, risk_key=item.key))
@@ -431,7 +460,7 @@ def from_statement(round_key: str, unit_key: str, statement_key: str):  # type: 
 @requires(Permission.READ_UNITS)
 def catalogue(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
     target = _target(round_key, unit_key)
-    template = service.template_of(target)
+    template = template_of(target)
     language = current_language()
     return render_template("risks/catalogue.html", target=target, template=template, language=language,
                            editable=_editable(target),
@@ -459,9 +488,9 @@ def history_page(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
     """Every save, submission and reopening of the register, read per risk."""
     target = _target(round_key, unit_key)
     response = get_response(db.session, target)
-    events = [(event, service.risk_changes({k: v for k, v in (event.changes or {}).items()
-                                            if k.startswith(service.RISK_PREFIX)}),
-               history_service.carried_in(event.changes or {}), (event.changes or {}).get(service.NO_RISKS_KEY))
+    events = [(event, risk_changes({k: v for k, v in (event.changes or {}).items()
+                                            if k.startswith(RISK_PREFIX)}),
+               history_service.carried_in(event.changes or {}), (event.changes or {}).get(NO_RISKS_KEY))
               for event in reversed(history(db.session, response))]
     return render_template("risks/history.html", target=target, response=response, events=events,
                            actions=HISTORY_ACTIONS, kinds=CHANGE_KINDS, fields=FIELD_LABELS)
@@ -494,7 +523,7 @@ def city_year_over_year(round_key: str):  # type: ignore[no-untyped-def]
 def city(round_key: str):  # type: ignore[no-untyped-def]
     round_ = get_round(db.session, round_key, "risk_template")
     language = current_language()
-    overview = service.city_overview(db.session, round_, language, date.today())
+    overview = city_overview(db.session, round_, language, date.today())
     grid = matrix_grid(overview.template, None, language, cells=overview.matrix)
     registers = history_service.city_year(db.session, round_).units
     return render_template(
@@ -503,7 +532,7 @@ def city(round_key: str):  # type: ignore[no-untyped-def]
         no_risk_units=[u for u in registers if u.status == "submitted" and u.risk_count == 0],
         not_submitted=[u for u in registers if u.status != "submitted"],
         form_labels={f.key: f.label.get(language) for f in overview.template.forms},
-        status_labels=service.MEASURE_STATUS_LABELS,
+        status_labels=MEASURE_STATUS_LABELS,
         plan=overview.plan,
     )
 
@@ -537,7 +566,7 @@ def _plan(round_key: str, unit_key: str) -> tuple[ResponseTarget, list[tuple[Any
     """The unit's internal control plan rows and what its download's audit record holds; 404 when
     the round's template does not ask about the plan."""
     target = _target(round_key, unit_key)
-    if service.template_of(target).control_plan is None:
+    if template_of(target).control_plan is None:
         abort(404)
     rows = risk_export.plan_rows(db.session, target, current_language(), date.today())
     return target, rows, {"what": "risk_plan", "round_key": round_key, "unit_key": unit_key,
