@@ -1,7 +1,7 @@
 """The demo city's risk registers: plausible risks from the template's catalogue, made by each
 unit's demo editor through the register's services (so they are ordinary drafts and submissions
 with history). Some units submit, some keep a draft, and one invited unit documents nothing, the
-audits' key finding. Called by `app.services.demo.build_demo` for the rounds it creates.
+audits' key finding. Called by `app.demo.build.build_demo` for the rounds it creates.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.definitions.schema import RiskTemplate
+from app.demo.city import editor_email
 from app.models import Round, User
-from app.services.demo import editor_email
 from app.services.risks.register import (
     current_answers,
     register_target,
@@ -81,7 +81,7 @@ def _editor(session: Session, unit_key: str) -> User | None:
     return session.scalar(select(User).where(User.email == editor_email(unit_key)))
 
 
-def _risk(template: RiskTemplate, item_key: str, rng: random.Random, today: date) -> Risk:
+def sample_risk(template: RiskTemplate, item_key: str, rng: random.Random, today: date) -> Risk:
     start = risk_from_catalogue(template, item_key, "sv")
     likelihood = rng.choice(template.likelihood.options[1:]).value
     consequence = rng.choice(template.consequence.options[1:]).value
@@ -142,7 +142,7 @@ def build_demo_registers(session: Session, round_: Round) -> None:
         chosen = rng.sample(items, rng.randint(3, min(5, len(items))))
         answers: dict[str, object] = {}
         for item_key in chosen:
-            item = _risk(template, item_key, rng, today)
+            item = sample_risk(template, item_key, rng, today)
             answers[item.key] = risk_to_answer(item)
         linked = _risk_from_statement(session, round_, unit, template, today)
         if linked is not None:
