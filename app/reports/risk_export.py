@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.definitions.schema import RiskTemplate
 from app.models import Round, Unit, UnitResponse
-from app.services.risk_history import no_risks_statement
+from app.services.risks.entries import no_risks_statement
 from app.services.risks.register import risk_version, template_of
 from app.services.risks.values import (
     MEASURE_STATUS_LABELS,

@@ -29,11 +29,11 @@ from app.policy import Permission
 from app.questions.conditions import validate_answers
 from app.security import requires
 from app.services import ServiceError
+from app.services.questionnaire_changes import compare
 from app.services.questionnaires import (
     Upload,
     check_upload_bytes,
     check_upload_text,
-    compare,
     delete_version,
     publish,
     rounds_by_version,

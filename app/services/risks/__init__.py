@@ -8,7 +8,10 @@ self-assessment.
 
 - `values`: a risk, its measures and follow-ups, its level, its form as an answers entry, labels;
 - `validation`: `check_register`, the workflow's `check` for this kind of answers;
+- `entries`: the answers entries besides risks (why none applies) and a risk's carried-from link;
 - `register`: a unit's register in a round and the operations that change it;
+- `carry`: carrying last year's risks and open measures forward;
+- `years`: a register, and the city's registers, year over year;
 - `city`: the city-wide overview of a round's submitted registers;
 - `changes`: a history event read per risk.
 

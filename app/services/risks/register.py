@@ -19,6 +19,7 @@ from app.questions.types import chosen_value, question_type
 from app.services import Problem, ServiceError
 from app.services.risks.validation import check_register
 from app.services.risks.values import (
+    NO_RISKS_KEY,
     Measure,
     Risk,
     new_risk_key,
@@ -83,8 +84,13 @@ def delete_risk(session: Session, target: ResponseTarget, key: str, base_version
     return save(session, target, updated, base_version, user, check=check_register)
 
 
-def submit_register(session: Session, target: ResponseTarget, base_version: int, user: User) -> Outcome:
-    return submit(session, target, current_answers(session, target), base_version, user, check=check_register)
+def submit_register(session: Session, target: ResponseTarget, base_version: int, user: User,
+                    statement: str = "") -> Outcome:
+    """Submit the register; `statement` (why no risk applies) is required when it has no risks."""
+    answers = current_answers(session, target)
+    if statement.strip():
+        answers[NO_RISKS_KEY] = statement
+    return submit(session, target, answers, base_version, user, check=check_register)
 
 
 def risk_from_catalogue(template: RiskTemplate, item_key: str, language: str) -> Risk:

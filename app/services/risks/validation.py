@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.definitions.schema import Definition, RiskTemplate
 from app.questions.answers import AnswerError, Answers, Validated
+from app.services.risks.entries import carried_link, check_no_risks_statement
 from app.services.risks.values import (
     CARRIED_FROM,
     MAX_FOLLOW_UPS,
@@ -189,11 +190,6 @@ def check_register(definition: Definition, answers: Answers, partial: bool) -> V
     """The submission workflow's check for a register: every entry a valid risk; a submitted
     register also has every risk rated, every measure with an owner and a due date, and when it has
     no risks a statement of why none applies."""
-    from app.services.risk_history import (  # it builds on this module
-        carried_link,
-        check_no_risks_statement,
-    )
-
     assert definition.risk is not None
     errors: list[AnswerError] = []
     clean: Answers = {}
