@@ -18,7 +18,7 @@ from reportlab.platypus import Flowable, KeepTogether
 
 from app.definitions.schema import RiskLevel, RiskTemplate
 from app.models import Round, Unit
-from app.reports.charts import HeatCell, HeatGrid, heat_grid, heat_grid_table
+from app.reports.heat_grid import HeatCell, HeatGrid, heat_grid, heat_grid_table
 from app.reports.pdf import CONTENT_WIDTH, data_table, level_badge, para, styles
 from app.services.risks.city import CityOverview, CityPlan
 from app.services.risks.register import (
