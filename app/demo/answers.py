@@ -163,7 +163,8 @@ def _question_answer(definition: Definition, question: Question, rng: random.Ran
 
 
 def page_answers(definition: Definition, questions: list[Question], rng: random.Random, unit_key: str,
-                  exposure: float, so_far: Answers) -> Answers:
+                 exposure: float, so_far: Answers) -> Answers:
+    """Made-up answers to the questions of one page that are shown given the answers `so_far`."""
     answers: Answers = {}
     for question in questions:
         if not is_shown(definition, question, {**so_far, **answers}):

@@ -55,6 +55,7 @@ DEMO_LOGINS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 # --- units and logins -------------------------------------------------------------------------
 
 def stored_passwords(path: Path) -> dict[str, str]:
+    """The logins file's passwords by email (tab-separated lines); none when there is no file."""
     if not path.exists():
         return {}
     pairs = (line.split("\t", 1) for line in path.read_text().splitlines() if "\t" in line)
@@ -62,7 +63,9 @@ def stored_passwords(path: Path) -> dict[str, str]:
 
 
 def ensure_user(session: Session, passwords: dict[str, str], email: str, role: str,
-                 units: tuple[str, ...]) -> bool:
+                units: tuple[str, ...]) -> bool:
+    """Create the user with a random password (added to `passwords`) unless the email exists;
+    whether it was created."""
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         return False
     password = "demo-" + secrets.token_urlsafe(12)

@@ -82,6 +82,8 @@ def _editor(session: Session, unit_key: str) -> User | None:
 
 
 def sample_risk(template: RiskTemplate, item_key: str, rng: random.Random, today: date) -> Risk:
+    """A rated risk from the catalogue item `item_key` with controls, one or two measures and, as
+    far as the template asks, who influences it and its place in the internal control plan."""
     start = risk_from_catalogue(template, item_key, "sv")
     likelihood = rng.choice(template.likelihood.options[1:]).value
     consequence = rng.choice(template.consequence.options[1:]).value
