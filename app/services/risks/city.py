@@ -17,7 +17,6 @@ from app.models import Round, RoundUnit, Unit, UnitResponse
 from app.questions.types import rated_questions
 from app.services.risks.register import risk_version, statement_coverage
 from app.services.risks.values import (
-    HIGHEST_RISKS,
     NO_RISKS_KEY,
     Measure,
     Risk,
@@ -28,6 +27,9 @@ from app.services.risks.values import (
 )
 from app.services.rounds import main_version
 from app.sorting import name_key
+
+# The overview lists this many of the highest rated risks.
+HIGHEST_RISKS = 10
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ MAX_TEXT = 5000
 MAX_SHORT = 300
 MAX_MEASURES = 20
 MAX_FOLLOW_UPS = 30
-HIGHEST_RISKS = 10
 # Answers entries that are not risks: why no risk applies (required to submit a register without
 # risks), and on a risk where it was carried from (app.services.risks.entries).
 NO_RISKS_KEY = "no_risks"
