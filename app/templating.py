@@ -25,11 +25,14 @@ def register_template_helpers(app: Flask) -> None:
     """Every Jinja global and filter of the application."""
     from app import i18n
     from app.forms.markup import register_template_filters
-    from app.reports.charts import register_chart_helpers
+    from app.reports import survey_figures
+    from app.reports.drawing import svg_data_uri
     from app.views.rounds import ROUND_STATUS_LABELS, UNIT_STATUS_LABELS
 
     app.jinja_env.globals["current_language"] = i18n.current_language
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals.update(round_status_labels=ROUND_STATUS_LABELS, unit_status_labels=UNIT_STATUS_LABELS)
     register_template_filters(app)  # markdown, field_name, field_attributes, question_type, ...
-    register_chart_helpers(app)  # svg_data_uri, survey_figures
+    formatting.register_template_filters(app)
+    app.jinja_env.filters["svg_data_uri"] = svg_data_uri  # `drawing|svg_data_uri`
+    app.jinja_env.globals["survey_figures"] = survey_figures  # the survey's question charts

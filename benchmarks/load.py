@@ -43,11 +43,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import RESULTS, SECRET, build_city, make_app, own_postgres_schema  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
+from app.demo.synthetic import SyntheticSpec, invited_keys, round_key  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Round, Unit  # noqa: E402
 from app.models.survey import AccessCode, SurveyDraft, SurveyPending, SurveyResponse  # noqa: E402
 from app.services import survey, transaction  # noqa: E402
-from app.services.synthetic import SyntheticSpec, invited_keys, round_key  # noqa: E402
 
 # One respondent's answers, page by page (the same as tests/test_survey.py answers).
 PAGES: dict[str, dict[str, object]] = {

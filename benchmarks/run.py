@@ -36,10 +36,10 @@ from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import create_engine, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
+from app.demo.synthetic import SyntheticSpec, round_key, survey_plan, top_level_keys  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Round, Unit, User  # noqa: E402
 from app.services import survey, transaction  # noqa: E402
-from app.services.synthetic import SyntheticSpec, round_key, survey_plan, top_level_keys  # noqa: E402
 from app.services.users import NewUser, create_user  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"

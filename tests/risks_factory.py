@@ -81,7 +81,8 @@ def seed_access_rounds() -> None:
     sdn-norr, each with one complete risk (`risk_old1`, `risk_access1`) at version 1, and a
     self-assessment in 2025 that rates `kultur` Delvis."""
     from app.models import User
-    from app.services import risks
+    from app.services.risks.register import put_risk
+    from app.services.risks.values import Measure, Risk
     from app.services.submissions import find_target, save
 
     for key, year, risk_key in (("risker-2025", 2025, "risk_old1"), ("risker-2026", 2026, "risk_access1")):
@@ -89,9 +90,9 @@ def seed_access_rounds() -> None:
         with transaction() as session:
             editor = session.scalar(select(User).where(User.email == "editor@test.se"))
             target = find_target(session, key, "sdn-norr", "riskanalys")
-            risks.put_risk(session, target, risks.Risk(
+            put_risk(session, target, Risk(
                 key=risk_key, activity="Hembesök", forms=("hot",), likelihood="2", consequence="3",
-                measures=(risks.Measure("Gå två och två", "Enhetschef", date(2026, 6, 1)),)), 0, editor)
+                measures=(Measure("Gå två och två", "Enhetschef", date(2026, 6, 1)),)), 0, editor)
             if year == 2025:
                 save(session, find_target(session, key, "sdn-norr", "sjalvskattning"),
                      {"kultur": {"value": "delvis", "motivation": "Vi behöver prata mer om det."}}, 0, editor)

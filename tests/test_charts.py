@@ -15,24 +15,24 @@ from app.formatting import format_percent
 from app.reports.charts import (
     Bar,
     ChartTable,
-    HeatCell,
-    HeatGrid,
     Segment,
     StackedRow,
     TrendPoint,
+    percentage_bars,
+    percentage_bars_table,
+    stacked_bars,
+    stacked_bars_table,
+    trend,
+    trend_table,
+)
+from app.reports.drawing import svg_data_uri, to_svg
+from app.reports.heat_grid import (
+    HeatCell,
+    HeatGrid,
     column_bands,
     heat_grid,
     heat_grid_pages,
     heat_grid_table,
-    percentage_bars,
-    percentage_bars_table,
-    register_chart_helpers,
-    stacked_bars,
-    stacked_bars_table,
-    svg_data_uri,
-    to_svg,
-    trend,
-    trend_table,
 )
 from app.reports.pdf import ReportMeta, build_pdf
 
@@ -157,7 +157,6 @@ def test_format_percent_has_one_decimal_rounded_half_up_in_the_language():
 
 
 def test_chart_macro_shows_the_svg_as_an_image_and_the_figures_as_a_table(app):
-    register_chart_helpers(app)
     drawing = CHARTS["percentage_bars"]()
     with app.test_request_context():
         html = render_template_string(
@@ -176,7 +175,7 @@ def test_chart_macro_shows_the_svg_as_an_image_and_the_figures_as_a_table(app):
 
 
 def test_a_tall_heat_grid_is_split_over_pages_keeping_every_row_and_the_header():
-    from app.reports.charts import PAGE_CHART_HEIGHT, heat_grid_pages
+    from app.reports.heat_grid import PAGE_CHART_HEIGHT, heat_grid_pages
 
     rows = tuple(f"Enhet {n:03d}" for n in range(200))
     grid = HeatGrid(rows, ("Påstående 1", "Påstående 2"),
@@ -192,7 +191,7 @@ def test_a_tall_heat_grid_is_split_over_pages_keeping_every_row_and_the_header()
 
 
 def test_a_heat_grid_image_is_drawn_once_per_content_and_anew_when_a_cell_changes():
-    from app.reports.charts import heat_grid_uri
+    from app.reports.heat_grid import heat_grid_uri
 
     first = heat_grid_uri(GRID)
     assert heat_grid_uri(GRID) is first  # the same content: the drawing is not made again

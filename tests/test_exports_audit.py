@@ -93,12 +93,11 @@ DOWNLOADS = {
     "survey_admin.codes": ("csv", "enkat-2026", "sdn-norr"),
     "questionnaires.download_yaml": ("yaml", None, None),
 }
-EXPORT_ACTIONS = ("export", "risks.export")
 
 
 def _export_events(app) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
     with app.app_context():
-        events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action.in_(EXPORT_ACTIONS))
+        events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export")
                                          .order_by(AuditEvent.id)))
         db.session.expunge_all()
         return events

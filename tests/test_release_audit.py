@@ -21,12 +21,12 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app.config import PROJECT_ROOT
+from app.demo.synthetic import _full_response
 from app.extensions import db
 from app.models import Round, Unit
 from app.services import survey, transaction
 from app.services.questionnaires import load_folder
 from app.services.rounds import RoundSpec, change_status, create_round
-from app.services.synthetic import _full_response
 from app.services.units import UnitRow
 from tests.audit_helpers import Figure, Finding, RowSpace, audit, read_release
 from tests.conftest import _empty_all_tables, _make_app, login, make_units, make_user

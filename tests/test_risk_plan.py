@@ -222,7 +222,7 @@ def test_the_internal_control_plan_export_lists_the_plans_risks(plan_round, as_r
     assert [(r["risk"], r["riskvärde"]) for r in rows] == [("Hembesök", "12")]
     assert as_role("other_editor").get(f"{NORR}/internkontrollplan.csv").status_code == 403
     with plan_round.app_context():
-        events = [e for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == "risks.export"))
+        events = [e for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export"))
                   if e.detail["what"] == "risk_plan"]
         assert sorted(e.detail["format"] for e in events) == ["csv", "xlsx"]
         assert {(e.detail["rows"], e.detail["round"], e.detail["unit"]) for e in events} == {(1, ROUND, "sdn-norr")}
@@ -232,7 +232,7 @@ def test_the_demo_city_fills_influence_plans_and_follow_ups(app):
     result = app.test_cli_runner().invoke(args=["demo", "--no-serve"])
     assert result.exit_code == 0, result.output
     from app.models import UnitResponse
-    from app.services.risks import risks_of
+    from app.services.risks.values import risks_of
 
     with app.app_context():
         risks = [r for response in db.session.scalars(select(UnitResponse)) for r in risks_of(response.answers)

@@ -316,7 +316,7 @@ def test_exports_hold_every_register_one_row_per_measure_and_are_audited(registe
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
     assert sheet.max_row == 7
     with registers.app_context():
-        formats = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "risks.export")).all()
+        formats = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "export")).all()
         assert sorted(d["format"] for d in formats) == ["csv", "xlsx"]
 
 
@@ -345,12 +345,12 @@ def test_demo_city_has_registers_and_one_invited_unit_without_any(app):
     assert result.exit_code == 0, result.output
     from datetime import date as _date
 
-    from app.services.risks import city_overview
+    from app.services.risks.city import city_overview
 
     with app.app_context():
         round_ = db.session.scalar(select(Round).where(Round.year == _date.today().year))
         overview = city_overview(db.session, round_, "sv", _date.today())
-        # PLANS in app/services/demo_risks.py: 7 submit, 3 keep a draft, hamn-ab does nothing.
+        # PLANS in app/demo/risks.py: 7 submit, 3 keep a draft, hamn-ab does nothing.
         assert overview.submitted == 7 and overview.invited == 11
         assert sorted(u.key for u in overview.without_risks) == [
             "arbetsmarknadsnamnden", "hamn-ab", "sdn-kungsholmen", "utbildningsnamnden"]

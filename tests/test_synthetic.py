@@ -7,10 +7,10 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from app.demo.synthetic import THRESHOLD, SyntheticSpec, round_key, survey_plan, synthetic_units
 from app.extensions import db
 from app.models import Round, Unit, UnitResponse
 from app.models.survey import SurveyAnswer, SurveyResponse
-from app.services.synthetic import THRESHOLD, SyntheticSpec, round_key, survey_plan, synthetic_units
 
 ARGS = ["demo", "--no-serve", "--units", "12", "--respondents", "60", "--rounds", "2", "--seed", "1"]
 SPEC = SyntheticSpec(units=12, respondents=60, rounds=2, seed=1)

@@ -11,10 +11,10 @@ from flask_migrate import upgrade
 from sqlalchemy import inspect
 from werkzeug.serving import run_simple
 
+from app.demo.build import build_demo
+from app.demo.synthetic import SyntheticSpec, build_synthetic
 from app.extensions import db
-from app.services.demo import build_demo
 from app.services.questionnaires import load_folder
-from app.services.synthetic import SyntheticSpec, build_synthetic
 
 
 def _upgrade_database(app: Flask) -> None:

@@ -9,7 +9,8 @@ from flask.cli import with_appcontext
 
 from app.cli import fail
 from app.extensions import db
-from app.reports.unit_report import ReportNotFound, build_unit_report, render_unit_pdf
+from app.reports.unit_report import ReportNotFound, build_unit_report
+from app.reports.unit_report_pdf import render_unit_pdf
 
 
 @click.command("report")

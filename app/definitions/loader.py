@@ -27,6 +27,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from app.definitions import errors as E
 from app.definitions.errors import DefinitionError
+from app.definitions.yaml_places import Columns, Position, is_tab, reader_error, syntax_error
 
 MAX_BYTES = 1024 * 1024
 # A real questionnaire nests fewer than 15 lists and mappings (a label inside an option inside a
@@ -41,12 +42,6 @@ MAX_INTEGER_CHARACTERS = 66
 TAB_WIDTHS = (4, 8, 2)
 
 PathPart = str | int
-
-
-@dataclass(frozen=True)
-class Position:
-    line: int
-    column: int
 
 
 @dataclass
@@ -136,12 +131,12 @@ def load_document(text: str, filename: str) -> tuple[Document | None, list[Defin
     if too_large:
         return None, [too_large]
     try:
-        return _read(text, filename, _Columns())
+        return _read(text, filename, Columns())
     except _Unreadable as unreadable:
         if not unreadable.tab:
             return None, [unreadable.error]
         for width in TAB_WIDTHS:
-            columns = _Columns.expanding_tabs(text, width)
+            columns = Columns.expanding_tabs(text, width)
             if not columns.widened:  # the tab is not in the indentation
                 break
             try:
@@ -161,11 +156,11 @@ class _Unreadable(Exception):
         self.tab = tab
 
 
-def _read(text: str, filename: str, columns: _Columns) -> tuple[Document, list[DefinitionError]]:
+def _read(text: str, filename: str, columns: Columns) -> tuple[Document, list[DefinitionError]]:
     try:
         loader = _Loader(text)
     except yaml.reader.ReaderError as exc:
-        raise _Unreadable(_reader_error(exc, text, filename, columns)) from None
+        raise _Unreadable(reader_error(exc, text, filename, columns)) from None
     try:
         root = loader.get_single_node()
         builder = _Builder(loader, filename, columns)
@@ -183,7 +178,7 @@ def _read(text: str, filename: str, columns: _Columns) -> tuple[Document, list[D
             "never closed, or indentation that keeps growing",
         )) from None
     except yaml.MarkedYAMLError as exc:
-        raise _Unreadable(_syntax_error(exc, filename, columns), tab=_is_tab(exc)) from None
+        raise _Unreadable(syntax_error(exc, filename, columns), tab=is_tab(exc)) from None
     except yaml.YAMLError as exc:
         raise _Unreadable(DefinitionError(
             E.YAML_SYNTAX, filename, 1, 1, "", f"the file cannot be read as YAML: {exc}"
@@ -193,102 +188,6 @@ def _read(text: str, filename: str, columns: _Columns) -> tuple[Document, list[D
     # Duplicate and non-text field names, anchors, aliases and tags are reported; the rest of
     # the file is still checked.
     return document, builder.errors
-
-
-def _is_tab(exc: yaml.MarkedYAMLError) -> bool:
-    return "'\\t'" in (exc.problem or "")
-
-
-def _syntax_error(exc: yaml.MarkedYAMLError, filename: str, columns: _Columns) -> DefinitionError:
-    problem = exc.problem or "invalid YAML"
-    mark = exc.problem_mark or exc.context_mark
-    if "end of stream" in problem and exc.context_mark:
-        # An unclosed quote or bracket is found at the end; where it opens is what to fix.
-        mark = exc.context_mark
-    spot = columns.position(mark) if mark else Position(1, 1)
-    message = problem
-    if exc.context:
-        started = exc.context_mark
-        where = ""
-        if started and started is not mark:
-            opened = columns.position(started)
-            where = f" (from line {opened.line}, column {opened.column})"
-        message = f"{exc.context}{where}: {problem}"
-    if _is_tab(exc):
-        hint = "indent with spaces; YAML does not allow tabs"
-    else:
-        hint = "the file cannot be read past this point, so nothing else in it was checked"
-    return DefinitionError(E.YAML_SYNTAX, filename, spot.line, spot.column, "", message, hint)
-
-
-def _reader_error(
-    exc: yaml.reader.ReaderError, text: str, filename: str, columns: _Columns
-) -> DefinitionError:
-    """A character YAML does not allow (a control character), placed by its index in `text`."""
-    at = max(0, min(exc.position, len(text)))
-    line = text.count("\n", 0, at)
-    column = at - (text.rfind("\n", 0, at) + 1)
-    spot = columns.position(yaml.Mark("", at, line, column, None, None))
-    character = exc.character if isinstance(exc.character, str) else chr(exc.character)
-    return DefinitionError(
-        E.YAML_SYNTAX, filename, spot.line, spot.column, "",
-        f"the character U+{ord(character):04X} is not allowed in a YAML file",
-        "remove it; the file cannot be read, so nothing else in it was checked",
-    )
-
-
-class _Columns:
-    """Maps places in the text that was read back to the file, after tabs were widened."""
-
-    def __init__(self, text: str = "", widened: dict[int, tuple[int, int, int]] | None = None):
-        self.text = text
-        # line -> (columns of indentation after widening, columns added, column of the first tab)
-        self.widened = widened or {}
-
-    @classmethod
-    def expanding_tabs(cls, text: str, width: int) -> _Columns:
-        lines = text.split("\n")
-        widened: dict[int, tuple[int, int, int]] = {}
-        for index, line in enumerate(lines):
-            body = line.lstrip(" \t")
-            indent = line[: len(line) - len(body)]
-            if "\t" in indent:
-                wide = indent.expandtabs(width)
-                widened[index + 1] = (len(wide), len(wide) - len(indent), indent.index("\t") + 1)
-                lines[index] = wide + body
-        return cls("\n".join(lines), widened)
-
-    def position(self, mark: yaml.Mark) -> Position:
-        line, column = mark.line + 1, mark.column + 1
-        if line in self.widened:
-            indent, added, _ = self.widened[line]
-            column = column - added if column > indent else min(column, indent - added + 1)
-        return Position(line, max(column, 1))
-
-    def tab_errors(self, filename: str, width: int) -> list[DefinitionError]:
-        """One error at the first tab, naming every line indented with tabs."""
-        if not self.widened:
-            return []
-        first = min(self.widened)
-        lines = _ranges(sorted(self.widened))
-        where = f"on line {lines}" if len(self.widened) == 1 else f"on lines {lines}"
-        return [DefinitionError(
-            E.YAML_SYNTAX, filename, first, self.widened[first][2], "",
-            f"tabs in the indentation {where}; YAML indents with spaces only",
-            f"indent with spaces; the rest of the file was checked reading each tab as "
-            f"{width} spaces",
-        )]
-
-
-def _ranges(numbers: list[int]) -> str:
-    """[3, 4, 5, 9] -> '3-5, 9'."""
-    spans: list[list[int]] = []
-    for number in numbers:
-        if spans and number == spans[-1][1] + 1:
-            spans[-1][1] = number
-        else:
-            spans.append([number, number])
-    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
 
 
 class _TooDeep(Exception):
@@ -378,7 +277,7 @@ _TOO_LARGE = object()
 class _Builder:
     """Turns composed nodes into dicts, lists and scalars, recording positions and faults."""
 
-    def __init__(self, loader: _Loader, filename: str, columns: _Columns) -> None:
+    def __init__(self, loader: _Loader, filename: str, columns: Columns) -> None:
         self.loader = loader
         self.filename = filename
         self.columns = columns

@@ -12,10 +12,20 @@ from typing import Any
 from app.definitions import errors as E
 from app.definitions.errors import DefinitionError, did_you_mean
 from app.definitions.loader import Document, PathPart, join_path
+from app.definitions.raw import (
+    Raw,
+    closest_option,
+    entries,
+    in_or_not_in,
+    keys_of,
+    listing,
+    number_of,
+    option_label,
+    text_of,
+)
 
 KINDS_WITH_SECTIONS = ("unit_questionnaire", "survey")
 NO_OPTIONS_TYPES = ("text", "long_text", "number", "date")
-Raw = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -29,11 +39,11 @@ class QuestionPlace:
 
     @property
     def key(self) -> str | None:
-        return _text(self.raw, "key")
+        return text_of(self.raw, "key")
 
     @property
     def type(self) -> str | None:
-        return _text(self.raw, "type")
+        return text_of(self.raw, "type")
 
 
 def check_references(document: Document, filename: str) -> list[DefinitionError]:
@@ -77,8 +87,8 @@ class _Checker:
         )
 
     def run(self, data: Raw) -> None:
-        for index, scale in _entries(data.get("scales")):
-            name = _text(scale, "key")
+        for index, scale in entries(data.get("scales")):
+            name = text_of(scale, "key")
             if name is not None:
                 self.scales.setdefault(name, scale)
             self.options(scale.get("options"), ("scales", index, "options"), flags=())
@@ -100,15 +110,15 @@ class _Checker:
             at = ("sections",) if sections == [] else ()
             self.add(E.EMPTY_LIST, at, f"a {kind} needs at least one section", key=bool(at))
         self.unique(sections, ("sections",), "key", "section key")
-        for index, section in _entries(sections):
+        for index, section in entries(sections):
             if section.get("questions") == []:
                 self.add(E.EMPTY_LIST, ("sections", index, "questions"),
                          "'questions' is empty; a section needs at least one question", key=True)
 
     def question_places(self, data: Raw) -> list[QuestionPlace]:
         places: list[QuestionPlace] = []
-        for s_index, section in _entries(data.get("sections")):
-            for q_index, question in _entries(section.get("questions")):
+        for s_index, section in entries(data.get("sections")):
+            for q_index, question in entries(section.get("questions")):
                 path = ("sections", s_index, "questions", q_index)
                 places.append(QuestionPlace(len(places), s_index, path, question))
         return places
@@ -148,7 +158,7 @@ class _Checker:
         self.ranges(raw, path, kind)
 
     def scale_reference(self, raw: Raw, path: tuple[PathPart, ...]) -> None:
-        name = _text(raw, "scale")
+        name = text_of(raw, "scale")
         if name is not None and name not in self.scales:
             defined = ", ".join(self.scales) or "none"
             self.add(E.UNKNOWN_SCALE, (*path, "scale"),
@@ -160,7 +170,7 @@ class _Checker:
             self.add(E.EMPTY_LIST, path, f"'{path[-1]}' is empty; it needs at least one option",
                      key=True)
         self.unique(options, path, "value", "option value")
-        for index, option in _entries(options):
+        for index, option in entries(options):
             for flag in ("exclusive", "other"):
                 if option.get(flag) is True and flag not in flags:
                     where = ("options of a multiple_choice question" if flag == "exclusive"
@@ -178,14 +188,14 @@ class _Checker:
         if kind not in pairs:
             return
         low_name, high_name = pairs[kind]
-        low, high = _number(raw, low_name), _number(raw, high_name)
+        low, high = number_of(raw, low_name), number_of(raw, high_name)
         if low is not None and high is not None and low > high:
             self.add(E.BAD_RANGE, (*path, low_name),
                      f"{low_name} ({low:g}) is larger than {high_name} ({high:g})")
         options = raw.get("options")
         if kind == "multiple_choice" and isinstance(options, list) and options:
             for name in (low_name, high_name):
-                value = _number(raw, name)
+                value = number_of(raw, name)
                 if value is not None and value > len(options):
                     self.add(E.BAD_RANGE, (*path, name),
                              f"{name} ({value:g}) is more than the {len(options)} options")
@@ -203,7 +213,7 @@ class _Checker:
                 self.condition(condition, (*place.path, "show_if"), by_key,
                                later=lambda target, me=place: target.order >= me.order,
                                whose="this question")
-        for index, section in _entries(data.get("sections")):
+        for index, section in entries(data.get("sections")):
             condition = section.get("show_if")
             if isinstance(condition, dict):
                 self.condition(condition, ("sections", index, "show_if"), by_key,
@@ -217,7 +227,7 @@ class _Checker:
             field, message, hint = problem
             self.add(E.CONDITION_IN_OR_NOT_IN, (*path, field) if field else path, message, hint,
                      key=True)
-        name = _text(condition, "question")
+        name = text_of(condition, "question")
         if name is None:
             return
         target = by_key.get(name)
@@ -246,12 +256,12 @@ class _Checker:
                 if isinstance(value, str) and value not in allowed:
                     self.add(E.CONDITION_BAD_VALUE, (*path, field, index),
                              f"'{value}' is not an option of question '{name}'; "
-                             f"its options are {_listing(options)}",
+                             f"its options are {listing(options)}",
                              closest_option(value, options))
 
     def condition_row(self, condition: Raw, path: tuple[PathPart, ...],
                       target: QuestionPlace) -> None:
-        row = _text(condition, "row")
+        row = text_of(condition, "row")
         if row is None:
             return
         if target.type != "matrix":
@@ -259,7 +269,7 @@ class _Checker:
                      f"show_if gives row '{row}', but '{target.key}' is a {target.type} "
                      "question, not a matrix")
             return
-        rows = _keys(target.raw.get("rows"), "key")
+        rows = keys_of(target.raw.get("rows"), "key")
         if row not in rows:
             self.add(E.CONDITION_UNKNOWN_ROW, (*path, "row"),
                      f"matrix question '{target.key}' has no row '{row}' "
@@ -268,26 +278,26 @@ class _Checker:
     def options_of(self, question: Raw) -> dict[str, str] | None:
         """The option values a question can take, each with its Swedish label (or ''), in
         order; None when the definition is too broken to say."""
-        kind = _text(question, "type")
+        kind = text_of(question, "type")
         if kind == "multiple_choice" or (kind == "single_choice" and "options" in question):
             options = question.get("options")
         elif kind in ("single_choice", "rating", "matrix"):
-            scale = self.scales.get(_text(question, "scale") or "")
+            scale = self.scales.get(text_of(question, "scale") or "")
             options = scale.get("options") if scale else None
         else:
             return None
         if not isinstance(options, list):
             return None
         return {
-            value: _label(option) for _, option in _entries(options)
-            if (value := _text(option, "value")) is not None
+            value: option_label(option) for _, option in entries(options)
+            if (value := text_of(option, "value")) is not None
         }
 
     # --- staff_view ---------------------------------------------------------------------------
 
     def staff_view(self, view: Raw, path: tuple[PathPart, ...], surveys: dict[str, Any]) -> None:
-        survey = surveys.get(_text(view, "survey") or "")
-        name = _text(view, "question")
+        survey = surveys.get(text_of(view, "survey") or "")
+        name = text_of(view, "question")
         if survey is None or name is None:
             return
         keys = [question.key for question in survey.questions()]
@@ -296,7 +306,7 @@ class _Checker:
                      f"survey '{survey.key}' has no question '{name}'", did_you_mean(name, keys))
             return
         question = survey.question(name)
-        row = _text(view, "row")
+        row = text_of(view, "row")
         rows = [r.key for r in question.rows] if question.type == "matrix" else []
         if question.type == "matrix" and row not in rows:
             self.add(E.STAFF_VIEW_MISMATCH, (*path, "row") if row else path,
@@ -315,7 +325,7 @@ class _Checker:
             if isinstance(value, str) and value not in options:
                 self.add(E.STAFF_VIEW_MISMATCH, (*path, "favourable", index),
                          f"'{value}' is not an option of survey question '{name}'; "
-                         f"its options are {_listing(options)}", closest_option(value, options))
+                         f"its options are {listing(options)}", closest_option(value, options))
 
     # --- risk templates -----------------------------------------------------------------------
 
@@ -338,8 +348,8 @@ class _Checker:
                   for name in ("likelihood", "consequence")]
         self.risk_levels(risk.get("levels"), counts)
         self.unique(risk.get("catalogue"), ("risk", "catalogue"), "key", "catalogue key")
-        form_keys = _keys(forms, "key")
-        for index, item in _entries(risk.get("catalogue")):
+        form_keys = keys_of(forms, "key")
+        for index, item in entries(risk.get("catalogue")):
             named = item.get("forms")
             for position, form in enumerate(named if isinstance(named, list) else []):
                 if isinstance(form, str) and form not in form_keys:
@@ -353,7 +363,7 @@ class _Checker:
             return None
         options = scale["options"]
         self.options(options, (*path, "options"), flags=())
-        for index, option in _entries(options):
+        for index, option in entries(options):
             value = option.get("value")
             if isinstance(value, str) and value != str(index + 1):
                 self.add(E.RISK_SCALE_VALUES, (*path, "options", index, "value"),
@@ -368,7 +378,7 @@ class _Checker:
         self.unique(levels, ("risk", "levels"), "key", "level key")
         previous: int | None = None
         last: tuple[int, int] | None = None
-        for index, level in _entries(levels):
+        for index, level in entries(levels):
             top = level.get("max_value")
             if not isinstance(top, int) or isinstance(top, bool):
                 continue
@@ -387,8 +397,8 @@ class _Checker:
 
     def unique(self, items: object, path: tuple[PathPart, ...], field: str, what: str) -> None:
         first: dict[str, int] = {}
-        for index, item in _entries(items):
-            value = _text(item, field)
+        for index, item in entries(items):
+            value = text_of(item, field)
             if value is None:
                 continue
             if value in first:
@@ -398,75 +408,3 @@ class _Checker:
                          f"{what} '{value}' is already used by {earlier} (line {line})")
             else:
                 first[value] = index
-
-
-def _entries(items: object) -> list[tuple[int, Raw]]:
-    if not isinstance(items, list):
-        return []
-    return [(index, item) for index, item in enumerate(items) if isinstance(item, dict)]
-
-
-def closest_option(value: str, options: dict[str, str]) -> str | None:
-    """'did you mean' for a value that is not an option: the option whose value or label it
-    matches but for case and accents (the label 'Genomförd' for the value 'genomford'), else
-    the option value spelt most alike; None when nothing is close."""
-    folded = _fold(value)
-    for option in options:
-        if folded == _fold(option):
-            return f"did you mean '{option}'?"
-    for option, label in options.items():
-        if label and folded == _fold(label):
-            return (f"did you mean '{option}'? An option is named by its value, "
-                    f"not by its label '{label}'")
-    return did_you_mean(value, options)
-
-
-def in_or_not_in(condition: Raw) -> tuple[str | None, str, str] | None:
-    """For a show_if with both `in` and `not_in`, or neither: the field to point at (None for
-    the condition itself), the message and the hint; None when it has exactly one."""
-    given = [name for name in ("in", "not_in") if condition.get(name) is not None]
-    if len(given) == 1:
-        return None
-    if given:
-        return ("not_in", "show_if has both 'in' and 'not_in'; a condition has exactly one of them",
-                "keep 'in' for the values that show it, or 'not_in' for those that hide it")
-    hint = ("add 'in: [...]' with the values that show it, or 'not_in: [...]' with those that "
-            "hide it")
-    for name in ("in", "not_in"):
-        if name in condition:  # written without a value
-            return (name, f"show_if's '{name}' is empty; a condition needs values in exactly one "
-                    "of 'in' and 'not_in'", hint)
-    return (None, "show_if has neither 'in' nor 'not_in'; a condition needs exactly one of them",
-            hint)
-
-
-def _fold(text: str) -> str:
-    plain = text.casefold().strip().translate(str.maketrans("åäöéü", "aaoeu"))
-    return "".join(c if c.isalnum() else "_" for c in plain)
-
-
-def _listing(options: dict[str, str]) -> str:
-    return ", ".join(f"{value} ({label})" if label else value for value, label in options.items())
-
-
-def _label(option: Raw) -> str:
-    label = option.get("label")
-    if isinstance(label, dict):
-        label = label.get("sv")
-    return label.strip() if isinstance(label, str) else ""
-
-
-def _keys(items: object, field: str) -> list[str]:
-    return [value for _, item in _entries(items) if (value := _text(item, field)) is not None]
-
-
-def _text(raw: Raw, name: str) -> str | None:
-    value = raw.get(name)
-    return value if isinstance(value, str) else None
-
-
-def _number(raw: Raw, name: str) -> float | None:
-    value = raw.get(name)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)

@@ -18,7 +18,7 @@ from app.definitions import errors as E
 from app.definitions import schema as S
 from app.definitions.errors import DefinitionError, did_you_mean
 from app.definitions.loader import Document, PathPart, join_path, parent_path
-from app.definitions.references import in_or_not_in
+from app.definitions.raw import in_or_not_in
 
 _MODEL_NAMES: dict[type[BaseModel], str] = {
     S.Definition: "the questionnaire",

@@ -24,7 +24,7 @@ from app.reports.pdf import CONTENT_WIDTH, ReportMeta, build_pdf, data_table, pa
 from app.reports.risk_report import city_risk_flowables
 from app.reports.unit_report import LOCAL_TIME, report_round
 from app.services.anonymity import TOTAL
-from app.services.risks import CityOverview, city_overview
+from app.services.risks.city import CityOverview, city_overview
 from app.services.survey import ResponseRate, response_rates
 from app.services.survey_results import QuestionFigures
 

@@ -22,16 +22,13 @@ from app.formatting import format_change, format_index, format_percent
 from app.models import Questionnaire, QuestionnaireVersion, Round, RoundUnit, Unit, UnitResponse
 from app.models.rounds import round_questionnaires
 from app.questions.types import chosen_value, question_type, rated_questions
-from app.reports.charts import (
-    ChartTable,
+from app.reports.charts import ChartTable, TrendPoint, trend, trend_table
+from app.reports.heat_grid import (
     HeatCell,
     HeatGrid,
-    TrendPoint,
     heat_grid_pages,
     heat_grid_table,
     heat_grid_uri,
-    trend,
-    trend_table,
 )
 from app.reports.levels import Level, level_of, levels_of
 from app.reports.pdf import CONTENT_WIDTH, data_table, para, styles

@@ -3,7 +3,8 @@ level, the counts per level under each statement, the change since each unit's p
 and the city's distribution per statement round by round.
 
 `build_comparison` and `build_history` compute the content once (one query per table, never one
-per unit); the pages (views/city.py), the city PDF and the exports show the same dataclasses.
+per unit); the pages (views/city.py), the city PDF and the exports show the same dataclasses
+(app.reports.comparison_data).
 The change since the previous round is the unit report's own comparison (`levels.change`).
 Where the scale has scores, each unit has an index and each statement too (`app.reports.index`),
 statements are ordered worst first by index, and the city's mean is that of the shown units.
@@ -26,17 +27,14 @@ from app.definitions.schema import RatingQuestion
 from app.models import QuestionnaireVersion, Round, RoundUnit, Unit, UnitResponse
 from app.questions.types import question_type, rated_questions
 from app.reports import index as idx
-from app.reports.charts import (
-    ChartTable,
+from app.reports.charts import ChartTable, Segment, StackedRow, stacked_bars, stacked_bars_table
+from app.reports.comparison_data import Cell, Comparison, Filters, StatementColumn, UnitRow
+from app.reports.heat_grid import (
     HeatCell,
     HeatGrid,
-    Segment,
-    StackedRow,
     heat_grid_pages,
     heat_grid_table,
     heat_grid_uri,
-    stacked_bars,
-    stacked_bars_table,
 )
 from app.reports.levels import (
     Level,
@@ -59,104 +57,15 @@ from app.sorting import name_key
 KIND_FILTERS: tuple[str, ...] = ("board", "district_board", "company")
 SORTS: tuple[str, ...] = ("name", "weak", "index")
 CHANGE_SYMBOLS: dict[str, str] = {"better": "↑", "same": "=", "worse": "↓", "not_comparable": "?"}
-
-
-@dataclass(frozen=True)
-class Filters:
-    kind: str | None = None  # one of KIND_FILTERS
-    part: str | None = None  # a unit key: it and its descendants
-    sort: str = "name"  # one of SORTS
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One unit's rating of one statement, and the change since its previous round."""
-
-    statement_key: str
-    level: Level | None  # None: not submitted or not rated
-    previous: Level | None
-    change: str | None  # one of levels.CHANGES; None without two ratings
-
-
-@dataclass(frozen=True)
-class UnitRow:
-    key: str
-    name: str
-    kind: str
-    status: str  # submitted | draft | reopened | not_started
-    previous_year: int | None
-    cells: tuple[Cell, ...]  # in the order of Comparison.statements
-    index: float | None = None  # the submitted ratings' index; None when not submitted or unscored
-    previous_index: float | None = None  # its index in its previous round of the questionnaire
-    previous_round: str | None = None  # that round's key
-
-    @property
-    def answered(self) -> int:
-        """Statements that count in the index."""
-        return idx.answered(cell.level for cell in self.cells)
-
-    @property
-    def index_change(self) -> float | None:
-        return idx.change(self.index, self.previous_index)
-
-    @property
-    def weak(self) -> int:
-        """Statements at a level below the top one ('Delvis' or 'Nej')."""
-        return sum(1 for cell in self.cells if cell.level is not None and cell.level.rank > 0)
-
-
-@dataclass(frozen=True)
-class StatementColumn:
-    number: int  # the statement's number in the questionnaire
-    key: str
-    text: str
-    distribution: tuple[LevelCount, ...]  # the shown units' submitted ratings per level
-    changes: tuple[tuple[str, int], ...]  # (better|same|worse|not_comparable, units)
-    index: float | None = None  # the mean score of those ratings; None without scores or ratings
-
-    @property
-    def weak(self) -> int:
-        return sum(item.count for item in self.distribution if item.level.rank > 0)
-
-    @property
-    def counted(self) -> int:
-        return sum(item.count for item in self.distribution)
-
-
-@dataclass(frozen=True)
-class Comparison:
-    round_key: str
-    round_name: str
-    year: int
-    questionnaire_key: str
-    questionnaire_title: str
-    levels: tuple[Level, ...]
-    statements: tuple[StatementColumn, ...]  # worst first (`index.severity_key`)
-    units: tuple[UnitRow, ...]
-    filters: Filters
-    invited: int  # invited units that pass the filters
-    submitted: int  # of those, units that have submitted
-
-    @property
-    def scored(self) -> bool:
-        """Whether the questionnaire's scale has scores, and so an index."""
-        return idx.scored(self.levels)
-
-    @property
-    def city_index(self) -> float | None:
-        """The mean of the shown units' indexes (submitted units only)."""
-        return idx.mean(row.index for row in self.units)
-
-    @property
-    def indexed_units(self) -> int:
-        return sum(1 for row in self.units if row.index is not None)
+# Every invited unit, by name: the comparison unfiltered.
+ALL_UNITS = Filters()
 
 
 def _rating_questions(version: QuestionnaireVersion) -> list[RatingQuestion]:
     return rated_questions(version.parsed())
 
 
-def build_comparison(session: Session, round_key: str, filters: Filters = Filters(),
+def build_comparison(session: Session, round_key: str, filters: Filters = ALL_UNITS,
                      language: str = "sv") -> Comparison:
     """The comparison of the round's self-assessment over the invited units that pass `filters`."""
     round_ = report_round(session, round_key)

@@ -22,8 +22,19 @@ from sqlalchemy.orm import Session
 
 from app.definitions.schema import RiskTemplate
 from app.models import Round, Unit, UnitResponse
-from app.services import risks as service
-from app.services.risk_history import no_risks_statement
+from app.services.risks.entries import no_risks_statement
+from app.services.risks.register import risk_version, template_of
+from app.services.risks.values import (
+    MEASURE_STATUS_LABELS,
+    Measure,
+    Risk,
+    forms_label,
+    influencer_kind_label,
+    influencers_label,
+    level_of,
+    risks_of,
+    sorted_register,
+)
 from app.services.submissions import ResponseTarget, get_response
 from app.sorting import name_key
 
@@ -55,23 +66,23 @@ def _iso(value: date | None) -> str:
     return value.isoformat() if value else ""
 
 
-def follow_ups_text(measure: service.Measure) -> str:
+def follow_ups_text(measure: Measure) -> str:
     """A measure's follow-ups in one cell: "2026-03-01 Anna Berg: Rutinen används (ny status: Klar)"."""
     parts = []
     for entry in measure.follow_ups:
-        status = service.MEASURE_STATUS_LABELS.get(entry.status) if entry.status else None
+        status = MEASURE_STATUS_LABELS.get(entry.status) if entry.status else None
         parts.append(f"{_iso(entry.on)} {entry.by}: {entry.comment}"
                      + (f" ({_l('ny status')}: {status})" if status else ""))
     return "; ".join(parts)
 
 
-def measures_text(measures: Sequence[service.Measure], today: date) -> str:
+def measures_text(measures: Sequence[Measure], today: date) -> str:
     """Every measure in one cell, each with owner, due date, status, an overdue mark and its
     follow-ups."""
     lines = []
     for m in measures:
         line = (f"{m.action} – {m.owner or _l('ansvarig saknas')}, {_iso(m.due_on) or '–'}, "
-                f"{service.MEASURE_STATUS_LABELS.get(m.status, m.status)}")
+                f"{MEASURE_STATUS_LABELS.get(m.status, m.status)}")
         if m.is_overdue(today):
             line += f" ({_l('försenad')})"
         if m.follow_ups:
@@ -80,8 +91,8 @@ def measures_text(measures: Sequence[service.Measure], today: date) -> str:
     return "\n".join(lines)
 
 
-def _rating(template: RiskTemplate, item: service.Risk, language: str) -> tuple[Any, ...]:
-    level = service.level_of(template, item)
+def _rating(template: RiskTemplate, item: Risk, language: str) -> tuple[Any, ...]:
+    level = level_of(template, item)
     return (_number(item.likelihood), _number(item.consequence),
             item.value if item.value is not None else "", level.label.get(language) if level else "")
 
@@ -91,7 +102,7 @@ def export_rows(session: Session, round_: Round, language: str, today: date | No
     that has been started whatever its status; the status column says which. A register submitted
     without risks gets one row with the risk columns empty and its statement of why no risk applies."""
     today = today or date.today()
-    version, template = service.risk_version(round_)
+    version, template = risk_version(round_)
     rows = session.execute(
         select(Unit, UnitResponse)
         .join(UnitResponse, UnitResponse.unit_id == Unit.id)
@@ -100,7 +111,7 @@ def export_rows(session: Session, round_: Round, language: str, today: date | No
     rows.sort(key=lambda row: (name_key(row[0].name), row[0].key))
     out: list[tuple[Any, ...]] = []
     for unit, response in rows:
-        risks = service.sorted_register(template, service.risks_of(response.answers))
+        risks = sorted_register(template, risks_of(response.answers))
         if not risks and response.status == "submitted":
             # Submitted with no risk: one row saying so and why, so the export tells it apart
             # from a unit that was not invited or has not submitted.
@@ -109,15 +120,15 @@ def export_rows(session: Session, round_: Round, language: str, today: date | No
             continue
         for item in risks:
             base = (unit.key, unit.name, register_status(response.status), "", item.key, item.activity,
-                    service.forms_label(template, item, language),
-                    service.influencer_kind_label(template, item, language),
-                    service.influencers_label(template, item, language), item.description, item.controls,
+                    forms_label(template, item, language),
+                    influencer_kind_label(template, item, language),
+                    influencers_label(template, item, language), item.description, item.controls,
                     *_rating(template, item, language), item.catalogue_key or "", item.statement_key or "",
                     item.follow_up, YES if item.in_plan else NO, item.plan_control, item.plan_owner,
                     item.plan_decision, _iso(item.plan_decided_on))
             for measure in item.measures or (None,):
                 out.append(base + ((measure.action, measure.owner, _iso(measure.due_on),
-                                    str(service.MEASURE_STATUS_LABELS.get(measure.status, measure.status)),
+                                    str(MEASURE_STATUS_LABELS.get(measure.status, measure.status)),
                                     YES if measure.is_overdue(today) else NO, follow_ups_text(measure))
                                    if measure else ("", "", "", "", "", "")))
     return out
@@ -128,12 +139,12 @@ def plan_rows(session: Session, target: ResponseTarget, language: str,
     """The unit's internal control plan: one row per risk the register puts in the plan, the
     highest risk first, with its assessment, control, owner, board decision and measures."""
     today = today or date.today()
-    template = service.template_of(target)
+    template = template_of(target)
     response = get_response(session, target)
     status = register_status(response.status) if response is not None else DRAFT
-    risks = service.sorted_register(template, service.risks_of(response.answers if response else {}))
-    return [(item.activity, item.description, service.influencer_kind_label(template, item, language),
-             service.influencers_label(template, item, language), *_rating(template, item, language),
+    risks = sorted_register(template, risks_of(response.answers if response else {}))
+    return [(item.activity, item.description, influencer_kind_label(template, item, language),
+             influencers_label(template, item, language), *_rating(template, item, language),
              item.plan_control, item.plan_owner, item.plan_decision, _iso(item.plan_decided_on),
              measures_text(item.measures, today), status)
             for item in risks if item.in_plan]

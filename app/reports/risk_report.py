@@ -4,7 +4,7 @@ per self-assessment statement at Delvis/Nej, whether a measure exists.
 
 `build_risk_section` computes the unit's section once; `templates/reports/_risks.html` and
 `risk_flowables` show the same content. `city_risk_flowables` gives the city-wide lägesbild its
-risk pages from `app.services.risks.city_overview`.
+risk pages from `app.services.risks.city.city_overview`.
 """
 
 from __future__ import annotations
@@ -18,17 +18,38 @@ from reportlab.platypus import Flowable, KeepTogether
 
 from app.definitions.schema import RiskLevel, RiskTemplate
 from app.models import Round, Unit
-from app.reports.charts import HeatCell, HeatGrid, heat_grid, heat_grid_table
+from app.reports.heat_grid import HeatCell, HeatGrid, heat_grid, heat_grid_table
 from app.reports.pdf import CONTENT_WIDTH, data_table, level_badge, para, styles
-from app.services import risks as service
+from app.services.risks.city import CityOverview, CityPlan
+from app.services.risks.register import (
+    StatementCoverage,
+    register_target,
+    self_assessment_answers,
+    statement_coverage,
+    template_of,
+)
+from app.services.risks.values import (
+    MEASURE_STATUS_LABELS,
+    NO_RISKS_KEY,
+    Measure,
+    Risk,
+    RiskCell,
+    influencer_kind_label,
+    influencers_label,
+    level_of,
+    plan_decision_text,
+    risk_matrix,
+    risks_of,
+    sorted_register,
+)
 from app.services.submissions import NotFound, get_response
 
 
-def matrix_grid(template: RiskTemplate, risks: Iterable[service.Risk] | None, language: str, *,
-                cells: list[list[service.RiskCell]] | None = None) -> HeatGrid:
+def matrix_grid(template: RiskTemplate, risks: Iterable[Risk] | None, language: str, *,
+                cells: list[list[RiskCell]] | None = None) -> HeatGrid:
     """Likelihood (rows, most likely on top) × consequence, each cell coloured by its level and
     showing the number of risks in it and the level."""
-    rows = cells if cells is not None else service.risk_matrix(template, risks or ())
+    rows = cells if cells is not None else risk_matrix(template, risks or ())
     return HeatGrid(
         row_labels=tuple(f"{row[0].likelihood.value} {row[0].likelihood.label.get(language)}" for row in rows),
         column_labels=tuple(f"{o.value} {o.label.get(language)}" for o in template.consequence.options),
@@ -41,7 +62,7 @@ def matrix_grid(template: RiskTemplate, risks: Iterable[service.Risk] | None, la
 
 @dataclass(frozen=True)
 class RiskRow:
-    risk: service.Risk
+    risk: Risk
     level: RiskLevel | None
     forms: str  # the forms of influence, as labels
     influencer_kind: str = ""  # planned or reactive, as its label
@@ -54,7 +75,7 @@ class RiskSection:
     template: RiskTemplate
     rows: tuple[RiskRow, ...]
     grid: HeatGrid
-    coverage: tuple[service.StatementCoverage, ...]
+    coverage: tuple[StatementCoverage, ...]
     language: str
     no_risks: str = ""  # why no risk applies, given when submitting a register without risks
     today: date | None = None  # for the overdue marks; None means the day the report is made
@@ -70,23 +91,23 @@ def build_risk_section(session, round_: Round, unit: Unit, language: str,  # typ
                        today: date | None = None) -> RiskSection | None:
     """The unit's register in the round, or None when the round has no risk template."""
     try:
-        target = service.register_target(session, round_, unit)
+        target = register_target(session, round_, unit)
     except NotFound:
         return None
-    template = service.template_of(target)
+    template = template_of(target)
     response = get_response(session, target)
-    risks = service.sorted_register(template, service.risks_of(response.answers if response else {}))
+    risks = sorted_register(template, risks_of(response.answers if response else {}))
     labels = {f.key: f.label.get(language) for f in template.forms}
-    own = service.self_assessment_answers(session, round_, unit)
-    coverage = service.statement_coverage(own[0], own[1], risks, language) if own else []
+    own = self_assessment_answers(session, round_, unit)
+    coverage = statement_coverage(own[0], own[1], risks, language) if own else []
     return RiskSection(
         status=response.status if response is not None else "not_started", template=template,
-        rows=tuple(RiskRow(r, service.level_of(template, r), ", ".join(labels.get(f, f) for f in r.forms),
-                           service.influencer_kind_label(template, r, language),
-                           service.influencers_label(template, r, language))
+        rows=tuple(RiskRow(r, level_of(template, r), ", ".join(labels.get(f, f) for f in r.forms),
+                           influencer_kind_label(template, r, language),
+                           influencers_label(template, r, language))
                    for r in risks),
         grid=matrix_grid(template, risks, language), coverage=tuple(coverage), language=language,
-        no_risks=str((response.answers or {}).get(service.NO_RISKS_KEY) or "") if response is not None else "",
+        no_risks=str((response.answers or {}).get(NO_RISKS_KEY) or "") if response is not None else "",
         today=today or date.today(),
     )
 
@@ -97,13 +118,13 @@ def _level_cell(level: RiskLevel | None, value: int | None, language: str) -> Fl
     return level_badge(f"{level.label.get(language)} ({value})", level.colour)
 
 
-def _measures_text(risk: service.Risk, today: date | None = None) -> str:
+def _measures_text(risk: Risk, today: date | None = None) -> str:
     """The measures in one cell; with `today`, a measure past its date and not done is marked."""
     if not risk.measures:
         return _("Ingen åtgärd")
     return "\n".join(
         f"{m.action} – {m.owner or _('ansvarig saknas')}, {m.due_on.isoformat() if m.due_on else '–'}, "
-        f"{service.MEASURE_STATUS_LABELS.get(m.status, m.status)}"
+        f"{MEASURE_STATUS_LABELS.get(m.status, m.status)}"
         + (f" – {_('FÖRSENAD')}" if today is not None and m.is_overdue(today) else "") for m in risk.measures)
 
 
@@ -156,7 +177,7 @@ def risk_detail_flowables(section: RiskSection) -> list[Flowable]:
                     _("Ingår"),
                     f"{plan.control.get(language)}: {item.plan_control}" if item.plan_control else "",
                     f"{plan.owner.get(language)}: {item.plan_owner}" if item.plan_owner else "",
-                    f"{_('Beslut')}: {service.plan_decision_text(item)}" if service.plan_decision_text(item) else "",
+                    f"{_('Beslut')}: {plan_decision_text(item)}" if plan_decision_text(item) else "",
                 ) if part)
             else:
                 entry = _("Ingår inte")
@@ -169,7 +190,7 @@ def risk_detail_flowables(section: RiskSection) -> list[Flowable]:
             block.append(data_table(
                 (_("Åtgärd"), _("Ansvarig"), _("Klart senast"), _("Status"), _("Uppföljning av åtgärden")),
                 [(m.action, m.owner or _("ansvarig saknas"), m.due_on.isoformat() if m.due_on else "–",
-                  str(service.MEASURE_STATUS_LABELS.get(m.status, m.status))
+                  str(MEASURE_STATUS_LABELS.get(m.status, m.status))
                   + (f"\n{_('FÖRSENAD')}" if m.is_overdue(today) else ""),
                   _follow_ups_text(m) or "–") for m in item.measures]))
         else:
@@ -181,17 +202,17 @@ def risk_detail_flowables(section: RiskSection) -> list[Flowable]:
 FACT_COLUMN = 130.0  # the risk detail's label column, so every risk's facts line up
 
 
-def _follow_ups_text(measure: service.Measure) -> str:
+def _follow_ups_text(measure: Measure) -> str:
     lines = []
     for entry in measure.follow_ups:
         line = f"{entry.on.isoformat() if entry.on else '–'}, {entry.by}: {entry.comment}"
         if entry.status:
-            line += f" ({_('ny status')}: {service.MEASURE_STATUS_LABELS.get(entry.status, entry.status)})"
+            line += f" ({_('ny status')}: {MEASURE_STATUS_LABELS.get(entry.status, entry.status)})"
         lines.append(line)
     return "\n".join(lines)
 
 
-def coverage_flowables(coverage: Sequence[service.StatementCoverage], language: str) -> list[Flowable]:
+def coverage_flowables(coverage: Sequence[StatementCoverage], language: str) -> list[Flowable]:
     if not coverage:
         return []
     s = styles()
@@ -201,7 +222,7 @@ def coverage_flowables(coverage: Sequence[service.StatementCoverage], language: 
          for item in coverage])]
 
 
-def city_risk_flowables(overview: service.CityOverview, language: str) -> list[Flowable]:
+def city_risk_flowables(overview: CityOverview, language: str) -> list[Flowable]:
     """The city-wide lägesbild's risk pages: matrix, recurring risks, highest risks, measures past
     due and the units without any documented risk (submitted without risks, or not submitted)."""
     s = styles()
@@ -234,7 +255,7 @@ def city_risk_flowables(overview: service.CityOverview, language: str) -> list[F
     return story
 
 
-def without_risks_flowables(overview: service.CityOverview) -> list[Flowable]:
+def without_risks_flowables(overview: CityOverview) -> list[Flowable]:
     """The invited units without a documented risk, as the city overview page lists them: "Ingen
     risk" with the statement only for a register submitted without risks, "Ej inskickat" for a
     unit whose register is a draft or not started (it has documented nothing yet)."""
@@ -249,7 +270,7 @@ def without_risks_flowables(overview: service.CityOverview) -> list[Flowable]:
     return story
 
 
-def city_plan_flowables(plan: service.CityPlan | None, language: str) -> list[Flowable]:
+def city_plan_flowables(plan: CityPlan | None, language: str) -> list[Flowable]:
     """Planned vs reactive influence and the risks in the boards' internal control plans, from
     submitted registers (as the city overview page shows them)."""
     if plan is None:
@@ -265,7 +286,7 @@ def city_plan_flowables(plan: service.CityPlan | None, language: str) -> list[Fl
         story.append(data_table(
             (_("Enhet"), _("Risk"), _("Risknivå"), _("Kontrollmoment"), _("Ansvarig"), _("Beslut")),
             [(e.unit_name, e.risk.activity, _level_cell(e.level, e.risk.value, language), e.risk.plan_control,
-              e.risk.plan_owner, service.plan_decision_text(e.risk)) for e in plan.entries]))
+              e.risk.plan_owner, plan_decision_text(e.risk)) for e in plan.entries]))
     else:
         story.append(para(_("Ingen inskickad risk ingår i en internkontrollplan."), s.body))
     return story

@@ -9,6 +9,10 @@ from sqlalchemy.orm import Session
 
 from app.models import AuditEvent, User
 
+# The one action name of every export's audit record: the web's downloads (app.views.downloads)
+# and the CLI's `export`.
+EXPORT_ACTION = "export"
+
 
 def record(
     session: Session,

@@ -7,7 +7,7 @@ from flask import Flask
 
 
 def register_views(app: Flask) -> None:
-    from app.views import (
+    from app.views import (  # noqa: F401 (risk_city is imported for the routes it adds to risks.bp)
         admin,
         answering,
         auth,
@@ -15,6 +15,7 @@ def register_views(app: Flask) -> None:
         main,
         questionnaires,
         reports,
+        risk_city,
         risks,
         rounds,
         survey,
@@ -28,7 +29,7 @@ def register_views(app: Flask) -> None:
     app.register_blueprint(reports.bp)
     app.register_blueprint(rounds.bp)
     app.register_blueprint(answering.bp)
-    app.register_blueprint(risks.bp)
+    app.register_blueprint(risks.bp)  # with the routes app.views.risk_city adds to it
     app.register_blueprint(survey.bp)
     app.register_blueprint(survey_admin.bp)
     app.register_blueprint(city.bp)

@@ -30,15 +30,16 @@ MIMETYPES = {
 
 
 def download(body: bytes | Iterable[str], filename: str, /, *, what: str, round_key: str | None = None,
-             unit_key: str | None = None, target: str | None = None, action: str = "export",
-             inline: bool = False, **detail: Any) -> Response:
+             unit_key: str | None = None, target: str | None = None, inline: bool = False,
+             **detail: Any) -> Response:
     """`body` (bytes, or text chunks to stream) as the file `filename`, whose extension names the
-    format, after recording in the audit log that the current user downloaded it. `target`
-    defaults to round/unit/what; `detail` adds to the record."""
+    format, after recording in the audit log (as `audit.EXPORT_ACTION`, the one action name of
+    every export) that the current user downloaded it. `target` defaults to round/unit/what;
+    `detail` adds to the record."""
     fmt = filename.rsplit(".", 1)[-1]
     where = {key: value for key, value in (("round", round_key), ("unit", unit_key)) if value is not None}
     with transaction() as session:
-        audit.record(session, action, actor=current_user._get_current_object(),
+        audit.record(session, audit.EXPORT_ACTION, actor=current_user._get_current_object(),
                      target=target or "/".join(part for part in (round_key, unit_key, what) if part),
                      what=what, format=fmt, **where, **detail)
     data = body if isinstance(body, bytes) else stream_with_context(body)

@@ -31,18 +31,18 @@ from app.policy import Permission
 from app.questions.conditions import validate_answers
 from app.security import requires
 from app.services import ServiceError
+from app.services.questionnaire_changes import compare
 from app.services.questionnaires import (
     Upload,
     check_upload_bytes,
     check_upload_text,
-    compare,
     delete_version,
     publish,
     rounds_by_version,
     shipped_questionnaires,
     shipped_text,
 )
-from app.services.risks import risk_matrix
+from app.services.risks.values import risk_matrix
 from app.views.downloads import download
 
 bp = Blueprint("questionnaires", __name__, url_prefix="/admin/formular")

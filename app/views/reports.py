@@ -14,7 +14,8 @@ from app.i18n import current_language
 from app.models import Round, Unit
 from app.policy import Permission
 from app.reports import city_report, city_survey, unit_report, unit_survey
-from app.reports.unit_report import ReportNotFound, UnitReport, build_unit_report, render_unit_pdf
+from app.reports.unit_report import ReportNotFound, UnitReport, build_unit_report
+from app.reports.unit_report_pdf import render_unit_pdf
 from app.security import require_unit, requires
 from app.views.downloads import download
 

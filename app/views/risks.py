@@ -1,9 +1,12 @@
-"""The risk register pages: a unit's register, matrix and risk form (plain server-rendered forms
-that work without JavaScript), and the city office's overview and exports of a round's registers.
+"""The risk register pages of a unit: its register, matrix and risk form (plain server-rendered
+forms that work without JavaScript), the catalogue, carrying last year's risks forward and
+submitting. The pages that read across saves, years and units (history, year over year, the city
+office's overview and exports, the internal control plan) are in `app.views.risk_city`, on the
+same blueprint; the posted forms are read by `app.views.risk_form`.
 
-Every change goes through `app.services.risks`, which saves through the one submission workflow:
-a save based on an older version of the register shows the conflict with both texts, and a
-submitted register is read-only until the city office reopens it.
+Every change goes through `app.services.risks.register`, which saves through the one submission
+workflow: a save based on an older version of the register shows the conflict with both texts, and
+a submitted register is read-only until the city office reopens it.
 """
 
 from __future__ import annotations
@@ -13,22 +16,53 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from werkzeug.datastructures import MultiDict
 
 from app import policy
 from app.extensions import db
 from app.i18n import current_language
 from app.models import Round, Unit
 from app.policy import Permission
-from app.reports import charts, risk_export, tabular
+from app.reports.heat_grid import heat_grid
 from app.reports.risk_report import matrix_grid
 from app.security import require_unit, requires
 from app.services import ServiceError, transaction
-from app.services import risk_history as history_service
-from app.services import risks as service
+from app.services.risks.carry import (
+    CarryOffer,
+    carry_offer,
+    left_to_carry,
+    previous_submitted,
+)
+from app.services.risks.carry import (
+    carry_forward as carry_risks_forward,
+)
+from app.services.risks.entries import carried_link, needing_rating, no_risks_statement
+from app.services.risks.register import (
+    current_answers,
+    delete_risk,
+    put_risk,
+    register_target,
+    risk_from_catalogue,
+    risk_from_statement,
+    self_assessment_answers,
+    statement_coverage,
+    submit_register,
+    template_of,
+)
+from app.services.risks.values import (
+    CARRIED_FROM,
+    MAX_TEXT,
+    MEASURE_STATUS_LABELS,
+    NO_RISKS_KEY,
+    Risk,
+    level_of,
+    new_risk_key,
+    risk_from_answer,
+    risk_to_answer,
+    risks_of,
+    sorted_register,
+)
 from app.services.rounds import assignments, get_round
 from app.services.submissions import (
     Conflict,
@@ -39,20 +73,17 @@ from app.services.submissions import (
     ResponseTarget,
     current_version,
     get_response,
-    history,
 )
-from app.views.downloads import csv_download, download
+from app.views.risk_form import EMPTY_MEASURE_ROWS, carry_problem, chosen_from_form, risk_from_form
 
 bp = Blueprint("risks", __name__, url_prefix="/risker")
-
-EMPTY_MEASURE_ROWS = 2
 
 
 def _user() -> Any:
     return current_user._get_current_object()
 
 
-def _target(round_key: str, unit_key: str) -> ResponseTarget:
+def unit_register(round_key: str, unit_key: str) -> ResponseTarget:
     """403 for a unit the user may not read (whether or not it exists), 404 for a round without
     a register for the unit; units see a round once it is opened."""
     user = _user()
@@ -61,7 +92,7 @@ def _target(round_key: str, unit_key: str) -> ResponseTarget:
     if not policy.sees_round(user, round_):
         abort(404)
     try:
-        return service.register_target(db.session, round_, unit)
+        return register_target(db.session, round_, unit)
     except NotFound:
         abort(404)
 
@@ -97,28 +128,28 @@ def _render_register(target: ResponseTarget, *, notice: str | None = None, statu
                      statement: str | None = None):  # type: ignore[no-untyped-def]
     """The register page; `statement` is the posted "why no risk applies" text to show again."""
     language = current_language()
-    template = service.template_of(target)
+    template = template_of(target)
     response = get_response(db.session, target)
     answers = dict(response.answers or {}) if response else {}
-    risks = service.sorted_register(template, service.risks_of(answers))
-    own = service.self_assessment_answers(db.session, target.round, target.unit)
-    coverage = service.statement_coverage(own[0], own[1], risks, language) if own else []
+    risks = sorted_register(template, risks_of(answers))
+    own = self_assessment_answers(db.session, target.round, target.unit)
+    coverage = statement_coverage(own[0], own[1], risks, language) if own else []
     grid = matrix_grid(template, risks, language)
-    previous = history_service.previous_submitted(db.session, target.round, target.unit)
+    previous = previous_submitted(db.session, target.round, target.unit)
     return render_template(
         "risks/register.html", target=target, template=template, language=language, response=response,
-        risks=risks, levels={r.key: service.level_of(template, r) for r in risks}, coverage=coverage,
-        grid=grid, chart=charts.heat_grid(grid),
+        risks=risks, levels={r.key: level_of(template, r) for r in risks}, coverage=coverage,
+        grid=grid, chart=heat_grid(grid),
         editable=_editable(target), base_version=current_version(response), notice=notice,
-        previous=previous if previous is not None and history_service.left_to_carry(answers, previous) else None,
+        previous=previous if previous is not None and left_to_carry(answers, previous) else None,
         form_labels={f.key: f.label.get(language) for f in template.forms},
-        status_labels=service.MEASURE_STATUS_LABELS, today=date.today(),
-        needing_rating=history_service.needing_rating(answers),
+        status_labels=MEASURE_STATUS_LABELS, today=date.today(),
+        needing_rating=needing_rating(answers),
         carried={key: link["round_name"] for key, data in answers.items()
-                 if (link := history_service.carried_link(data)) is not None},
-        no_risks=history_service.no_risks_statement(answers),
-        statement=statement if statement is not None else history_service.no_risks_statement(answers),
-        statement_limit=service.MAX_TEXT,
+                 if (link := carried_link(data)) is not None},
+        no_risks=no_risks_statement(answers),
+        statement=statement if statement is not None else no_risks_statement(answers),
+        statement_limit=MAX_TEXT,
     ), status
 
 
@@ -138,61 +169,7 @@ def index():  # type: ignore[no-untyped-def]
 @bp.route("/<round_key>/<unit_key>")
 @requires(Permission.READ_UNITS)
 def register(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
-    return _render_register(_target(round_key, unit_key))
-
-
-# --- the risk form ----------------------------------------------------------------------------
-
-def risk_from_form(form: MultiDict, key: str) -> dict[str, Any]:
-    """The posted risk form as a register entry (the service validates it)."""
-    measures = []
-    for index in range(service.MAX_MEASURES + EMPTY_MEASURE_ROWS):
-        prefix = f"measure-{index}-"
-        if f"{prefix}action" not in form:
-            break
-        values = {name: form.get(prefix + name, "").strip() for name in ("action", "owner", "due_on", "status")}
-        follow_ups, new_status = follow_ups_from_form(form, prefix)
-        if form.get(prefix + "remove") or not (any(values[n] for n in ("action", "owner", "due_on")) or follow_ups):
-            continue
-        measures.append({**values, "due_on": values["due_on"] or None, "follow_ups": follow_ups,
-                         "status": new_status or values["status"]})
-    return {
-        "key": key, "activity": form.get("activity", ""), "forms": form.getlist("forms"),
-        "description": form.get("description", ""), "controls": form.get("controls", ""),
-        "likelihood": form.get("likelihood") or None, "consequence": form.get("consequence") or None,
-        "measures": measures, "follow_up": form.get("follow_up", ""),
-        "catalogue_key": form.get("catalogue_key") or None, "statement_key": form.get("statement_key") or None,
-        **influence_and_plan_from_form(form),
-    }
-
-
-def follow_ups_from_form(form: MultiDict, prefix: str) -> tuple[list[dict[str, Any]], str]:
-    """A measure's follow-up rows (blank rows left out) and the status a newly added follow-up
-    gives the measure ("" when none does): the row marked `new` is the one the page left empty."""
-    entries: list[dict[str, Any]] = []
-    new_status = ""
-    for index in range(service.MAX_FOLLOW_UPS + 1):
-        name = f"{prefix}followup-{index}-"
-        if f"{name}on" not in form:
-            break
-        values = {part: form.get(name + part, "").strip() for part in ("on", "by", "comment", "status")}
-        if form.get(name + "remove") or not any(values[p] for p in ("on", "by", "comment")):
-            continue
-        is_new = bool(form.get(name + "new"))
-        entries.append({**values, "on": values["on"] or None, **({"new": True} if is_new else {})})
-        if is_new and values["status"] in service.MEASURE_STATUSES:
-            new_status = values["status"]
-    return entries, new_status
-
-
-def influence_and_plan_from_form(form: MultiDict) -> dict[str, Any]:
-    """Who influences and how, and the internal control plan's entry, as posted."""
-    return {
-        "influencer_kind": form.get("influencer_kind") or None, "influencers": form.getlist("influencers"),
-        "influencer_other": form.get("influencer_other", ""), "in_plan": form.get("in_plan") == "1",
-        "plan_control": form.get("plan_control", ""), "plan_owner": form.get("plan_owner", ""),
-        "plan_decision": form.get("plan_decision", ""), "plan_decided_on": form.get("plan_decided_on") or None,
-    }
+    return _render_register(unit_register(round_key, unit_key))
 
 
 def _render_form(target: ResponseTarget, risk: dict[str, Any], *, base_version: int, errors: list | None = None,
@@ -204,12 +181,12 @@ def _render_form(target: ResponseTarget, risk: dict[str, Any], *, base_version: 
     theirs = None
     if conflict is not None:
         stored = conflict.current_answers.get(risk["key"])
-        theirs = service.risk_from_answer(risk["key"], stored) if isinstance(stored, dict) else None
+        theirs = risk_from_answer(risk["key"], stored) if isinstance(stored, dict) else None
     measures = list(risk.get("measures") or []) + [{} for _ in range(EMPTY_MEASURE_ROWS)]
     return render_template(
-        "risks/form.html", target=target, template=service.template_of(target), language=language, risk=risk,
+        "risks/form.html", target=target, template=template_of(target), language=language, risk=risk,
         measures=measures, base_version=base_version, errors=by_field, conflict=conflict, theirs=theirs,
-        status_labels=service.MEASURE_STATUS_LABELS, is_new=risk["key"] not in service.current_answers(
+        status_labels=MEASURE_STATUS_LABELS, is_new=risk["key"] not in current_answers(
             db.session, target),
     ), status
 
@@ -219,11 +196,11 @@ def _save_posted(target: ResponseTarget, key: str, carried_from: dict[str, Any] 
     _require_editor(target)
     posted = risk_from_form(request.form, key)
     if carried_from is not None:
-        posted[service.CARRIED_FROM] = carried_from
+        posted[CARRIED_FROM] = carried_from
     base_version = _base_version()
     try:
         with transaction() as session:
-            service.put_risk(session, target, posted, base_version, _user())
+            put_risk(session, target, posted, base_version, _user())
     except Conflict as conflict:
         return _render_form(target, posted, base_version=conflict.current_version, conflict=conflict, status=409)
     except Invalid as invalid:
@@ -239,34 +216,34 @@ def _save_posted(target: ResponseTarget, key: str, carried_from: dict[str, Any] 
 @bp.route("/<round_key>/<unit_key>/ny", methods=["GET", "POST"])
 @requires(Permission.READ_UNITS)
 def new(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
-    target = _target(round_key, unit_key)
+    target = unit_register(round_key, unit_key)
     _require_editor(target)
     if request.method == "GET" and not _editable(target):
         return _render_register(target, notice=_locked_notice(target), status=409)
     if request.method == "POST":
-        return _save_posted(target, request.form.get("risk_key") or service.new_risk_key())
+        return _save_posted(target, request.form.get("risk_key") or new_risk_key())
     catalogue_key = request.args.get("katalog")
     try:
-        start = (service.risk_from_catalogue(service.template_of(target), catalogue_key, current_language())
-                 if catalogue_key else service.Risk(key=service.new_risk_key(), activity=""))
+        start = (risk_from_catalogue(template_of(target), catalogue_key, current_language())
+                 if catalogue_key else Risk(key=new_risk_key(), activity=""))
     except ServiceError:
         abort(404)
-    entry = {"key": start.key, **service.risk_to_answer(start)}
+    entry = {"key": start.key, **risk_to_answer(start)}
     return _render_form(target, entry, base_version=current_version(get_response(db.session, target)))
 
 
 @bp.route("/<round_key>/<unit_key>/risk/<risk_key>", methods=["GET", "POST"])
 @requires(Permission.READ_UNITS)
 def edit(round_key: str, unit_key: str, risk_key: str):  # type: ignore[no-untyped-def]
-    target = _target(round_key, unit_key)
+    target = unit_register(round_key, unit_key)
     _require_editor(target)
-    stored = service.current_answers(db.session, target).get(risk_key)
+    stored = current_answers(db.session, target).get(risk_key)
     if not isinstance(stored, dict):
         abort(404)
     if request.method == "GET" and not _editable(target):
         return _render_register(target, notice=_locked_notice(target), status=409)
     if request.method == "POST":
-        return _save_posted(target, risk_key, carried_from=history_service.carried_link(stored))
+        return _save_posted(target, risk_key, carried_from=carried_link(stored))
     return _render_form(target, {"key": risk_key, **stored},
                         base_version=current_version(get_response(db.session, target)))
 
@@ -283,7 +260,7 @@ def _write(target: ResponseTarget, operation: Any, done: str, statement: str | N
             "Någon annan har ändrat registret sedan sidan öppnades. Se registret nedan och försök igen."))
     except Invalid as invalid:
         errors = invalid.validated.errors
-        no_risks = next((e for e in errors if e.question == service.NO_RISKS_KEY), None)
+        no_risks = next((e for e in errors if e.question == NO_RISKS_KEY), None)
         if no_risks is not None and no_risks.code == "required":
             return _render_register(target, status=400, statement=statement, notice=_(
                 "Registret har inga risker. Skriv varför ingen risk för otillåten påverkan bedöms finnas "
@@ -308,26 +285,12 @@ def _write(target: ResponseTarget, operation: Any, done: str, statement: str | N
 @bp.route("/<round_key>/<unit_key>/risk/<risk_key>/ta-bort", methods=["POST"])
 @requires(Permission.READ_UNITS)
 def delete(round_key: str, unit_key: str, risk_key: str):  # type: ignore[no-untyped-def]
-    target = _target(round_key, unit_key)
-    return _write(target, lambda s: service.delete_risk(s, target, risk_key, _base_version(), _user()),
+    target = unit_register(round_key, unit_key)
+    return _write(target, lambda s: delete_risk(s, target, risk_key, _base_version(), _user()),
                   _("Risken är borttagen."))
 
 
-def _chosen(form: MultiDict) -> dict[str, list[int]]:
-    """The carry-forward page's choices: {earlier risk key: [indexes of the chosen open measures]}."""
-    chosen: dict[str, list[int]] = {}
-    for key in form.getlist("risk"):
-        indexes = []
-        for value in form.getlist(f"measure-{key}"):
-            try:
-                indexes.append(int(value))
-            except ValueError:
-                continue
-        chosen[key] = indexes
-    return chosen
-
-
-def _render_carry(target: ResponseTarget, offer: history_service.CarryOffer, *, chosen: dict[str, list[int]] | None,
+def _render_carry(target: ResponseTarget, offer: CarryOffer, *, chosen: dict[str, list[int]] | None,
                   notice: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     """The carry-forward page; without `chosen` every risk and open measure offered is ticked."""
     language = current_language()
@@ -337,55 +300,39 @@ def _render_carry(target: ResponseTarget, offer: history_service.CarryOffer, *, 
     return render_template(
         "risks/carry.html", target=target, offer=offer, chosen=chosen, notice=notice, language=language,
         base_version=current_version(get_response(db.session, target)),
-        levels={o.risk.key: service.level_of(template, o.risk) for o in offer.options},
+        levels={o.risk.key: level_of(template, o.risk) for o in offer.options},
         form_labels={f.key: f.label.get(language) for f in template.forms},
-        status_labels=service.MEASURE_STATUS_LABELS,
+        status_labels=MEASURE_STATUS_LABELS,
     ), status
-
-
-def _carry_problem(offer: history_service.CarryOffer, error: Any) -> str:
-    """A refused carry's problem in words: the risk by its activity, the field by its label
-    ("Hembesök – Åtgärd 1: beskriv åtgärden"), not the form's internal names."""
-    activities = {o.risk.key: o.risk.activity for o in offer.options}
-    where = activities.get(error.question) or error.question
-    part = error.field.removeprefix(f"{error.question}-") if error.field != error.question else ""
-    pieces = part.split("-")
-    if pieces[0] == "measure" and len(pieces) >= 3 and pieces[1].isdigit():
-        label = _("Åtgärd %(n)d", n=int(pieces[1]) + 1)
-        if pieces[2] == "followup" and len(pieces) >= 4 and pieces[3].isdigit():
-            label += ", " + _("uppföljning %(n)d", n=int(pieces[3]) + 1)
-    else:
-        label = str(FIELD_LABELS.get(part, part))
-    return f"{where} – {label}: {error.message}" if label else f"{where}: {error.message}"
 
 
 @bp.route("/<round_key>/<unit_key>/for-vidare", methods=["GET", "POST"])
 @requires(Permission.READ_UNITS)
 def carry_forward(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
     """Choose which of last year's risks and open measures to bring into this year's draft."""
-    target = _target(round_key, unit_key)
+    target = unit_register(round_key, unit_key)
     _require_editor(target)
     if not _editable(target):
         return _render_register(target, notice=_locked_notice(target), status=409)
     try:
-        offer = history_service.carry_offer(db.session, target)
+        offer = carry_offer(db.session, target)
     except NotFound as missing:
         return _render_register(target, notice=str(missing.problems[0].message), status=404)
     if request.method == "GET":
         return _render_carry(target, offer, chosen=None)
-    chosen = _chosen(request.form)
+    chosen = chosen_from_form(request.form)
     try:
         with transaction() as session:
-            count = history_service.carry_forward(session, target, _base_version(), _user(), chosen)
+            count = carry_risks_forward(session, target, _base_version(), _user(), chosen)
     except Conflict:
-        fresh = history_service.carry_offer(db.session, target)
+        fresh = carry_offer(db.session, target)
         return _render_carry(target, fresh, chosen=chosen, status=409, notice=_(
             "Någon annan har ändrat registret sedan sidan öppnades. Dina val finns kvar: kontrollera dem "
             "och försök igen."))
     except Invalid as invalid:
         return _render_carry(target, offer, chosen=chosen, status=400, notice=_(
             "Riskerna kunde inte föras vidare: %(errors)s", errors="; ".join(
-                _carry_problem(offer, e) for e in invalid.validated.errors)))
+                carry_problem(offer, e) for e in invalid.validated.errors)))
     except Locked as locked:
         return _render_register(target, notice=str(locked.problems[0].message), status=409)
     except NotAllowed:
@@ -400,9 +347,9 @@ def carry_forward(round_key: str, unit_key: str):  # type: ignore[no-untyped-def
 @bp.route("/<round_key>/<unit_key>/skicka-in", methods=["POST"])
 @requires(Permission.READ_UNITS)
 def submit(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
-    target = _target(round_key, unit_key)
+    target = unit_register(round_key, unit_key)
     statement = request.form.get("no_risks", "")
-    return _write(target, lambda s: history_service.submit_register(s, target, _base_version(), _user(), statement),
+    return _write(target, lambda s: submit_register(s, target, _base_version(), _user(), statement),
                   _("Riskregistret är inskickat. Tack!"), statement=statement)
 
 
@@ -410,17 +357,17 @@ def submit(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
 @requires(Permission.READ_UNITS)
 def from_statement(round_key: str, unit_key: str, statement_key: str):  # type: ignore[no-untyped-def]
     """One click: a statement rated Delvis/Nej becomes a linked risk (or a risk with a measure)."""
-    target = _target(round_key, unit_key)
+    target = unit_register(round_key, unit_key)
     _require_editor(target)
-    own = service.self_assessment_answers(db.session, target.round, target.unit)
+    own = self_assessment_answers(db.session, target.round, target.unit)
     if own is None:
         abort(404)
     try:
-        item = service.risk_from_statement(own[0], own[1], statement_key, current_language(),
+        item = risk_from_statement(own[0], own[1], statement_key, current_language(),
                                            with_measure=request.form.get("kind") == "measure")
     except ServiceError:
         abort(404)
-    response = _write(target, lambda s: service.put_risk(s, target, item, _base_version(), _user()),
+    response = _write(target, lambda s: put_risk(s, target, item, _base_version(), _user()),
                       _("Risken är skapad från påståendet. Komplettera den."))
     if isinstance(response, Response) and response.status_code == 302:
         return redirect(url_for("risks.edit", round_key=round_key, unit_key=unit_key, risk_key=item.key))
@@ -430,130 +377,9 @@ def from_statement(round_key: str, unit_key: str, statement_key: str):  # type: 
 @bp.route("/<round_key>/<unit_key>/katalog")
 @requires(Permission.READ_UNITS)
 def catalogue(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
-    target = _target(round_key, unit_key)
-    template = service.template_of(target)
+    target = unit_register(round_key, unit_key)
+    template = template_of(target)
     language = current_language()
     return render_template("risks/catalogue.html", target=target, template=template, language=language,
                            editable=_editable(target),
                            form_labels={f.key: f.label.get(language) for f in template.forms})
-
-
-HISTORY_ACTIONS = {"save": _l("Sparade"), "submit": _l("Skickade in"), "reopen": _l("Öppnade igen")}
-CHANGE_KINDS = {"added": _l("Ny risk"), "removed": _l("Borttagen"), "changed": _l("Ändrad")}
-FIELD_LABELS = {
-    "activity": _l("Verksamhet eller moment"), "forms": _l("Former av påverkan"), "description": _l("Beskrivning"),
-    "controls": _l("Befintliga kontroller"), "likelihood": _l("Sannolikhet"), "consequence": _l("Konsekvens"),
-    "measures": _l("Åtgärder"), "follow_up": _l("Uppföljning"), "catalogue_key": _l("Katalog"),
-    "statement_key": _l("Påstående"), "carried_from": _l("Förd vidare från"),
-    "influencer_kind": _l("Planerad eller reaktiv påverkan"),
-    "influencers": _l("Vem påverkar"), "influencer_other": _l("Vem påverkar"),
-    "in_plan": _l("Internkontrollplan"), "plan_control": _l("Kontrollmoment"),
-    "plan_owner": _l("Ansvarig för kontrollen"), "plan_decision": _l("Nämndbeslut"),
-    "plan_decided_on": _l("Beslutsdatum"), "measure_follow_ups": _l("Uppföljning av åtgärd"),
-}
-
-
-@bp.route("/<round_key>/<unit_key>/historik")
-@requires(Permission.READ_HISTORY)
-def history_page(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
-    """Every save, submission and reopening of the register, read per risk."""
-    target = _target(round_key, unit_key)
-    response = get_response(db.session, target)
-    events = [(event, service.risk_changes({k: v for k, v in (event.changes or {}).items()
-                                            if k.startswith(service.RISK_PREFIX)}),
-               history_service.carried_in(event.changes or {}), (event.changes or {}).get(service.NO_RISKS_KEY))
-              for event in reversed(history(db.session, response))]
-    return render_template("risks/history.html", target=target, response=response, events=events,
-                           actions=HISTORY_ACTIONS, kinds=CHANGE_KINDS, fields=FIELD_LABELS)
-
-
-@bp.route("/<round_key>/<unit_key>/jamforelse")
-@requires(Permission.READ_UNITS)
-def year_over_year(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
-    """The unit's risks now against its previous submitted register: new, gone, higher, lower."""
-    target = _target(round_key, unit_key)
-    language = current_language()
-    compared = history_service.unit_year(db.session, target)
-    return render_template("risks/year.html", target=target, year=compared, language=language,
-                           kinds=history_service.KINDS, kind_labels=history_service.KIND_LABELS)
-
-
-@bp.route("/<round_key>/jamforelse")
-@requires(Permission.READ_CITY)
-def city_year_over_year(round_key: str):  # type: ignore[no-untyped-def]
-    """Per unit and in total: the risks of submitted registers against each unit's previous one."""
-    round_ = get_round(db.session, round_key, "risk_template")
-    return render_template("risks/city_year.html", round=round_, city=history_service.city_year(db.session, round_),
-                           kinds=history_service.KINDS, kind_labels=history_service.KIND_LABELS)
-
-
-# --- the city office ---------------------------------------------------------------------------
-
-@bp.route("/<round_key>")
-@requires(Permission.READ_CITY)
-def city(round_key: str):  # type: ignore[no-untyped-def]
-    round_ = get_round(db.session, round_key, "risk_template")
-    language = current_language()
-    overview = service.city_overview(db.session, round_, language, date.today())
-    grid = matrix_grid(overview.template, None, language, cells=overview.matrix)
-    registers = history_service.city_year(db.session, round_).units
-    return render_template(
-        "risks/city.html", overview=overview, round=round_, language=language, grid=grid,
-        chart=charts.heat_grid(grid),
-        no_risk_units=[u for u in registers if u.status == "submitted" and u.risk_count == 0],
-        not_submitted=[u for u in registers if u.status != "submitted"],
-        form_labels={f.key: f.label.get(language) for f in overview.template.forms},
-        status_labels=service.MEASURE_STATUS_LABELS,
-        plan=overview.plan,
-    )
-
-
-def _audited(round_: Round, rows: list[tuple[Any, ...]]) -> dict[str, Any]:
-    """What the audit record of a register export holds besides who and the format."""
-    return {"action": "risks.export", "what": "risks", "round_key": round_.key, "target": round_.key,
-            "rows": len(rows)}
-
-
-@bp.route("/<round_key>/export/riskregister.csv")
-@requires(Permission.READ_CITY)
-def export_csv(round_key: str):  # type: ignore[no-untyped-def]
-    round_ = get_round(db.session, round_key, "risk_template")
-    rows = risk_export.export_rows(db.session, round_, current_language())
-    return csv_download(f"riskregister-{round_.key}.csv", risk_export.EXPORT_HEADER, rows, **_audited(round_, rows))
-
-
-@bp.route("/<round_key>/export/riskregister.xlsx")
-@requires(Permission.READ_CITY)
-def export_xlsx(round_key: str):  # type: ignore[no-untyped-def]
-    round_ = get_round(db.session, round_key, "risk_template")
-    rows = risk_export.export_rows(db.session, round_, current_language())
-    return download(tabular.xlsx_bytes([("Riskregister", risk_export.EXPORT_HEADER, rows)]),
-                    f"riskregister-{round_.key}.xlsx", **_audited(round_, rows))
-
-
-# --- a unit's internal control plan -------------------------------------------------------------
-
-def _plan(round_key: str, unit_key: str) -> tuple[ResponseTarget, list[tuple[Any, ...]], dict[str, Any]]:
-    """The unit's internal control plan rows and what its download's audit record holds; 404 when
-    the round's template does not ask about the plan."""
-    target = _target(round_key, unit_key)
-    if service.template_of(target).control_plan is None:
-        abort(404)
-    rows = risk_export.plan_rows(db.session, target, current_language(), date.today())
-    return target, rows, {"what": "risk_plan", "round_key": round_key, "unit_key": unit_key,
-                          "action": "risks.export", "rows": len(rows)}
-
-
-@bp.route("/<round_key>/<unit_key>/internkontrollplan.xlsx")
-@requires(Permission.READ_UNITS)
-def plan_xlsx(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
-    target, rows, about = _plan(round_key, unit_key)
-    return download(tabular.xlsx_bytes([("Internkontrollplan", risk_export.PLAN_HEADER, rows)]),
-                    f"internkontrollplan-{round_key}-{unit_key}.xlsx", **about)
-
-
-@bp.route("/<round_key>/<unit_key>/internkontrollplan.csv")
-@requires(Permission.READ_UNITS)
-def plan_csv(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
-    target, rows, about = _plan(round_key, unit_key)
-    return csv_download(f"internkontrollplan-{round_key}-{unit_key}.csv", risk_export.PLAN_HEADER, rows, **about)

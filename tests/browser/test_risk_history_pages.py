@@ -12,7 +12,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import User
-from app.services import risk_history, risks, transaction
+from app.services import transaction
+from app.services.risks.register import put_risk, submit_register
+from app.services.risks.values import Measure, Risk
 from app.services.submissions import find_target
 from tests.browser.conftest import axe_violations, log_in
 from tests.conftest import make_user
@@ -36,15 +38,15 @@ def two_years(live_app):  # type: ignore[no-untyped-def]
             editor = session.scalar(select(User).where(User.email == "editor@test.se"))
             target = find_target(session, "granskning-2025", "sdn-norr", "riskanalys_fem")
             for number, (activity, measures) in enumerate((
-                    ("Mutförsök vid upphandling", (risks.Measure("Jävsutbildning", "HR-chef", date(2025, 10, 1)),
-                                                   risks.Measure("Ny rutin", "Chef", date(2025, 3, 1), "done"))),
+                    ("Mutförsök vid upphandling", (Measure("Jävsutbildning", "HR-chef", date(2025, 10, 1)),
+                                                   Measure("Ny rutin", "Chef", date(2025, 3, 1), "done"))),
                     ("Hot vid hembesök", ()))):
-                risks.put_risk(session, target, risks.Risk(
+                put_risk(session, target, Risk(
                     key=f"risk_old{number}", activity=activity, forms=("hot",), likelihood="5", consequence="4",
                     measures=measures), number, editor)
-            risk_history.submit_register(session, target, 2, editor)
+            submit_register(session, target, 2, editor)
             other = session.scalar(select(User).where(User.email == "other@test.se"))
-            risk_history.submit_register(session, find_target(session, "granskning-2026", "sdn-syd", "riskanalys"),
+            submit_register(session, find_target(session, "granskning-2026", "sdn-syd", "riskanalys"),
                                          0, other, "Enheten har ingen klientkontakt.")
         db.session.remove()
     return live_app

@@ -28,9 +28,7 @@ from app.definitions.schema import (
 )
 from app.i18n import current_language
 from app.questions.answers import AnswerError, field_name
-from app.questions.summary import (
-    RowFigures,
-)
+from app.questions.summary import RowFigures
 
 # A figure that is one respondent's own answer (a median, a quartile, the earliest date) is shown
 # only where at least this many times the round's anonymity threshold answered.
@@ -65,7 +63,7 @@ class ExportCell:
 
 
 class SampleContext(Protocol):
-    """What the demo knows when it makes up an answer (app.services.demo)."""
+    """What the demo knows when it makes up an answer (app.demo.answers)."""
 
     rng: random.Random
     district: str

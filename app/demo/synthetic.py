@@ -17,14 +17,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.definitions.schema import Definition
+from app.demo.answers import page_answers, rating_answers
+from app.demo.city import ensure_user, stored_passwords
+from app.demo.risks import ADMINISTRATIVE, sample_risk
 from app.models import Round, Unit, User
 from app.policy import Role
 from app.questions.answers import Answers
 from app.questions.conditions import visible_sections
-from app.services import risks, survey, transaction
 from app.services import submissions as workflow
-from app.services.demo import _ensure_user, _page_answers, _rating_answers, _stored_passwords
-from app.services.demo_risks import ADMINISTRATIVE, _risk
+from app.services import survey, transaction
+from app.services.risks.register import put_risk, register_target, submit_register, template_of
 from app.services.rounds import RoundSpec, change_status, create_round
 from app.services.survey_storage import reshuffle_survey_tables
 from app.services.units import UnitRow, import_units
@@ -140,7 +142,7 @@ def _full_response(definition: Definition, rng: random.Random, unit_key: str, ex
     for section in definition.sections:
         if section.key not in {s.key for s in visible_sections(definition, answers)}:
             continue
-        answers.update(_page_answers(definition, section.questions, rng, unit_key, exposure, answers))
+        answers.update(page_answers(definition, section.questions, rng, unit_key, exposure, answers))
     return answers
 
 
@@ -176,7 +178,7 @@ def _self_assessments(session: Session, spec: SyntheticSpec, round_: Round, edit
     rng = random.Random(f"{spec.seed}-{round_.year}-self")
     for key in top_level_keys(spec):
         target = workflow.find_target(session, round_.key, key, "sjalvskattning")
-        workflow.submit(session, target, _rating_answers(definition, rng, rng.uniform(0.2, 1.8)), 0, editor)
+        workflow.submit(session, target, rating_answers(definition, rng, rng.uniform(0.2, 1.8)), 0, editor)
     return len(top_level_keys(spec))
 
 
@@ -188,14 +190,14 @@ def _registers(session: Session, spec: SyntheticSpec, round_: Round, editor: Use
     units = {u.key: u for u in session.scalars(select(Unit).where(Unit.key.in_(top_level_keys(spec))))}
     made = 0
     for index, key in enumerate(top_level_keys(spec)[::RISK_EVERY]):
-        target = risks.register_target(session, round_, units[key])
-        template = risks.template_of(target)
+        target = register_target(session, round_, units[key])
+        template = template_of(target)
         outcome = None
         for item_key in rng.sample(ADMINISTRATIVE, 3):
             base = outcome.response.version if outcome is not None else 0
-            outcome = risks.put_risk(session, target, _risk(template, item_key, rng, spec.today), base, editor)
+            outcome = put_risk(session, target, sample_risk(template, item_key, rng, spec.today), base, editor)
         if outcome is not None and index % 3 != 2:
-            risks.submit_register(session, target, outcome.response.version, editor)
+            submit_register(session, target, outcome.response.version, editor)
         made += 1
     return made
 
@@ -224,10 +226,10 @@ def _build_round(spec: SyntheticSpec, year: int, report: SyntheticReport) -> Non
 
 
 def _logins(session: Session, spec: SyntheticSpec, logins_file: Path) -> list[tuple[str, str, str]]:
-    passwords = _stored_passwords(logins_file)
+    passwords = stored_passwords(logins_file)
     wanted = ((ADMIN, Role.ADMIN, ()), (ANALYST, Role.ANALYST, ()), (EDITOR, Role.UNIT_EDITOR, tuple(top_level_keys(spec))))
     for email, role, units in wanted:
-        _ensure_user(session, passwords, email, role, units)
+        ensure_user(session, passwords, email, role, units)
     logins_file.parent.mkdir(parents=True, exist_ok=True)
     logins_file.touch(mode=0o600, exist_ok=True)
     logins_file.write_text("".join(f"{e}\t{p}\n" for e, p in passwords.items()))

@@ -1,7 +1,7 @@
 """The demo city's risk registers: plausible risks from the template's catalogue, made by each
 unit's demo editor through the register's services (so they are ordinary drafts and submissions
 with history). Some units submit, some keep a draft, and one invited unit documents nothing, the
-audits' key finding. Called by `app.services.demo.build_demo` for the rounds it creates.
+audits' key finding. Called by `app.demo.build.build_demo` for the rounds it creates.
 """
 
 from __future__ import annotations
@@ -14,9 +14,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.definitions.schema import RiskTemplate
+from app.demo.city import editor_email
 from app.models import Round, User
-from app.services import risks
-from app.services.demo import editor_email
+from app.services.risks.register import (
+    current_answers,
+    register_target,
+    risk_from_catalogue,
+    risk_from_statement,
+    self_assessment_answers,
+    statement_coverage,
+    submit_register,
+    template_of,
+)
+from app.services.risks.validation import check_register
+from app.services.risks.values import FollowUp, Measure, Risk, risk_to_answer
 from app.services.submissions import NotFound, save
 
 # Which catalogue items suit which units; the units left out document no risk.
@@ -70,8 +81,10 @@ def _editor(session: Session, unit_key: str) -> User | None:
     return session.scalar(select(User).where(User.email == editor_email(unit_key)))
 
 
-def _risk(template: RiskTemplate, item_key: str, rng: random.Random, today: date) -> risks.Risk:
-    start = risks.risk_from_catalogue(template, item_key, "sv")
+def sample_risk(template: RiskTemplate, item_key: str, rng: random.Random, today: date) -> Risk:
+    """A rated risk from the catalogue item `item_key` with controls, one or two measures and, as
+    far as the template asks, who influences it and its place in the internal control plan."""
+    start = risk_from_catalogue(template, item_key, "sv")
     likelihood = rng.choice(template.likelihood.options[1:]).value
     consequence = rng.choice(template.consequence.options[1:]).value
     measures = tuple(_measure(action, owner, rng, today) for action, owner in rng.sample(MEASURES, rng.randint(1, 2)))
@@ -80,19 +93,19 @@ def _risk(template: RiskTemplate, item_key: str, rng: random.Random, today: date
     return _influence_and_plan(template, item, item_key, rng, today)
 
 
-def _measure(action: str, owner: str, rng: random.Random, today: date) -> risks.Measure:
+def _measure(action: str, owner: str, rng: random.Random, today: date) -> Measure:
     """A measure; one that has started carries a follow-up that moved it to its status."""
     status = rng.choice(STATUSES)
-    follow_ups = () if status == "planned" else (risks.FollowUp(
+    follow_ups = () if status == "planned" else (FollowUp(
         today - timedelta(days=rng.choice((10, 30, 75))), rng.choice(FOLLOW_UP_BY),
         "Åtgärden är genomförd och används." if status == "done" else "Arbetet har börjat; återstår på två enheter.",
         status),)
-    return risks.Measure(action, owner, today + timedelta(days=rng.choice((-60, -20, 45, 120, 200))), status,
+    return Measure(action, owner, today + timedelta(days=rng.choice((-60, -20, 45, 120, 200))), status,
                          follow_ups)
 
 
-def _influence_and_plan(template: RiskTemplate, item: risks.Risk, item_key: str, rng: random.Random,
-                        today: date) -> risks.Risk:
+def _influence_and_plan(template: RiskTemplate, item: Risk, item_key: str, rng: random.Random,
+                        today: date) -> Risk:
     """Planned or reactive and who, as the template asks; a high risk goes into the board's
     internal control plan with a control and the decision that adopted it."""
     if template.influencer_kind is not None:
@@ -122,37 +135,37 @@ def build_demo_registers(session: Session, round_: Round) -> None:
         if unit is None or editor is None:
             continue
         try:
-            target = risks.register_target(session, round_, unit)
+            target = register_target(session, round_, unit)
         except NotFound:
             continue
-        if risks.current_answers(session, target):
+        if current_answers(session, target):
             continue  # already built
-        template = risks.template_of(target)
+        template = template_of(target)
         chosen = rng.sample(items, rng.randint(3, min(5, len(items))))
         answers: dict[str, object] = {}
         for item_key in chosen:
-            item = _risk(template, item_key, rng, today)
-            answers[item.key] = risks.risk_to_answer(item)
+            item = sample_risk(template, item_key, rng, today)
+            answers[item.key] = risk_to_answer(item)
         linked = _risk_from_statement(session, round_, unit, template, today)
         if linked is not None:
-            answers[linked.key] = risks.risk_to_answer(linked)
-        response = save(session, target, answers, 0, editor, check=risks.check_register).response
+            answers[linked.key] = risk_to_answer(linked)
+        response = save(session, target, answers, 0, editor, check=check_register).response
         if outcome == "submit":
-            risks.submit_register(session, target, response.version, editor)
+            submit_register(session, target, response.version, editor)
 
 
 def _risk_from_statement(session: Session, round_: Round, unit, template: RiskTemplate,  # type: ignore[no-untyped-def]
-                         today: date) -> risks.Risk | None:
+                         today: date) -> Risk | None:
     """A risk with a measure from the first statement the unit rated Delvis or Nej, if any."""
-    own = risks.self_assessment_answers(session, round_, unit)
+    own = self_assessment_answers(session, round_, unit)
     if own is None:
         return None
-    coverage = risks.statement_coverage(own[0], own[1], [], "sv")
+    coverage = statement_coverage(own[0], own[1], [], "sv")
     if not coverage:
         return None
-    item = risks.risk_from_statement(own[0], own[1], coverage[0].key, "sv", with_measure=True)
+    item = risk_from_statement(own[0], own[1], coverage[0].key, "sv", with_measure=True)
     action = item.measures[0].action
     return replace(item, forms=(template.forms[0].key,),
                    likelihood=template.likelihood.options[-1].value,
                    consequence=template.consequence.options[-2].value,
-                   measures=(risks.Measure(action, "Förvaltningschef", today + timedelta(days=90), "planned"),))
+                   measures=(Measure(action, "Förvaltningschef", today + timedelta(days=90), "planned"),))
