@@ -1,7 +1,9 @@
 """Time and profile the city's heaviest downloads on a city kept by `run.py --sqlite FILE` (or
 in a PostgreSQL schema holding one): the city-wide PDF and the survey XLSX export, each fetched
-`--runs` times through Flask's test client (first and median shown), then once under cProfile,
-printing the functions with the most cumulative and the most own time.
+`--runs` times through Flask's test client (first and median shown, as wall-clock time and as
+this process's CPU time, which SQLite's work is part of and which other processes on a shared
+machine disturb less), then once under cProfile, printing the functions with the most
+cumulative and the most own time.
 
     python benchmarks/profile_city.py sqlite:////tmp/city.db /tmp/city.instance 2026
     python benchmarks/profile_city.py URL INSTANCE ROUND_KEY --only pdf --runs 3 --top 40
@@ -40,15 +42,18 @@ def main() -> None:
     client = logged_in(app)
     for what in args.only or sorted(WHATS):
         url = WHATS[what].format(key=args.round_key)
-        times = []
+        times, cpu = [], []
         for _ in range(args.runs):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             response = client.get(url)
             response.get_data()
             times.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
             assert response.status_code == 200, response.status_code
-        print(f"{what}: first {times[0]:.2f} s, median {statistics.median(times):.2f} s, "
-              f"all {', '.join(f'{t:.2f}' for t in times)} ({len(response.get_data()):,} bytes)", flush=True)
+        print(f"{what}: wall first {times[0]:.2f} s, median {statistics.median(times):.2f} s; "
+              f"CPU first {cpu[0]:.2f} s, median {statistics.median(cpu):.2f} s; "
+              f"wall {', '.join(f'{t:.2f}' for t in times)}, CPU {', '.join(f'{t:.2f}' for t in cpu)} "
+              f"({len(response.get_data()):,} bytes)", flush=True)
         if args.no_profile:
             continue
         profile = cProfile.Profile()

@@ -11,6 +11,7 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from itertools import chain
+from math import isinf, isnan
 from typing import Any
 from xml.sax.saxutils import escape as _xml_escape
 
@@ -88,7 +89,6 @@ _STYLES = (
 )
 # What a cell can hold (Excel's limit) and the characters XML cannot carry (as openpyxl refuses them).
 _MAX_TEXT = 32767
-_CR = {"\r": "&#13;"}
 _ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
 
 
@@ -102,33 +102,50 @@ def _column(index: int) -> str:
     return name
 
 
-def _text_cell(reference: str, text: str) -> str:
+def _text_cell(text: str) -> str:
     text = text[:_MAX_TEXT]
+    if not text:
+        return ' t="inlineStr"/>'  # an empty cell, as openpyxl writes it
     if _ILLEGAL.search(text):
         raise ValueError(f"{text!r} holds a control character a spreadsheet cannot store")
-    # A carriage return as a character reference: XML readers turn a literal one into a line feed.
-    return f'<c r="{reference}" t="inlineStr"><is><t xml:space="preserve">{_xml_escape(text, _CR)}</t></is></c>'
+    return f' t="inlineStr"><is><t xml:space="preserve">{_xml_escape(text)}</t></is></c>'
 
 
-def _xlsx_cell(reference: str, value: Any) -> str:
-    """One cell's XML: a Decimal (a rounded figure, `formatting.one_decimal`) as a number shown
-    with one decimal, other numbers as numbers, everything else as neutralised text."""
+def _number(value: float | int) -> str:
+    """A number as openpyxl writes it: 16 significant digits, nothing for NaN or infinity."""
+    return "" if isnan(value) or isinf(value) else f"{value:.16g}"
+
+
+def _cell_xml(value: Any) -> str:
+    """A cell's XML after its reference: a Decimal (a rounded figure, `formatting.one_decimal`)
+    as a number shown with one decimal, other numbers as numbers, everything else as
+    neutralised text."""
     if isinstance(value, Decimal):
-        return f'<c r="{reference}" s="1"><v>{float(value)!r}</v></c>'
+        return f' s="1"><v>{_number(float(value))}</v></c>'
     value = neutralise(value)
     if isinstance(value, (int, float)):
-        return f'<c r="{reference}"><v>{value!r}</v></c>'
-    return _text_cell(reference, value)
+        return f"><v>{_number(value)}</v></c>"
+    return _text_cell(value)
 
 
 def _sheet_xml(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
     yield f'{_XML}<worksheet xmlns="{_MAIN}"><sheetData>'
     columns: list[str] = []
+    # Each text's XML once: a long table repeats its round, units and indicator keys.
+    texts: dict[str, str] = {}
     for number, row in enumerate(chain((header,), rows), start=1):
         while len(columns) < len(row):
             columns.append(_column(len(columns)))
-        cells = "".join(_xlsx_cell(f"{column}{number}", value) for column, value in zip(columns, row, strict=False))
-        yield f'<row r="{number}">{cells}</row>'
+        cells = []
+        for column, value in zip(columns, row, strict=False):
+            if type(value) is str:
+                xml = texts.get(value)
+                if xml is None:
+                    xml = texts[value] = _cell_xml(value)
+            else:
+                xml = _cell_xml(value)
+            cells.append(f'<c r="{column}{number}"{xml}')
+        yield f'<row r="{number}">{"".join(cells)}</row>'
     yield "</sheetData></worksheet>"
 
 
