@@ -37,6 +37,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--save", metavar="FOLDER", help="keep the last download of each in FOLDER")
     args = parser.parse_args()
     app = make_app(args.url, Path(args.instance))
     client = logged_in(app)
@@ -54,6 +55,8 @@ def main() -> None:
               f"CPU first {cpu[0]:.2f} s, median {statistics.median(cpu):.2f} s; "
               f"wall {', '.join(f'{t:.2f}' for t in times)}, CPU {', '.join(f'{t:.2f}' for t in cpu)} "
               f"({len(response.get_data()):,} bytes)", flush=True)
+        if args.save:
+            Path(args.save, f"city.{what}").write_bytes(response.get_data())
         if args.no_profile:
             continue
         profile = cProfile.Profile()
