@@ -77,6 +77,7 @@ PAGES: dict[str, dict[str, object]] = {
 }
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 SECTION = re.compile(r'name="section" value="([a-z_]+)"')
+RECEIPT = "Tack! Ditt svar är sparat."
 
 
 class Failed(Exception):
@@ -184,7 +185,8 @@ def csrf_of(html: str) -> str:
 def survey_page(browser: Browser, times: Times, pause: Pause, rng: random.Random, html: str) -> str | None:
     """Read the page `html` (for `pause`), post its answers, and return the next page's HTML, or
     None at the receipt. The post answers with a redirect to the next page (loaded then, as a
-    browser does) or with the next page itself; either way the page turn is timed to the page."""
+    browser does) or with the next page (or the receipt) itself; either way the page turn is
+    timed to the page."""
     found = SECTION.search(html)
     if not found:
         raise Failed("a survey page without a section")
@@ -202,6 +204,8 @@ def survey_page(browser: Browser, times: Times, pause: Pause, rng: random.Random
     times.turns.append(time.perf_counter() - started)
     if status != 200:
         raise Failed(f"POST /enkat/sida ({section}) and the page after it: {status}")
+    if action == "complete" and RECEIPT in html:
+        return None
     shown = SECTION.search(html)
     if shown and shown.group(1) == section:
         raise Failed(f"POST /enkat/sida ({section}) answered with the same page")
