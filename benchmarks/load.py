@@ -478,7 +478,8 @@ def print_result(r: dict[str, object]) -> None:
     print(f"  floor survey (bare Flask, {FLOOR_PAGES} hello-GETs + {FLOOR_PAGES} insert-POSTs, no pauses): "  # type: ignore[index]
           f"{floor['surveys']} in {floor['seconds']:.1f} s = {floor['surveys_per_second']:.1f}/s, "  # type: ignore[index]
           f"errors {floor['errors']}, rows {'as posted' if floor['nothing_lost'] else 'NOT as posted'}; "  # type: ignore[index]
-          f"the product reaches {100 * r['share_of_floor']:.1f} % of it")  # type: ignore[operator]
+          + (f"the product reaches {100 * r['share_of_floor']:.1f} % of it" if not r["pause_seconds"][1]  # type: ignore[index, operator]
+             else "no share: the respondents' pauses bound their rate"))
     rows = (("page posts", r["page_posts"]), ("page gets", r["page_gets"]), ("page turns", r["page_turns"]),
             ("empty route", r["empty_route"]), ("floor reqs", floor["requests"]))  # type: ignore[index]
     for name, figures in rows:
