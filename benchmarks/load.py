@@ -4,12 +4,18 @@ throwaway database. Bounded in count (`--surveys`) and time (`--max-seconds`).
 
     python benchmarks/load.py                                   # SQLite, 200 at once, 1,000 surveys
     python benchmarks/load.py --postgres postgresql://user@host/db   # in a new schema, dropped after
+    python benchmarks/load.py --pause 5-20 --surveys 400          # respondents reading each page
 
-It reports completed surveys per second, p50/p95/p99 latency of the page posts (and of an empty
-Flask route served by the same gunicorn under the same concurrency, the baseline), the errors,
-and checks afterwards that the database holds exactly as many new completed responses as the
-load test completed. The client is plain threads with http.client (no extra packages); it runs
-on the same machine as the server and takes a share of its CPU. Not part of the test suite.
+It reports completed surveys per second; p50/p95/p99 latency of the page posts, the page loads
+and the page turns (a post and the page it leads to: what a respondent waits for after pressing
+the button); the same for an empty Flask route served by the same gunicorn under the same
+concurrency; the floor survey's rate (`floor.py`: six hello-GETs and six insert-POSTs on bare
+Flask, the same concurrency, no pauses) and the product's share of it; the errors; and checks
+afterwards that the database holds exactly as many new completed responses as the load test
+completed (and the floor's table six rows per floor survey). With `--pause LOW-HIGH` each
+respondent reads every page for a random LOW to HIGH seconds before posting it. The client is
+plain threads with http.client (no extra packages); it runs on the same machine as the server
+and takes a share of its CPU. Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import http.client
 import json
 import os
 import platform
+import random
 import re
 import socket
 import statistics
@@ -40,6 +47,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from floor import FLOOR_METADATA, FLOOR_TABLE  # noqa: E402
+from floor import PAGES as FLOOR_PAGES  # noqa: E402
 from run import RESULTS, SECRET, build_city, make_app, own_postgres_schema  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
@@ -68,6 +77,7 @@ PAGES: dict[str, dict[str, object]] = {
 }
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 SECTION = re.compile(r'name="section" value="([a-z_]+)"')
+RECEIPT = "Tack! Ditt svar är sparat."
 
 
 class Failed(Exception):
@@ -115,14 +125,46 @@ class Tally:
     errors: list[str] = field(default_factory=list)
     posts: list[float] = field(default_factory=list)
     gets: list[float] = field(default_factory=list)
+    turns: list[float] = field(default_factory=list)
 
-    def add(self, completed: bool, posts: list[float], gets: list[float], error: str | None) -> None:
+    def add(self, completed: bool, times: Times, error: str | None) -> None:
         with self.lock:
             self.completed += completed
-            self.posts += posts
-            self.gets += gets
+            self.posts += times.posts
+            self.gets += times.gets
+            self.turns += times.turns
             if error:
                 self.errors.append(error)
+
+
+@dataclass
+class Times:
+    """One respondent's request times: every post, every page load, and every page turn (a
+    post and the page it leads to, as the respondent waits for it)."""
+
+    posts: list[float] = field(default_factory=list)
+    gets: list[float] = field(default_factory=list)
+    turns: list[float] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Pause:
+    """How long a respondent reads a page before posting it: uniformly LOW to HIGH seconds."""
+
+    low: float = 0.0
+    high: float = 0.0
+
+    @classmethod
+    def parse(cls, text: str) -> Pause:
+        low, _, high = text.partition("-")
+        pause = cls(float(low), float(high or low))
+        if not 0 <= pause.low <= pause.high:
+            raise argparse.ArgumentTypeError(f"not a range of seconds: {text}")
+        return pause
+
+    def wait(self, rng: random.Random) -> None:
+        if self.high:
+            time.sleep(rng.uniform(self.low, self.high))
 
 
 def timed(browser: Browser, times: list[float], method: str, path: str,
@@ -140,50 +182,77 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-def complete_survey(port: int, code: str, posts: list[float], gets: list[float]) -> None:
+def survey_page(browser: Browser, times: Times, pause: Pause, rng: random.Random, html: str) -> str | None:
+    """Read the page `html` (for `pause`), post its answers, and return the next page's HTML, or
+    None at the receipt. The post answers with a redirect to the next page (loaded then, as a
+    browser does) or with the next page (or the receipt) itself; either way the page turn is
+    timed to the page."""
+    found = SECTION.search(html)
+    if not found:
+        raise Failed("a survey page without a section")
+    section = found.group(1)
+    action = "complete" if 'value="complete"' in html else "next"
+    form = {**PAGES[section], "section": section, "action": action, "csrf_token": csrf_of(html)}
+    pause.wait(rng)
+    started = time.perf_counter()
+    status, location, html = timed(browser, times.posts, "POST", "/enkat/sida", form)
+    if status == 302 and location.endswith("/enkat/tack"):
+        times.turns.append(time.perf_counter() - started)
+        return None
+    if status == 302:
+        status, _, html = timed(browser, times.gets, "GET", location)
+    times.turns.append(time.perf_counter() - started)
+    if status != 200:
+        raise Failed(f"POST /enkat/sida ({section}) and the page after it: {status}")
+    if action == "complete" and RECEIPT in html:
+        return None
+    shown = SECTION.search(html)
+    if shown and shown.group(1) == section:
+        raise Failed(f"POST /enkat/sida ({section}) answered with the same page")
+    return html
+
+
+def complete_survey(port: int, code: str, times: Times, pause: Pause, rng: random.Random) -> None:
     """Enter the code, answer every page the survey shows, complete it; Failed on anything else."""
     browser = Browser(port)
     try:
-        status, _, html = timed(browser, gets, "GET", "/enkat")
+        status, _, html = timed(browser, times.gets, "GET", "/enkat")
         if status != 200:
             raise Failed(f"GET /enkat: {status}")
-        status, location, _ = timed(browser, posts, "POST", "/enkat", {"code": code, "csrf_token": csrf_of(html)})
+        pause.wait(rng)
+        started = time.perf_counter()
+        status, location, _ = timed(browser, times.posts, "POST", "/enkat", {"code": code, "csrf_token": csrf_of(html)})
         if status != 302 or not location.endswith("/enkat/sida"):
             raise Failed(f"POST /enkat: {status} {location}")
+        status, _, page = timed(browser, times.gets, "GET", "/enkat/sida")
+        times.turns.append(time.perf_counter() - started)
+        if status != 200:
+            raise Failed(f"GET /enkat/sida: {status}")
         for _page in range(12):
-            status, _, html = timed(browser, gets, "GET", "/enkat/sida")
-            if status != 200:
-                raise Failed(f"GET /enkat/sida: {status}")
-            found = SECTION.search(html)
-            if not found:
-                raise Failed("a survey page without a section")
-            section = found.group(1)
-            action = "complete" if 'value="complete"' in html else "next"
-            form = {**PAGES[section], "section": section, "action": action, "csrf_token": csrf_of(html)}
-            status, location, _ = timed(browser, posts, "POST", "/enkat/sida", form)
-            if status != 302:
-                raise Failed(f"POST /enkat/sida ({section}): {status}")
-            if location.endswith("/enkat/tack"):
+            next_page = survey_page(browser, times, pause, rng, page)
+            if next_page is None:
                 return
+            page = next_page
         raise Failed("never reached the receipt")
     finally:
         browser.close()
 
 
-def respondent(port: int, codes: Queue[str], tally: Tally, stop_at: float, start: threading.Barrier) -> None:
+def respondent(port: int, codes: Queue[str], tally: Tally, stop_at: float, start: threading.Barrier,
+               pause: Pause, seed: int) -> None:
+    rng = random.Random(seed)
     start.wait()
     while time.perf_counter() < stop_at:
         try:
             code = codes.get_nowait()
         except Empty:
             return
-        posts: list[float] = []
-        gets: list[float] = []
+        times = Times()
         try:
-            complete_survey(port, code, posts, gets)
-            tally.add(True, posts, gets, None)
+            complete_survey(port, code, times, pause, rng)
+            tally.add(True, times, None)
         except (Failed, OSError, http.client.HTTPException) as error:
-            tally.add(False, posts, gets, f"{type(error).__name__}: {error}")
+            tally.add(False, times, f"{type(error).__name__}: {error}")
 
 
 def empty_route(port: int, concurrency: int, per_thread: int) -> list[float]:
@@ -209,6 +278,55 @@ def empty_route(port: int, concurrency: int, per_thread: int) -> list[float]:
     return times
 
 
+@dataclass
+class Floor:
+    """What the floor survey's threads saw."""
+
+    completed: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+    requests: list[float] = field(default_factory=list)
+
+
+def floor_surveys(port: int, concurrency: int, surveys: int) -> Floor:
+    """`surveys` floor surveys by `concurrency` threads at once, without pauses: each
+    FLOOR_PAGES hello-GETs and as many insert-POSTs on the bare Flask application."""
+    found, lock = Floor(), threading.Lock()
+    left = iter(range(surveys))
+
+    def respondent() -> None:
+        browser, mine, done, failed = Browser(port), [], 0, 0
+        while True:
+            with lock:
+                number = next(left, None)
+            if number is None:
+                break
+            try:
+                for page in range(FLOOR_PAGES):
+                    hello = timed(browser, mine, "GET", "/_floor/hello")[0]
+                    stored = timed(browser, mine, "POST", "/_floor/answer",
+                                   {"respondent": str(number), "page": page, "answer": "ja"})[0]
+                    if hello != 200 or stored != 204:
+                        raise Failed(f"floor: {hello} {stored}")
+                done += 1
+            except (Failed, OSError, http.client.HTTPException):
+                failed += 1
+        browser.close()
+        with lock:
+            found.completed += done
+            found.errors += failed
+            found.requests.extend(mine)
+
+    threads = [threading.Thread(target=respondent) for _ in range(concurrency)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    found.seconds = time.perf_counter() - began
+    return found
+
+
 # --- the throwaway database and the server ----------------------------------------------------
 
 
@@ -218,6 +336,8 @@ def prepare(url: str, instance: Path, codes_wanted: int) -> tuple[list[str], str
     spec = SyntheticSpec(units=30, respondents=0, rounds=1, seed=1, today=date.today())
     app = make_app(url, instance)
     build_city(app, spec)
+    with app.app_context():
+        FLOOR_METADATA.create_all(db.engine)
     key = round_key(spec.today.year)
     keys = invited_keys(spec)
     by_unit: list[list[str]] = []
@@ -225,6 +345,9 @@ def prepare(url: str, instance: Path, codes_wanted: int) -> tuple[list[str], str
         with transaction() as session:
             round_ = session.scalar(select(Round).where(Round.key == key))
             ids = dict(session.execute(select(Unit.key, Unit.id).where(Unit.key.in_(keys))).all())
+            # Head counts unknown: the few synthetic responses set them, and a unit whose count is
+            # reached refuses the next completion ("full"), which is not what is measured here.
+            survey.set_head_counts(session, round_, dict.fromkeys(ids.values()))  # type: ignore[arg-type]
             for index, unit_key in enumerate(keys):
                 count = codes_wanted // len(keys) + (index < codes_wanted % len(keys))
                 if count:
@@ -247,6 +370,7 @@ def counts(url: str, instance: Path, key: str) -> dict[str, int]:
             "drafts": db.session.scalar(select(func.count()).select_from(SurveyDraft)),
             "used_codes": db.session.scalar(select(func.count()).select_from(AccessCode)
                                             .where(AccessCode.used.is_(True))),
+            "floor_rows": db.session.scalar(select(func.count()).select_from(FLOOR_TABLE)),
         }
         db.session.remove()
         db.engine.dispose()
@@ -301,7 +425,8 @@ def latency(values: list[float]) -> dict[str, float]:
 
 
 def run_load(database: str, url: str, instance: Path, args: argparse.Namespace) -> dict[str, object]:
-    print(f"\n== {database}: {args.concurrency} respondents at once, {args.surveys} surveys, "
+    pausing = f", pausing {args.pause.low:g}-{args.pause.high:g} s per page" if args.pause.high else ""
+    print(f"\n== {database}: {args.concurrency} respondents at once{pausing}, {args.surveys} surveys, "
           f"gunicorn -w {args.workers} --threads {args.threads}", flush=True)
     codes, key = prepare(url, instance, args.surveys)
     before = counts(url, instance, key)
@@ -311,10 +436,12 @@ def run_load(database: str, url: str, instance: Path, args: argparse.Namespace) 
     tally = Tally()
     with gunicorn(url, instance, args.workers, args.threads, instance / "gunicorn.log") as port:
         baseline = empty_route(port, args.concurrency, 5)
+        floor = floor_surveys(port, args.concurrency, args.floor_surveys)
         start = threading.Barrier(args.concurrency + 1)
         began = time.perf_counter()
-        threads = [threading.Thread(target=respondent, args=(port, queue, tally, began + args.max_seconds, start))
-                   for _ in range(args.concurrency)]
+        threads = [threading.Thread(target=respondent, args=(port, queue, tally, began + args.max_seconds, start,
+                                                             args.pause, seed))
+                   for seed in range(args.concurrency)]
         for thread in threads:
             thread.start()
         start.wait()
@@ -324,12 +451,19 @@ def run_load(database: str, url: str, instance: Path, args: argparse.Namespace) 
         elapsed = time.perf_counter() - began
     after = counts(url, instance, key)
     stored = after["responses"] - before["responses"]
+    floor_rate = floor.completed / floor.seconds if floor.seconds else float("nan")
     result = {
         "database": database, "surveys_wanted": args.surveys, "completed": tally.completed,
         "errors": len(tally.errors), "error_examples": sorted(set(tally.errors))[:10],
         "seconds": elapsed, "surveys_per_second": tally.completed / elapsed,
-        "page_posts": latency(tally.posts), "page_gets": latency(tally.gets),
+        "pause_seconds": [args.pause.low, args.pause.high],
+        "page_posts": latency(tally.posts), "page_gets": latency(tally.gets), "page_turns": latency(tally.turns),
         "empty_route": latency(baseline), "stored_responses": stored,
+        "floor": {"surveys": floor.completed, "errors": floor.errors, "seconds": floor.seconds,
+                  "surveys_per_second": floor_rate, "requests": latency(floor.requests),
+                  "rows_stored": after["floor_rows"] - before["floor_rows"],
+                  "nothing_lost": after["floor_rows"] - before["floor_rows"] == FLOOR_PAGES * floor.completed},
+        "share_of_floor": (tally.completed / elapsed) / floor_rate if floor_rate else float("nan"),
         "drafts_left": after["drafts"] - before["drafts"], "codes_used": after["used_codes"] - before["used_codes"],
         "nothing_lost_or_doubled": stored == tally.completed,
     }
@@ -338,10 +472,17 @@ def run_load(database: str, url: str, instance: Path, args: argparse.Namespace) 
 
 
 def print_result(r: dict[str, object]) -> None:
-    posts, gets, empty = r["page_posts"], r["page_gets"], r["empty_route"]
+    floor = r["floor"]
     print(f"{r['database']}: {r['completed']} surveys completed in {r['seconds']:.1f} s = "
           f"{r['surveys_per_second']:.1f} surveys/s; errors: {r['errors']}")
-    for name, figures in (("page posts", posts), ("page gets", gets), ("empty route", empty)):
+    print(f"  floor survey (bare Flask, {FLOOR_PAGES} hello-GETs + {FLOOR_PAGES} insert-POSTs, no pauses): "  # type: ignore[index]
+          f"{floor['surveys']} in {floor['seconds']:.1f} s = {floor['surveys_per_second']:.1f}/s, "  # type: ignore[index]
+          f"errors {floor['errors']}, rows {'as posted' if floor['nothing_lost'] else 'NOT as posted'}; "  # type: ignore[index]
+          + (f"the product reaches {100 * r['share_of_floor']:.1f} % of it" if not r["pause_seconds"][1]  # type: ignore[index, operator]
+             else "no share: the respondents' pauses bound their rate"))
+    rows = (("page posts", r["page_posts"]), ("page gets", r["page_gets"]), ("page turns", r["page_turns"]),
+            ("empty route", r["empty_route"]), ("floor reqs", floor["requests"]))  # type: ignore[index]
+    for name, figures in rows:
         print(f"  {name:<12} n={figures['count']:>6}  p50 {figures['p50_ms']:7.1f} ms  "  # type: ignore[index]
               f"p95 {figures['p95_ms']:7.1f} ms  p99 {figures['p99_ms']:7.1f} ms")  # type: ignore[index]
     verdict = "equal" if r["nothing_lost_or_doubled"] else "NOT EQUAL"
@@ -358,6 +499,10 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=300, help="start no new survey after this")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
+    parser.add_argument("--pause", type=Pause.parse, default=Pause(), metavar="LOW-HIGH",
+                        help="seconds each respondent reads a page before posting it, e.g. 5-20 (default none)")
+    parser.add_argument("--floor-surveys", type=int, default=500,
+                        help="floor surveys (bare Flask, no pauses) to measure the floor with")
     parser.add_argument("--postgres", metavar="URL", help="run on PostgreSQL, in a new schema dropped afterwards")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="lagesbild-load-") as folder:
@@ -376,7 +521,7 @@ def main() -> None:
         "concurrency": args.concurrency, "workers": args.workers, "threads": args.threads, **result,
     }, indent=2))
     print(f"JSON written to {out.relative_to(ROOT)}")
-    if result["errors"] or not result["nothing_lost_or_doubled"]:
+    if result["errors"] or not result["nothing_lost_or_doubled"] or not result["floor"]["nothing_lost"]:  # type: ignore[index]
         raise SystemExit(1)
 
 

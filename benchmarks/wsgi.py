@@ -1,5 +1,7 @@
-"""The application as gunicorn serves it for the load test (benchmarks/load.py), with the
-baseline route: an empty Flask route answered by the same workers.
+"""The application as gunicorn serves it for the load test (benchmarks/load.py), with two
+baselines answered by the same workers: `/_benchmark/empty`, an empty route of the application
+(its request hooks included), and under `/_floor/` the bare Flask application of the floor
+survey (`floor.py`), on the same database.
 
     gunicorn --chdir . benchmarks.wsgi:app   # DATABASE_URL, SECRET_KEY and friends from the environment
 """
@@ -7,11 +9,20 @@ baseline route: an empty Flask route answered by the same workers.
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
-from app import create_app
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from floor import make_floor  # noqa: E402
+
+from app import create_app  # noqa: E402
 
 _instance = os.environ.get("LAGESBILD_BENCH_INSTANCE")
-app = create_app({"INSTANCE_PATH": _instance} if _instance else None)
+application = create_app({"INSTANCE_PATH": _instance} if _instance else None)
 if _instance:
-    app.instance_path = _instance
-app.add_url_rule("/_benchmark/empty", "benchmark_empty", lambda: "")
+    application.instance_path = _instance
+application.add_url_rule("/_benchmark/empty", "benchmark_empty", lambda: "")
+app = DispatcherMiddleware(application, {"/_floor": make_floor(lambda: str(application.config["SQLALCHEMY_DATABASE_URI"]))})

@@ -383,3 +383,29 @@ def test_one_round_of_the_survey_shows_each_index_as_a_figure_not_a_chart(city_r
     assert '<td class="figure">66,7</td><td>21</td>' in stod
     pdf = pdf_text(client.get(BASE + "/rapport.pdf").data)
     assert "minst två omgångar" in pdf and "Index 2026 (0–100)" in pdf
+
+
+def _breakdown_row(page: str, caption: str, label: str) -> list[str]:
+    table = page.split(f"<caption>{caption}")[1].split("</table>")[0]
+    return re.findall(r"<td[^>]*>([^<]*)</td>", table.split(f'<th scope="row">{label}</th>')[1].split("</tr>")[0])
+
+
+def test_the_breakdowns_kept_with_the_release_follow_each_completion(city_rounds, as_role):
+    """The split by district is read from the answer rows once per release and kept with it:
+    shown again it is the same; once five more of Norra's staff complete (all in Skärholmen,
+    all "ja" on stod, released together at the threshold), the page and the PDF show the new
+    split: 26 in Skärholmen, stod 14 + 5 = 19 "ja" of 26 -> 1900 / 26 = 73.08 -> 73,1."""
+    client = as_role("analyst")
+    caption = "Inom vilken stadsdel arbetar du?"
+    before = _breakdown_row(client.get(BASE + "/enkat").get_data(as_text=True), caption, "Skärholmen")
+    assert before[0] == "21" and "66,7" in before
+    assert _breakdown_row(client.get(BASE + "/enkat").get_data(as_text=True), caption, "Skärholmen") == before
+    assert "Antal svarande 21" in pdf_text(client.get(BASE + "/rapport.pdf").data)
+    with city_rounds.app_context():
+        for _ in range(5):
+            respond(city_rounds, "granskning-2026", "sdn-norr", "ja")
+        db.session.remove()
+    after = _breakdown_row(client.get(BASE + "/enkat").get_data(as_text=True), caption, "Skärholmen")
+    assert after[0] == "26" and "73,1" in after and "66,7" not in after
+    pdf = pdf_text(client.get(BASE + "/rapport.pdf").data)
+    assert "Antal svarande 26" in pdf and "Antal svarande 21" not in pdf

@@ -119,6 +119,16 @@ def _variation_selector(code: int) -> bool:
     return 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF
 
 
+@lru_cache(maxsize=1)
+def _drawn_as_is() -> frozenset[str]:
+    """The characters `printable` keeps as they are: those the font draws that are no line
+    break, tab, control or format character or variation selector."""
+    return frozenset(
+        chr(code) for code in _glyphs()
+        if unicodedata.category(chr(code)) not in ("Cc", "Cf", "Zl", "Zp") and not _variation_selector(code)
+    )
+
+
 def printable(text: object) -> str:
     """`text` as the embedded font can draw it: composed (NFC), line breaks as "\\n", tabs and
     spaces the font lacks as plain spaces, invisible control and format characters (zero-width
@@ -127,7 +137,10 @@ def printable(text: object) -> str:
     characters the font lacks (emoji, rare scripts) as one REPLACEMENT_GLYPH."""
     if text is None:
         return ""
-    value = unicodedata.normalize("NFC", str(text)).replace("\r\n", "\n").replace("\r", "\n")
+    value = unicodedata.normalize("NFC", str(text))
+    if _drawn_as_is().issuperset(value):  # the common case: nothing to change
+        return value
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
     glyphs = _glyphs()
     out: list[str] = []
     missing = False  # the previous character shown was the replacement glyph (U+FFFD) for characters the font lacks
@@ -210,7 +223,7 @@ def para(text: object, style: ParagraphStyle | None = None) -> Paragraph:
     style = style or styles().body
     shown = printable(text)
     paragraph = Paragraph(_markup(shown), style)
-    paragraph.natural_widths = _text_widths(shown, style.fontName, style.fontSize)  # type: ignore[attr-defined]
+    paragraph.shown_text = shown  # type: ignore[attr-defined]  # measured only when a table asks (`natural_widths`)
     return paragraph
 
 
@@ -230,10 +243,16 @@ def _text_widths(text: str, font: str, size: float) -> tuple[float, float]:
     return narrowest, natural
 
 
-def _flowable_widths(flowable: Flowable) -> tuple[float, float]:
+def natural_widths(flowable: Flowable) -> tuple[float, float]:
+    """(narrowest, natural) width of a cell's content: a paragraph of `para` by its text
+    (`_text_widths`), a badge as it says, anything else (drawings) its fixed width."""
     known = getattr(flowable, "natural_widths", None)
     if known is not None:
         return known
+    shown = getattr(flowable, "shown_text", None)
+    if shown is not None:
+        style = flowable.style  # type: ignore[attr-defined]
+        return _text_widths(shown, style.fontName, style.fontSize)
     width = float(flowable.minWidth())  # drawings and other fixed-width flowables
     return width, width
 
@@ -246,7 +265,7 @@ def level_badge(label: str, colour: str | None, style: ParagraphStyle | None = N
     text = para(label, cell_style)
     badge = Table([[text]])
     # A badge keeps its label on one line when its column can give it room.
-    _narrowest, natural = text.natural_widths  # type: ignore[attr-defined]
+    _narrowest, natural = natural_widths(text)
     badge.natural_widths = (min(natural, LONGEST_WORD) + 8, natural + 8)  # type: ignore[attr-defined]
     badge.setStyle(TableStyle([
         ("BACKGROUND", (0, 0), (-1, -1), level.background),
@@ -313,7 +332,7 @@ def column_widths(data: Sequence[Sequence[Flowable]], total: float = CONTENT_WID
     natural = [MIN_COLUMN] * count
     for row in data:
         for index, cell in enumerate(row):
-            low, high = _flowable_widths(cell)
+            low, high = natural_widths(cell)
             narrowest[index] = max(narrowest[index], low)
             natural[index] = max(natural[index], high, low)
     room = total - count * padding

@@ -15,14 +15,17 @@ The decision is a pure function of the kept counts (`survey_counts`), the invite
 the tree, so it is kept for as long as those stay the same. The answers of the breakdowns
 (each scored question against each background question) need the answer rows: they are read
 only by the outputs that show breakdowns, and decided inside the same release, never hiding a
-cell the rest of the release shows.
+cell the rest of the release shows. They are kept with the decision: answer rows are only ever
+added by a completion (which changes the kept counts and the units' respondents, and so gives a
+new decision) or deleted with their whole round (likewise), so the same decision always has the
+same breakdowns.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from sqlalchemy import and_, func, select
@@ -72,6 +75,10 @@ class Release:
     # Each question summarised by its values (numbers, dates) with the cells where enough
     # answered it: its answers' base protected like every counted question's.
     values: tuple[tuple[Question, ProtectedCounts], ...] = ()
+    # The breakdowns decided in this release, by (round, questions): kept with the decision
+    # (`_decide`), so that every output reading the same release splits the answer rows once.
+    splits: dict[tuple[int, tuple[str, ...]], dict[str, ProtectedCounts]] = field(
+        default_factory=dict, compare=False, repr=False)
 
     @property
     def threshold(self) -> int:
@@ -118,12 +125,13 @@ def release(session: Session, round_: Round) -> Release | None:
     counted = tuple(q.key for q in counted_questions(definition))
     summarised = tuple(q.key for q in summarised_questions(definition))
     background = tuple(q.key for q in background_questions(definition))
-    decision, protected = _decide(round_.anonymity_threshold, groups, tree, background, counted + summarised, kept)
+    decision, protected, splits = _decide(round_.anonymity_threshold, groups, tree, background,
+                                          counted + summarised, kept)
     by_key = {q.key: q for q in definition.questions()}
     return Release(
         round_.id, definition, decision, tuple((by_key[k], protected[k]) for k in counted), background,
         {key: uid for uid, key in keys.items()}, {key: name for key, name, _p in units.values()}, kept,
-        tuple((by_key[k], protected[k]) for k in summarised),
+        tuple((by_key[k], protected[k]) for k in summarised), splits,
     )
 
 
@@ -143,8 +151,9 @@ def _bases_and_counts(kept: tuple[KeptRow, ...]) -> tuple[dict[str, dict[CellKey
 @lru_cache(maxsize=8)
 def _decide(threshold: int, groups: tuple[Group, ...], tree: tuple[tuple[str, str | None], ...],
             background: tuple[str, ...], counted: tuple[str, ...], kept: tuple[KeptRow, ...]
-            ) -> tuple[Decision, dict[str, ProtectedCounts]]:
-    """The decision over the union of groupings and each counted question's answers under it.
+            ) -> tuple[Decision, dict[str, ProtectedCounts], dict[tuple[int, tuple[str, ...]], dict[str, ProtectedCounts]]]:
+    """The decision over the union of groupings and each counted question's answers under it,
+    and an empty place for the breakdowns decided in it (`breakdown_counts` fills it).
     Pure: the same inputs give the same release, so it is kept while they stay the same."""
     bases, counts = _bases_and_counts(kept)
     breakdowns = [Breakdown(question, {cell[1]: dict(per) for cell, per in counts[question].items()})
@@ -157,7 +166,7 @@ def _decide(threshold: int, groups: tuple[Group, ...], tree: tuple[tuple[str, st
                             {cell: decision.n[cell] for cell in hierarchy.cells})
     protected = {q: apply_to_counts(on_hierarchy, QuestionCounts(q, bases.get(q, {}), counts.get(q, {})))
                  for q in counted}
-    return decision, protected
+    return decision, protected, {}
 
 
 # How many times the units whose own figures a unit split would cost are taken out of the
@@ -203,8 +212,44 @@ def breakdown_counts(session: Session, found: Release, questions: list[str]) -> 
     """`questions`' answers split by every background question, decided in the release: each
     question's cells in one layout with the union's hidden cells and its own hidden cells
     inherited. Should the units' splits need to hide a cell the release shows, that question is
-    split for the whole city only; should even that, its breakdown cells are all hidden. Cross-tabulations of two answers need the answer
-    rows (one grouped query per background question)."""
+    split for the whole city only; should even that, its breakdown cells are all hidden.
+    Cross-tabulations of two answers need the answer rows (one grouped query per background
+    question): read once per release and kept with it (`Release.splits`)."""
+    key = (found.round_id, tuple(questions))
+    kept = found.splits.get(key)
+    if kept is None:
+        kept = found.splits[key] = _breakdown_counts(session, found, questions)
+    return kept
+
+
+def _splits(session: Session, found: Release, questions: list[str]
+            ) -> tuple[dict[str, list[tuple[int, str, str, str, str, int]]], dict[str, list[tuple[int, str, str, int]]]]:
+    """The cross-tabulations of `questions` by every background question, per background
+    question in the order grouped: (unit id, background answer, question, row, answer, count)
+    and (unit id, background answer, question, respondents). Two grouped queries over the
+    round's answer rows, whatever the number of background questions."""
+    by = aliased(SurveyAnswer)
+    split = select(by.question_key, SurveyResponse.unit_id, by.value, SurveyAnswer.question_key).join(
+        SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id).join(
+        by, and_(by.response_id == SurveyAnswer.response_id, by.question_key.in_(found.background))).where(
+        SurveyResponse.round_id == found.round_id, SurveyAnswer.question_key.in_(questions))
+    counted: dict[str, list[tuple[int, str, str, str, str, int]]] = defaultdict(list)
+    for asked, uid, value, question, row_key, option, n in session.execute(
+        split.add_columns(SurveyAnswer.row_key, SurveyAnswer.value, func.count())
+        .group_by(by.question_key, SurveyResponse.unit_id, by.value, SurveyAnswer.question_key,
+                  SurveyAnswer.row_key, SurveyAnswer.value)
+    ):
+        counted[asked].append((uid, value, question, row_key, option, int(n)))
+    bases: dict[str, list[tuple[int, str, str, int]]] = defaultdict(list)
+    for asked, uid, value, question, n in session.execute(
+        split.add_columns(func.count(func.distinct(SurveyAnswer.response_id)))
+        .group_by(by.question_key, SurveyResponse.unit_id, by.value, SurveyAnswer.question_key)
+    ):
+        bases[asked].append((uid, value, question, int(n)))
+    return counted, bases
+
+
+def _breakdown_counts(session: Session, found: Release, questions: list[str]) -> dict[str, ProtectedCounts]:
     decision = found.decision
     keys = {uid: key for key, uid in found.unit_ids.items()}
     own = {q: found.counts(q) for q in questions}
@@ -217,26 +262,15 @@ def breakdown_counts(session: Session, found: Release, questions: list[str]) -> 
             atom_base[question][group_cell(unit)] = n
         elif n:
             atom_counts[question][group_cell(unit)][option_key(row_key, value)] = n
+    counted, bases = _splits(session, found, questions)
     for asked in found.background:
-        by = aliased(SurveyAnswer)
-        split = select(SurveyResponse.unit_id, by.value, SurveyAnswer.question_key).join(
-            SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id).join(
-            by, and_(by.response_id == SurveyAnswer.response_id, by.question_key == asked)).where(
-            SurveyResponse.round_id == found.round_id, SurveyAnswer.question_key.in_(questions))
-        for uid, value, question, row_key, option, n in session.execute(
-            split.add_columns(SurveyAnswer.row_key, SurveyAnswer.value, func.count())
-            .group_by(SurveyResponse.unit_id, by.value, SurveyAnswer.question_key, SurveyAnswer.row_key,
-                      SurveyAnswer.value)
-        ):
+        for uid, value, question, row_key, option, n in counted.get(asked, ()):
             atom = breakdown_cell(asked, value, group_cell(keys[uid]))
-            atom_counts[question][atom][option_key(row_key, option)] = int(n)
+            atom_counts[question][atom][option_key(row_key, option)] = n
         answered: dict[tuple[str, str], int] = defaultdict(int)
-        for uid, value, question, n in session.execute(
-            split.add_columns(func.count(func.distinct(SurveyAnswer.response_id)))
-            .group_by(SurveyResponse.unit_id, by.value, SurveyAnswer.question_key)
-        ):
-            atom_base[question][breakdown_cell(asked, value, group_cell(keys[uid]))] = int(n)
-            answered[(question, keys[uid])] += int(n)
+        for uid, value, question, n in bases.get(asked, ()):
+            atom_base[question][breakdown_cell(asked, value, group_cell(keys[uid]))] = n
+            answered[(question, keys[uid])] += n
         for question in questions:
             for cell in [c for c in atom_base[question] if c[0] == "group"]:
                 # The unit's answers without a background answer: the rest of its base.
