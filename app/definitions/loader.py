@@ -228,7 +228,7 @@ def _reader_error(
     at = max(0, min(exc.position, len(text)))
     line = text.count("\n", 0, at)
     column = at - (text.rfind("\n", 0, at) + 1)
-    spot = columns.position(yaml.Mark("", at, line, column, None, None))
+    spot = columns.position(yaml.Mark("", at, line, column, None, None))  # type: ignore[arg-type]  # PyYAML's stub is wrong: buffer may be None
     character = exc.character if isinstance(exc.character, str) else chr(exc.character)
     return DefinitionError(
         E.YAML_SYNTAX, filename, spot.line, spot.column, "",
@@ -329,7 +329,7 @@ class _Loader(yaml.SafeLoader):
     def _fault(self, node: Node, what: str, hint: str, mark: yaml.Mark) -> None:
         self.faults.setdefault(id(node), []).append(_Fault(node, what, hint, mark))
 
-    def compose_node(self, parent: Node | None, index: object) -> Node:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: object) -> Node:
         if self.check_event(AliasEvent):
             alias = self.get_event()
             node: Node = ScalarNode("tag:yaml.org,2002:null", "", alias.start_mark, alias.end_mark)
@@ -344,14 +344,14 @@ class _Loader(yaml.SafeLoader):
                 raise _TooDeep(event.start_mark)
         self.descend_resolver(parent, index)
         if isinstance(event, ScalarEvent):
-            node = self.compose_scalar_node(None)
+            node = self.compose_scalar_node(None)  # type: ignore[arg-type]  # PyYAML's stub is wrong: anchor is str | None
             if event.tag is not None:
                 plain = event.style is None
                 node.tag = self.resolve(ScalarNode, event.value, (plain, not plain))
         elif isinstance(event, MappingStartEvent):
-            node = self.compose_mapping_node(None)
+            node = self.compose_mapping_node(None)  # type: ignore[arg-type]  # PyYAML's stub is wrong: anchor is str | None
         else:
-            node = self.compose_sequence_node(None)
+            node = self.compose_sequence_node(None)  # type: ignore[arg-type]  # PyYAML's stub is wrong: anchor is str | None
         self.ascend_resolver()
         if nested:
             self.depth -= 1

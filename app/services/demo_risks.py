@@ -141,7 +141,7 @@ def build_demo_registers(session: Session, round_: Round) -> None:
             risks.submit_register(session, target, response.version, editor)
 
 
-def _risk_from_statement(session: Session, round_: Round, unit, template: RiskTemplate,  # type: ignore[no-untyped-def]
+def _risk_from_statement(session: Session, round_: Round, unit, template: RiskTemplate,
                          today: date) -> risks.Risk | None:
     """A risk with a measure from the first statement the unit rated Delvis or Nej, if any."""
     own = risks.self_assessment_answers(session, round_, unit)

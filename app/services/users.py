@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
@@ -149,7 +150,7 @@ def update_access(
     if user.id == actor.id and (role != user.role or not active):
         raise ServiceError(Problem(_l("Du kan inte ändra din egen roll eller inaktivera dig själv."), "role"))
     units = find_units(session, unit_keys) if unit_keys else []
-    before = {"role": user.role, "units": [u.key for u in user.units], "active": user.active}
+    before: dict[str, Any] = {"role": user.role, "units": [u.key for u in user.units], "active": user.active}
     after = {"role": role, "units": sorted(unit_keys), "active": active}
     if {**before, "units": sorted(before["units"])} == after:
         return

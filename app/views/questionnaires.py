@@ -65,7 +65,7 @@ def _version_or_404(key: str, number: int) -> QuestionnaireVersion:
 
 @bp.route("")
 @requires(Permission.READ_CITY)
-def index():  # type: ignore[no-untyped-def]
+def index():
     questionnaires = db.session.scalars(
         select(Questionnaire).options(selectinload(Questionnaire.versions)).order_by(Questionnaire.key)
     ).all()
@@ -76,7 +76,7 @@ def index():  # type: ignore[no-untyped-def]
 @bp.route("/<key>/<int:number>", methods=["GET", "POST"])
 @csrf.exempt  # checked below: an expired token shows the typed answers again instead of losing them
 @requires(Permission.READ_CITY)
-def preview(key: str, number: int):  # type: ignore[no-untyped-def]
+def preview(key: str, number: int):
     version = _version_or_404(key, number)
     definition = version.parsed()
     language = current_language()
@@ -104,9 +104,10 @@ FORMAT_REFERENCE = PROJECT_ROOT / "docs" / "questionnaire-format.md"
 _REFERENCE_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
-def _heading_ids(state) -> None:  # type: ignore[no-untyped-def]
+def _heading_ids(state) -> None:
     """Give each heading the id GitHub gives it, so that the reference's contents links work."""
-    tokens, seen = state.tokens, {}
+    tokens = state.tokens
+    seen: dict[str, int] = {}
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and index + 1 < len(tokens):
             slug = re.sub(r"[^\w\- ]", "", tokens[index + 1].content.lower()).replace(" ", "-")
@@ -135,7 +136,7 @@ def _source_name(upload: Upload) -> str:
     return upload.filename if upload.filename != "formular.yaml" else f"{upload.definition.key}.yaml"
 
 
-def _edit_page(upload: Upload | None, *, text: str = "", status: int = 200, problems=()):  # type: ignore[no-untyped-def]
+def _edit_page(upload: Upload | None, *, text: str = "", status: int = 200, problems=()):
     comparison = compare(db.session, upload.definition) if upload is not None and upload.ok else None
     return render_template(
         "questionnaires/upload.html", upload=upload, text=upload.text if upload is not None else text,
@@ -148,7 +149,7 @@ def _edit_page(upload: Upload | None, *, text: str = "", status: int = 200, prob
 
 @bp.route("/ny")
 @requires(Permission.ADMINISTER)
-def upload():  # type: ignore[no-untyped-def]
+def upload():
     """The upload page, empty or (`fran`, `nyckel`) with a shipped questionnaire under a new key."""
     source_key, new_key = request.args.get("fran", ""), request.args.get("nyckel", "").strip()
     if not source_key:
@@ -167,7 +168,7 @@ def upload():  # type: ignore[no-untyped-def]
     return _edit_page(None, text=text)
 
 
-def _preview_page(definition: Definition, language: str, form: Any, validated: Any, *,  # type: ignore[no-untyped-def]
+def _preview_page(definition: Definition, language: str, form: Any, validated: Any, *,
                   version: QuestionnaireVersion | None = None, upload: Upload | None = None, expired: bool = False):
     """The preview of a stored version or of a checked, unstored text: as respondents and unit
     editors will see it, answers tried and checked."""
@@ -179,7 +180,7 @@ def _preview_page(definition: Definition, language: str, form: Any, validated: A
     )
 
 
-def _expired_token_page():  # type: ignore[no-untyped-def]
+def _expired_token_page():
     """None when the form's CSRF token holds; otherwise the edit page with the text as it was
     sent (a page left open too long must not lose an hour's editing), refusing the step."""
     try:
@@ -195,7 +196,7 @@ def _expired_token_page():  # type: ignore[no-untyped-def]
 @bp.route("/kontrollera", methods=["POST"])
 @csrf.exempt  # checked in _expired_token_page: an expired token keeps the text
 @requires(Permission.ADMINISTER)
-def check():  # type: ignore[no-untyped-def]
+def check():
     if (kept := _expired_token_page()) is not None:
         return kept
     upload = _submitted_upload()
@@ -207,7 +208,7 @@ def check():  # type: ignore[no-untyped-def]
 @bp.route("/forhandsgranska", methods=["POST"])
 @csrf.exempt  # checked in _expired_token_page: an expired token keeps the text
 @requires(Permission.ADMINISTER)
-def preview_upload():  # type: ignore[no-untyped-def]
+def preview_upload():
     """The checked text as respondents will see it; answers can be tried as on a stored version."""
     if (kept := _expired_token_page()) is not None:
         return kept
@@ -228,7 +229,7 @@ def preview_upload():  # type: ignore[no-untyped-def]
 @bp.route("/publicera", methods=["POST"])
 @csrf.exempt  # checked in _expired_token_page: an expired token keeps the text
 @requires(Permission.ADMINISTER)
-def publish_upload():  # type: ignore[no-untyped-def]
+def publish_upload():
     if (kept := _expired_token_page()) is not None:
         return kept
     upload = _submitted_upload()
@@ -250,7 +251,7 @@ def publish_upload():  # type: ignore[no-untyped-def]
 
 @bp.route("/<key>/<int:number>.yaml")
 @requires(Permission.READ_CITY)
-def download_yaml(key: str, number: int):  # type: ignore[no-untyped-def]
+def download_yaml(key: str, number: int):
     version = _version_or_404(key, number)
     return download(version.source.encode("utf-8"), f"{key}-v{number}.yaml",
                     what="questionnaire", target=f"{key} v{number}", number=number)
@@ -258,7 +259,7 @@ def download_yaml(key: str, number: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/<key>/<int:number>/ta-bort", methods=["POST"])
 @requires(Permission.ADMINISTER)
-def delete(key: str, number: int):  # type: ignore[no-untyped-def]
+def delete(key: str, number: int):
     version = _version_or_404(key, number)
     try:
         label = delete_version(version.id, current_user._get_current_object())
@@ -272,7 +273,7 @@ def delete(key: str, number: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/format")
 @requires(Permission.READ_CITY)
-def format_reference():  # type: ignore[no-untyped-def]
+def format_reference():
     """docs/questionnaire-format.md, the reference of the YAML format, read in the application."""
     try:
         text = FORMAT_REFERENCE.read_text(encoding="utf-8")

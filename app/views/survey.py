@@ -17,7 +17,6 @@ from datetime import date
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     redirect,
@@ -26,6 +25,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
@@ -83,7 +83,7 @@ def _secret() -> str:
 
 
 @bp.route("", methods=["GET", "POST"])
-def enter():  # type: ignore[no-untyped-def]
+def enter():
     """Enter an access code (or a resume code) to start or go on."""
     if request.method == "GET":
         return render_template("survey/enter.html")
@@ -116,7 +116,7 @@ def _csrf_ok() -> bool:
 
 
 @bp.route("/l/<token>", methods=["GET", "POST"])
-def open_link(token: str):  # type: ignore[no-untyped-def]
+def open_link(token: str):
     """A unit's open link: an introduction, then a new anonymous respondent with a resume code."""
     invitation = find_open_link(db.session, token)
     if invitation is None:
@@ -137,7 +137,7 @@ def open_link(token: str):  # type: ignore[no-untyped-def]
     return render_template("survey/resume_code.html", resume_code=started.resume_code)
 
 
-def _render_page(draft, definition, *, formdata=None, errors=None, notice=None, status=200):  # type: ignore[no-untyped-def]
+def _render_page(draft, definition, *, formdata=None, errors=None, notice=None, status=200):
     language = current_language()
     where = current_page(definition, draft)
     form = build_form(definition, language=language, sections=[where.section.key],
@@ -151,7 +151,7 @@ def _render_page(draft, definition, *, formdata=None, errors=None, notice=None, 
     ), status
 
 
-def _render_unsaved(draft_id: str, definition):  # type: ignore[no-untyped-def]
+def _render_unsaved(draft_id: str, definition):
     """The database refused the save (restarting, read-only): the page's posted answers again, 503."""
     draft = get_draft(db.session, draft_id)
     if draft is None:  # completed meanwhile by the same respondent's other request
@@ -162,7 +162,7 @@ def _render_unsaved(draft_id: str, definition):  # type: ignore[no-untyped-def]
     return html, status, {"Retry-After": str(RETRY_AFTER)}
 
 
-def _save_posted(draft, definition, direction: str) -> Response | None:  # type: ignore[no-untyped-def]
+def _save_posted(draft, definition, direction: str) -> ResponseReturnValue | None:
     """Save the posted page's answers and move `direction`; a response when the page must be shown again."""
     section_key = request.form.get("section", "")
     posted = answers_from_formdata(definition, request.form, sections=[section_key]) if section_key in {
@@ -180,7 +180,7 @@ def _save_posted(draft, definition, direction: str) -> Response | None:  # type:
         if current is None:
             session.pop(SESSION_KEY, None)
             return redirect(url_for("survey.receipt" if request.form.get("action") == "complete" else "survey.enter"))
-        return _render_page(current, definition, formdata=request.form, status=409, notice=_(  # type: ignore[return-value]
+        return _render_page(current, definition, formdata=request.form, status=409, notice=_(
             "Svaren sparades samtidigt från ett annat fönster. Det du skrev finns kvar nedan: klicka på "
             "knappen en gång till."))
     except SQLAlchemyError as error:
@@ -188,13 +188,13 @@ def _save_posted(draft, definition, direction: str) -> Response | None:  # type:
             raise
         return _render_unsaved(draft_id, definition)
     if checked.errors:
-        return _render_page(draft, definition, errors=checked.errors, status=400)  # type: ignore[return-value]
+        return _render_page(draft, definition, errors=checked.errors, status=400)
     return None
 
 
 @bp.route("/sida", methods=["GET", "POST"])
 @csrf.exempt
-def page():  # type: ignore[no-untyped-def]
+def page():
     action = request.form.get("action", "next")
     session_draft = session.get(SESSION_KEY)
     had_draft = bool(session_draft)
@@ -245,7 +245,7 @@ def page():  # type: ignore[no-untyped-def]
     return redirect(url_for("survey.page"))
 
 
-def _session_ended():  # type: ignore[no-untyped-def]
+def _session_ended():
     """The session ended while a page was open: ask for the code again and carry the page's
     posted answers along, so that they are saved once the code is accepted."""
     notice = _("Sidan hade varit öppen så länge att du behöver skriva in din kod igen. Svaren på sidan "
@@ -253,7 +253,7 @@ def _session_ended():  # type: ignore[no-untyped-def]
     return render_template("survey/enter.html", notice=notice, carried=_carried()), 401
 
 
-def _render_missing(draft_id: str, definition, errors):  # type: ignore[no-untyped-def]
+def _render_missing(draft_id: str, definition, errors):
     """Back to the first page with something missing, with the errors shown."""
     draft = get_draft(db.session, draft_id)
     if draft is None:
@@ -269,10 +269,10 @@ def _render_missing(draft_id: str, definition, errors):  # type: ignore[no-untyp
 
 
 @bp.route("/avboj", methods=["GET", "POST"])
-def decline_page():  # type: ignore[no-untyped-def]
+def decline_page():
     """"Jag vill inte delta": confirm, then count it as declined and forget the draft."""
     draft_id = session.get(SESSION_KEY)
-    if get_draft(db.session, draft_id) is None:
+    if draft_id is None or get_draft(db.session, draft_id) is None:
         return redirect(url_for("survey.enter"))
     if request.method == "GET":
         return render_template("survey/decline.html")
@@ -285,6 +285,6 @@ def decline_page():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/tack")
-def receipt():  # type: ignore[no-untyped-def]
+def receipt():
     return render_template("survey/receipt.html", declined=False)
 
