@@ -237,7 +237,12 @@ def test_self_assessment_saves_killed_at_random_moments_lose_nothing_acknowledge
 
         saver = threading.Thread(target=keep_saving)
         saver.start()
-        time.sleep(rng.uniform(0.3, 1.5))
+        # The kill comes at a random moment after the first save was acknowledged: on a busy
+        # machine a fixed delay could end the server before it has answered anything.
+        deadline = time.monotonic() + 60
+        while not acked and saver.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 1.0))
         server.kill()
         saver.join(30)
         server.start()
