@@ -232,7 +232,8 @@ def update_unit(session: Session, unit: Unit, name: str, kind: str, parent_key: 
             problems.append(Problem(_l("en enhet kan inte flyttas under sig själv eller sina underenheter"), "parent"))
     if problems:
         raise ServiceError(problems)
-    before = {"name": unit.name, "kind": unit.kind, "parent": unit.parent.key if unit.parent else "", "active": unit.active}
+    before = {"name": unit.name, "kind": unit.kind, "parent": unit.parent.key if unit.parent else "",
+              "active": unit.active}
     unit.name, unit.kind, unit.parent, unit.active = name.strip(), kind, parent, active
     after = {"name": unit.name, "kind": unit.kind, "parent": parent_key, "active": active}
     if before != after:

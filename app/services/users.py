@@ -100,7 +100,8 @@ def create_user(session: Session, new: NewUser, actor: User | None = None) -> Us
     elif session.scalar(select(func.count()).select_from(User).where(User.email == email)):
         problems.append(Problem(_l("Det finns redan en användare med e-postadressen %(email)s.", email=email), "email"))
     if not policy.is_role(new.role):
-        problems.append(Problem(_l("Okänd roll '%(role)s' (möjliga: %(roles)s).", role=new.role, roles=", ".join(ROLES)), "role"))
+        problems.append(Problem(_l("Okänd roll '%(role)s' (möjliga: %(roles)s).", role=new.role,
+                                   roles=", ".join(ROLES)), "role"))
     if policy.is_unit_role(new.role) and not new.unit_keys:
         problems.append(Problem(_l("Rollen %(role)s kräver minst en enhet.", role=new.role), "unit"))
     problems += [Problem(p, "password") for p in password_problems(new.password, email)]

@@ -123,7 +123,8 @@ def codes(round_key: str):
         return redirect(url_for("survey_admin.index", round_key=round_key))
     unit_name = invitation.unit.name  # read now: the rows stream on after the request's session is done
     name = f"koder-{round_.key}-{invitation.unit.key}"
-    about: dict[str, Any] = {"what": "codes", "round_key": round_.key, "unit_key": invitation.unit.key, "count": len(new)}
+    about: dict[str, Any] = {"what": "codes", "round_key": round_.key, "unit_key": invitation.unit.key,
+                             "count": len(new)}
     if request.form.get("format") == "pdf":
         from app.reports.survey_pdf import code_slips_pdf
 
@@ -219,5 +220,6 @@ def results_pdf(round_key: str):
     found = _results(round_key)
     shown = [row.cell for row in found.rows if found.decision.shown(row.cell)]
     breakdowns = city_survey.build_breakdowns_of(db.session, found, found.language, shown)
-    return download(build(found, breakdowns, city_survey.indicators(found, found.language)), f"enkat-{found.round.key}.pdf", what="survey_results", round_key=found.round.key)
+    return download(build(found, breakdowns, city_survey.indicators(found, found.language)),
+                    f"enkat-{found.round.key}.pdf", what="survey_results", round_key=found.round.key)
 
