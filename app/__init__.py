@@ -123,7 +123,7 @@ def _configure_sqlite(engine: Engine) -> None:
     engine.pool.dispose()
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection, _record):
         # pysqlite's own transaction handling is turned off so that BEGIN IMMEDIATE is ours.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -135,7 +135,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection):  # type: ignore[no-untyped-def]
+    def _on_begin(connection):
         # Only `transaction()` writes: it takes the write lock when it begins (and waits for
         # it). Any other transaction reads, from a snapshot, without waiting for writers; one
         # that has only read is begun again IMMEDIATE when `transaction()` starts inside it.

@@ -98,7 +98,7 @@ class QueryStringFilter(logging.Filter):
         return True
 
 
-def _set_headers(response):  # type: ignore[no-untyped-def]
+def _set_headers(response):
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -38,8 +38,8 @@ def main() -> None:
     size = sum(len(chunk) for chunk in response.response)
     response.close()
     # Logging in (the password hash) can set the peak; the export's own share is the RSS growth.
-    print(json.dumps({"status": response.status_code, "streamed": streamed, "bytes": size, "before_mb": before, "peak_mb": memory_mb("VmHWM"),
-                      "rss_before_mb": rss_before, "rss_after_mb": memory_mb("VmRSS")}))
+    print(json.dumps({"status": response.status_code, "streamed": streamed, "bytes": size, "before_mb": before,
+                      "peak_mb": memory_mb("VmHWM"), "rss_before_mb": rss_before, "rss_after_mb": memory_mb("VmRSS")}))
 
 
 if __name__ == "__main__":

@@ -25,4 +25,5 @@ application = create_app({"INSTANCE_PATH": _instance} if _instance else None)
 if _instance:
     application.instance_path = _instance
 application.add_url_rule("/_benchmark/empty", "benchmark_empty", lambda: "")
-app = DispatcherMiddleware(application, {"/_floor": make_floor(lambda: str(application.config["SQLALCHEMY_DATABASE_URI"]))})
+app = DispatcherMiddleware(
+    application, {"/_floor": make_floor(lambda: str(application.config["SQLALCHEMY_DATABASE_URI"]))})

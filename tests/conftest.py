@@ -4,6 +4,7 @@ LAGESBILD_TEST_DATABASE_URL names one), clients logged in per role, and data fac
 from __future__ import annotations
 
 import re
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +13,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from sqlalchemy import create_engine, text
 
 from app import create_app
@@ -84,6 +87,40 @@ def _postgres_tables(postgres_url: str | None, tmp_path_factory: pytest.TempPath
     return True
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Templates compiled once per test process and shared by every application the tests
+    create (each has its own Jinja environment, which would compile every template it renders
+    again). A template whose source changed is compiled anew: Jinja checks the source's checksum."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = _CompiledTemplates()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite database with every table, made once per test process: each test starts
+    on a copy of the file instead of creating the tables again."""
+    folder = tmp_path_factory.mktemp("template")
+    path = folder / "empty.db"
+    app = _make_app(f"sqlite:///{path}", folder / "instance")
+    with app.app_context():
+        db.create_all()
+        db.session.remove()
+        db.engine.dispose()  # the last connection closed: the write-ahead log is in the file
+    return path
+
+
 def _make_app(url: str, instance: Path, **overrides: object) -> Flask:
     config: dict[str, object] = {
         "TESTING": True,
@@ -95,7 +132,9 @@ def _make_app(url: str, instance: Path, **overrides: object) -> Flask:
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
     }
     config.update(overrides)
-    return create_app(config)
+    application = create_app(config)
+    application.jinja_env.bytecode_cache = COMPILED_TEMPLATES
+    return application
 
 
 def _empty_all_tables() -> None:
@@ -105,15 +144,16 @@ def _empty_all_tables() -> None:
 
 
 @pytest.fixture
-def app(tmp_path: Path, postgres_url: str | None, _postgres_tables: bool) -> Iterator[Flask]:
+def app(tmp_path: Path, postgres_url: str | None, _postgres_tables: bool,
+        _sqlite_template: Path) -> Iterator[Flask]:
     """The application on an empty database with every table."""
+    if not postgres_url:
+        shutil.copyfile(_sqlite_template, tmp_path / "test.db")
     url = postgres_url or f"sqlite:///{tmp_path / 'test.db'}"
     application = _make_app(url, tmp_path / "instance")
-    with application.app_context():
-        if postgres_url:
+    if postgres_url:
+        with application.app_context():
             _empty_all_tables()
-        else:
-            db.create_all()
     yield application
     with application.app_context():
         db.session.remove()

@@ -95,7 +95,8 @@ def test_units_get_404_on_every_page_of_a_round_still_in_draft(city, as_role):
 
     with city.app_context():
         make_risk_round(key="utkast-2026", units=("sdn-norr",), open_it=False)
-    pages = ("/granskning/utkast-2026/sdn-norr/sjalvskattning", "/granskning/utkast-2026/sdn-norr/sjalvskattning/historik",
+    pages = ("/granskning/utkast-2026/sdn-norr/sjalvskattning",
+             "/granskning/utkast-2026/sdn-norr/sjalvskattning/historik",
              "/rapporter/utkast-2026/enheter/sdn-norr", "/rapporter/utkast-2026/enheter/sdn-norr.pdf",
              "/risker/utkast-2026/sdn-norr", "/risker/utkast-2026/sdn-norr/katalog",
              "/risker/utkast-2026/sdn-norr/historik", "/risker/utkast-2026/sdn-norr/jamforelse",

@@ -99,7 +99,8 @@ def test_read_only_answers_show_each_follow_up_under_its_recommendation_and_no_h
     # Only stöd's follow-up was shown and left empty: one "Inget svar" on the page.
     assert text.count("Inget svar") == 1
     for key, written in WRITTEN.items():
-        assert f"{TITLES[key]} {'Delvis genomförd' if RATED[key] == 'delvis' else 'Ej påbörjad'} {FOLLOW_UP} {written}" in text
+        rated = "Delvis genomförd" if RATED[key] == "delvis" else "Ej påbörjad"
+        assert f"{TITLES[key]} {rated} {FOLLOW_UP} {written}" in text
     assert "12 st" in text and "Dialog med polisen" in text
 
 

@@ -158,7 +158,8 @@ def test_publishing_the_same_content_again_makes_no_new_version(city, as_role):
 def test_the_cli_and_the_web_give_the_same_errors_for_the_same_file(city, as_role, tmp_path):
     broken = (BROKEN
               .replace("scale: utstrackning", "scale: utstrackningen", 1)  # an unknown scale
-              .replace("              sv: Kvinna\n", "              sv: Kvinna\n              sv: Kvinnor\n", 1)  # a field twice
+              # a field twice
+              .replace("              sv: Kvinna\n", "              sv: Kvinna\n              sv: Kvinnor\n", 1)
               .replace("format: 1", "format: 1\nkey2: &ankare x", 1))  # unknown field with an anchor
     path = tmp_path / "enkat.yaml"
     path.write_text(broken, encoding="utf-8")
@@ -393,7 +394,8 @@ def test_a_long_line_is_shown_around_the_error_with_the_column_marked(city, as_r
     padding = ", ".join(f"{{key: q{n}, type: text, text: Fråga {n}}}" for n in range(60))
     after = ", ".join(f"{{key: e{n}, type: text, text: Efter {n}}}" for n in range(10))
     text = ("format: 1\nkey: lang_rad\nkind: survey\ntitle: Lång rad\n"
-            f"sections: [{{key: a, title: A, questions: [{padding}, {{key: sist, type: txet, text: Sist}}, {after}]}}]\n")
+            f"sections: [{{key: a, title: A, questions: "
+            f"[{padding}, {{key: sist, type: txet, text: Sist}}, {after}]}}]\n")
     line, column = place_of(text, "txet")
     assert line == 5 and column > 2000
     page = html.unescape(upload_file(as_role("admin"), text).get_data(as_text=True))
@@ -457,6 +459,7 @@ def test_a_step_posted_after_the_login_session_ended_keeps_the_text(city, as_rol
     assert textarea(checked) == NEW_SURVEY  # checked again, or refused for its old token: never lost
     if again.status_code == 400:
         assert "Sidan hade varit öppen för länge" in checked
-        again = post(client, "/admin/formular/kontrollera", {"source": textarea(checked), "filename": "enkat_2027.yaml"})
+        again = post(client, "/admin/formular/kontrollera",
+                     {"source": textarea(checked), "filename": "enkat_2027.yaml"})
     assert again.status_code == 200
     assert "Publicera som ny version" in html.unescape(again.get_data(as_text=True))

@@ -237,7 +237,12 @@ def test_self_assessment_saves_killed_at_random_moments_lose_nothing_acknowledge
 
         saver = threading.Thread(target=keep_saving)
         saver.start()
-        time.sleep(rng.uniform(0.3, 1.5))
+        # The kill comes at a random moment after the first save was acknowledged: on a busy
+        # machine a fixed delay could end the server before it has answered anything.
+        deadline = time.monotonic() + 60
+        while not acked and saver.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 1.0))
         server.kill()
         saver.join(30)
         server.start()
@@ -367,7 +372,11 @@ def test_survey_answers_killed_at_random_moments_leave_only_whole_responses(roun
 
         worker = threading.Thread(target=keep_answering)
         worker.start()
-        time.sleep(rng.uniform(1.0, 3.0))
+        # A random moment after the first response was completed (see the self-assessment test).
+        deadline = time.monotonic() + 60
+        while not done and worker.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 2.0))
         server.kill()
         worker.join(30)
         server.start()

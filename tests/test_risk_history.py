@@ -62,7 +62,8 @@ def submit(client, register: str, **extra: str):  # type: ignore[no-untyped-def]
 
 def risk_key(client, register: str, activity: str) -> str:  # type: ignore[no-untyped-def]
     """The key of the risk named `activity`, from its Ändra link on the register page."""
-    found = re.search(r"/risk/(risk_[0-9a-f]+)\"[^>]*>Ändra<span class=\"visually-hidden\"> " + re.escape(activity) + "<",
+    link = r"/risk/(risk_[0-9a-f]+)\"[^>]*>Ändra<span class=\"visually-hidden\"> "
+    found = re.search(link + re.escape(activity) + "<",
                       client.get(register).get_data(as_text=True))
     assert found, activity
     return found.group(1)
@@ -218,7 +219,8 @@ def test_other_scales_bring_the_texts_and_ask_for_a_new_rating(city, as_role):
     assert [m["action"] for m in entry["measures"]] == ["Jävsutbildning"]
     register = page(norr, NORR)
     assert "Behöver ny bedömning" in register
-    assert "Risker som behöver en ny bedömning av sannolikhet och konsekvens innan registret kan skickas in: 1." in register
+    assert ("Risker som behöver en ny bedömning av sannolikhet och konsekvens innan registret kan skickas in: 1."
+            in register)
     # Not submittable until rated on this year's scales; then it is, and the mark is gone.
     refused = submit(norr, NORR)
     assert refused.status_code == 400
@@ -333,7 +335,8 @@ def test_the_city_overview_says_ingen_risk_only_for_submitted_registers(city, as
     assert submit(syd, SYD, no_risks="Ingen klientkontakt.").status_code == 302
     text = page(as_role("admin"), f"/risker/{NEW_ROUND}")
     flagged = text.split('class="flagged"', 1)[1].split("</ul>", 1)[0]
-    items = {re.sub(r"<[^>]+>", "", item).split("–")[0].strip() for item in re.findall(r"<li>(.*?)</li>", flagged, re.S)}
+    items = {re.sub(r"<[^>]+>", "", item).split("–")[0].strip()
+             for item in re.findall(r"<li>(.*?)</li>", flagged, re.S)}
     assert items == {"Ingen risk Södra stadsdelsnämnden", "Ej inskickat Norra stadsdelsnämnden",
                      "Ej inskickat Stadens Bostäder AB"}
 

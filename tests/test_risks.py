@@ -220,7 +220,8 @@ def test_carrying_forward_copies_and_leaves_the_earlier_round_untouched(city, as
             change_status(session, get_round(session, "granskning-2025"), "close")
         make_risk_round(key=ROUND, year=2026)
         before = db.session.scalar(select(UnitResponse.answers).join(Round).where(Round.key == "granskning-2025"))
-    offered = re.findall(r'name="risk" value="(risk_[0-9a-f]+)" checked', norr.get(f"{NORR}/for-vidare").get_data(as_text=True))
+    offered = re.findall(r'name="risk" value="(risk_[0-9a-f]+)" checked',
+                         norr.get(f"{NORR}/for-vidare").get_data(as_text=True))
     assert len(offered) == 2
     response = post_form(norr, f"{NORR}/for-vidare", {"base_version": base_version(norr, NORR), "risk": offered})
     assert response.status_code == 302
@@ -254,7 +255,8 @@ def test_a_statement_at_delvis_or_nej_becomes_a_measure_and_keeps_the_link(risk_
     assert _table(text, "statement-coverage")[0][:3] == [
         "Nämndens/bolagets kultur stärker önskat förhållningssätt avseende otillåten påverkan",
         "Delvis, förbättringsområde", "Nej"]
-    response = post_form(norr, f"{NORR}/pastaende/kultur", {"kind": "measure", "base_version": base_version(norr, NORR)})
+    response = post_form(norr, f"{NORR}/pastaende/kultur",
+                         {"kind": "measure", "base_version": base_version(norr, NORR)})
     assert response.status_code == 302 and "/risk/risk_" in response.headers["Location"]
     coverage = _table(page(norr, NORR), "statement-coverage")
     assert [(row[1], row[2]) for row in coverage] == [("Delvis, förbättringsområde", "Ja"),

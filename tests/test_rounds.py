@@ -153,7 +153,8 @@ def test_round_lifecycle_open_close_archive_and_adding_units(loaded, as_role):
     post(admin, f"{ROUND}/status", {"action": "open"})  # refused: archived is final
     with loaded.app_context():
         assert db.session.scalar(db.select(Round.status)) == "archived"
-        actions = db.session.scalars(db.select(AuditEvent.action).where(AuditEvent.action.like("round.%")).order_by(AuditEvent.id)).all()
+        actions = db.session.scalars(db.select(AuditEvent.action).where(AuditEvent.action.like("round.%"))
+                                     .order_by(AuditEvent.id)).all()
     assert actions == ["round.create", "round.open", "round.add_units", "round.close", "round.archive"]
 
 

@@ -100,7 +100,8 @@ def test_a_page_post_reads_and_saves_the_draft_in_one_transaction_of_two_stateme
     with counted(survey) as sent:
         assert client.post("/enkat/sida", data=form).status_code == 302
     # The draft with its round and definition, then its UPDATE: BEGIN, 2 statements, COMMIT.
-    assert [s.lstrip().split(None, 1)[0].upper() for s in sent.statements] == ["DELETE", "SELECT", "UPDATE"], sent.statements
+    verbs = [s.lstrip().split(None, 1)[0].upper() for s in sent.statements]
+    assert verbs == ["DELETE", "SELECT", "UPDATE"], sent.statements
     assert sent.transactions == 1
 
 

@@ -29,7 +29,8 @@ def figures(app) -> dict[str, object]:
             return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
         per_unit = db.session.execute(
-            select(Round.key, Unit.key, func.count()).select_from(SurveyResponse).join(Round, Round.id == SurveyResponse.round_id)
+            select(Round.key, Unit.key, func.count()).select_from(SurveyResponse)
+            .join(Round, Round.id == SurveyResponse.round_id)
             .join(Unit, Unit.id == SurveyResponse.unit_id).group_by(Round.key, Unit.key)).all()
         return {
             "units": count(Unit), "rounds": count(Round), "unit_responses": count(UnitResponse),

@@ -32,7 +32,8 @@ STATEMENTS = (
     "Nämnden/bolaget har ett fungerande arbete för att undersöka förekomsten av försök till otillåten påverkan",
     "Nämnden/bolaget har ett fungerande arbete för att förebygga fall av otillåten påverkan",
     "Nämnden/bolaget har ett fungerande arbete med att hantera fall där försök till otillåten påverkan förekommit",
-    "Nämnden/bolaget har ett fungerande arbete för att följa upp inträffade incidenter/försök till otillåten påverkan så att de bidrar till lärande",
+    "Nämnden/bolaget har ett fungerande arbete för att följa upp inträffade incidenter/försök till otillåten "
+    "påverkan så att de bidrar till lärande",
     "Berörda medarbetare får tillräckligt stöd (hot, våld, trakasserier, skadegörelse)",
     "Det finns fungerande rutiner för att hantera fall där medarbetare begått (tjänste-)fel",
     "Cheferna har kännedom om hur de ska agera i händelse av inträffad incident",

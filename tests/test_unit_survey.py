@@ -80,7 +80,8 @@ def respond_in(app, unit: str, stod: str, area: str) -> None:  # type: ignore[no
     started = start_open_link(secret, token, "test", 10**6, date.today())
     with transaction() as session:
         draft = session.get(SurveyDraft, started.draft_id)
-        definition = Definition.model_validate(get_round(session, "granskning-2026").version_of_kind("survey").definition)
+        survey_version = get_round(session, "granskning-2026").version_of_kind("survey")
+        definition = Definition.model_validate(survey_version.definition)
         answers = survey_answers(stod)
         answers["bakgrund"]["verksamhetsomrade"] = {"value": area}
         for section, posted in answers.items():

@@ -12,7 +12,8 @@ from app.extensions import db
 from app.models import Unit
 from tests.conftest import csrf_token, make_units, post
 
-GOOD_CSV = "key,name,kind,parent\nstad,Staden,city,\nsoc,Socialnämnden,board,stad\nsoc-forv,Socialförvaltningen,administration,soc\n"
+GOOD_CSV = ("key,name,kind,parent\nstad,Staden,city,\nsoc,Socialnämnden,board,stad\n"
+            "soc-forv,Socialförvaltningen,administration,soc\n")
 
 
 def unit_count(app) -> int:
@@ -115,9 +116,11 @@ def test_over_large_upload_is_refused(as_role, city):
 
 def test_admin_adds_renames_moves_and_deactivates_a_unit(as_role, city):
     client = as_role("admin")
-    response = post(client, "/admin/enheter/ny", {"key": "forv", "name": "Förvaltningen", "kind": "administration", "parent": "soc"})
+    response = post(client, "/admin/enheter/ny",
+                    {"key": "forv", "name": "Förvaltningen", "kind": "administration", "parent": "soc"})
     assert response.status_code == 302
-    response = post(client, "/admin/enheter/forv", {"name": "Socialförvaltningen", "kind": "administration", "parent": "sdn-norr"})
+    response = post(client, "/admin/enheter/forv",
+                    {"name": "Socialförvaltningen", "kind": "administration", "parent": "sdn-norr"})
     assert response.status_code == 302  # renamed, moved and (no 'active' box) deactivated
     with city.app_context():
         unit = db.session.scalar(select(Unit).where(Unit.key == "forv"))
@@ -127,7 +130,8 @@ def test_admin_adds_renames_moves_and_deactivates_a_unit(as_role, city):
 def test_a_unit_cannot_be_moved_under_its_own_child(as_role, city):
     client = as_role("admin")
     post(client, "/admin/enheter/ny", {"key": "barn", "name": "Barnet", "kind": "department", "parent": "soc"})
-    response = post(client, "/admin/enheter/soc", {"name": "Socialnämnden", "kind": "board", "parent": "barn", "active": "y"})
+    response = post(client, "/admin/enheter/soc",
+                    {"name": "Socialnämnden", "kind": "board", "parent": "barn", "active": "y"})
     assert response.status_code == 200  # the form again, with the error
     with city.app_context():
         assert db.session.scalar(select(Unit).where(Unit.key == "soc")).parent.key == "stad"
@@ -135,7 +139,8 @@ def test_a_unit_cannot_be_moved_under_its_own_child(as_role, city):
 
 def test_posted_key_cannot_change_a_units_key(as_role, city):
     client = as_role("admin")
-    post(client, "/admin/enheter/soc", {"key": "hacked", "name": "Socialnämnden", "kind": "board", "parent": "stad", "active": "y"})
+    post(client, "/admin/enheter/soc",
+         {"key": "hacked", "name": "Socialnämnden", "kind": "board", "parent": "stad", "active": "y"})
     with city.app_context():
         assert db.session.scalar(select(func.count()).select_from(Unit).where(Unit.key == "hacked")) == 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
+from typing import NoReturn
 
 import click
 from flask import Flask
@@ -35,13 +36,13 @@ def print_json(objects: Iterable[dict[str, object]]) -> None:
     click.echo(json.dumps(list(objects), ensure_ascii=False, indent=2, default=str))
 
 
-def fail(message: object) -> None:
+def fail(message: object) -> NoReturn:
     """Print a one-line error and exit non-zero."""
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)
 
 
-def _create_app():  # type: ignore[no-untyped-def]
+def _create_app():
     from app import create_app
 
     return create_app()

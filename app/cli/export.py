@@ -30,7 +30,8 @@ def export_command(round_key: str, what: str, fmt: str, output: Path | None) -> 
         fail("; ".join(str(problem.message) for problem in error.problems))
         return
     with transaction() as session:
-        audit.record(session, audit.EXPORT_ACTION, actor_label="cli", target=f"lagesbild:{round_key}:{what}", format=fmt)
+        audit.record(session, audit.EXPORT_ACTION, actor_label="cli", target=f"lagesbild:{round_key}:{what}",
+                     format=fmt)
     if output is None:
         click.echo(found.data, nl=False)  # bytes go to stdout unchanged
         return

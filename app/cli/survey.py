@@ -51,6 +51,7 @@ def recount_command(round_key: str | None, repair: bool) -> None:
         if not n:
             click.echo(f"{key}: the counts equal the answers")
         else:
-            click.echo(f"{key}: {n} counts differ from the answers" + ("; rewritten from the answers" if repair else ""))
+            rewritten = "; rewritten from the answers" if repair else ""
+            click.echo(f"{key}: {n} counts differ from the answers{rewritten}")
     if not repair and any(differing.values()):
         fail("run `lagesbild survey recount --repair` to rewrite them from the answers")

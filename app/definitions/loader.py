@@ -228,7 +228,7 @@ class _Loader(yaml.SafeLoader):
     def _fault(self, node: Node, what: str, hint: str, mark: yaml.Mark) -> None:
         self.faults.setdefault(id(node), []).append(_Fault(node, what, hint, mark))
 
-    def compose_node(self, parent: Node | None, index: object) -> Node:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: object) -> Node:
         if self.check_event(AliasEvent):
             alias = self.get_event()
             node: Node = ScalarNode("tag:yaml.org,2002:null", "", alias.start_mark, alias.end_mark)
@@ -243,14 +243,14 @@ class _Loader(yaml.SafeLoader):
                 raise _TooDeep(event.start_mark)
         self.descend_resolver(parent, index)
         if isinstance(event, ScalarEvent):
-            node = self.compose_scalar_node(None)
+            node = self.compose_scalar_node(None)  # type: ignore[arg-type]  # PyYAML's stub is wrong: anchor is str | None
             if event.tag is not None:
                 plain = event.style is None
                 node.tag = self.resolve(ScalarNode, event.value, (plain, not plain))
         elif isinstance(event, MappingStartEvent):
-            node = self.compose_mapping_node(None)
+            node = self.compose_mapping_node(None)  # type: ignore[arg-type]  # PyYAML's stub is wrong: anchor is str | None
         else:
-            node = self.compose_sequence_node(None)
+            node = self.compose_sequence_node(None)  # type: ignore[arg-type]  # PyYAML's stub is wrong: anchor is str | None
         self.ascend_resolver()
         if nested:
             self.depth -= 1

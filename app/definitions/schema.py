@@ -20,7 +20,7 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
-from pydantic.json_schema import JsonSchemaValue
+from pydantic.json_schema import JsonDict, JsonSchemaValue
 from pydantic_core import CoreSchema
 
 FORMAT_VERSION = 1
@@ -43,10 +43,10 @@ Colour = Literal["green", "amber", "red", "grey", "blue"]
 
 # The JSON Schema says what the checks in `references.py` say about shapes, so that an editor
 # warns about the same mistakes: lists that need an entry, and option flags where they mean nothing.
-AT_LEAST_ONE = {"minItems": 1}
+AT_LEAST_ONE: JsonDict = {"minItems": 1}
 
 
-def _options_without(*flags: str) -> dict[str, object]:
+def _options_without(*flags: str) -> JsonDict:
     """Schema: the options in `options` may not set `flags` to true."""
     return {"properties": {"options": {"items": {
         "properties": {flag: {"not": {"const": True}} for flag in flags}

@@ -52,7 +52,7 @@ def reader_error(
     at = max(0, min(exc.position, len(text)))
     line = text.count("\n", 0, at)
     column = at - (text.rfind("\n", 0, at) + 1)
-    spot = columns.position(yaml.Mark("", at, line, column, None, None))
+    spot = columns.position(yaml.Mark("", at, line, column, None, None))  # type: ignore[arg-type]  # PyYAML's stub is wrong: buffer may be None
     character = exc.character if isinstance(exc.character, str) else chr(exc.character)
     return DefinitionError(
         E.YAML_SYNTAX, filename, spot.line, spot.column, "",

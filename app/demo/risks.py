@@ -154,7 +154,7 @@ def build_demo_registers(session: Session, round_: Round) -> None:
             submit_register(session, target, response.version, editor)
 
 
-def _risk_from_statement(session: Session, round_: Round, unit, template: RiskTemplate,  # type: ignore[no-untyped-def]
+def _risk_from_statement(session: Session, round_: Round, unit, template: RiskTemplate,
                          today: date) -> Risk | None:
     """A risk with a measure from the first statement the unit rated Delvis or Nej, if any."""
     own = self_assessment_answers(session, round_, unit)

@@ -150,7 +150,8 @@ def _answer_survey(spec: SyntheticSpec, round_key_: str, year: int, today: date)
     with transaction() as session:
         round_ = session.scalar(select(Round).where(Round.key == round_key_))
         assert round_ is not None
-        ids = {key: id_ for key, id_ in session.execute(select(Unit.key, Unit.id).where(Unit.key.in_(invited_keys(spec))))}
+        ids = {key: id_ for key, id_ in
+               session.execute(select(Unit.key, Unit.id).where(Unit.key.in_(invited_keys(spec))))}
         definition = round_.version_of_kind("survey").parsed()  # type: ignore[union-attr]
         plan = survey_plan(spec, year)
         rng = random.Random(f"{spec.seed}-{year}-heads")
@@ -227,7 +228,8 @@ def _build_round(spec: SyntheticSpec, year: int, report: SyntheticReport) -> Non
 
 def _logins(session: Session, spec: SyntheticSpec, logins_file: Path) -> list[tuple[str, str, str]]:
     passwords = stored_passwords(logins_file)
-    wanted = ((ADMIN, Role.ADMIN, ()), (ANALYST, Role.ANALYST, ()), (EDITOR, Role.UNIT_EDITOR, tuple(top_level_keys(spec))))
+    wanted = ((ADMIN, Role.ADMIN, ()), (ANALYST, Role.ANALYST, ()),
+              (EDITOR, Role.UNIT_EDITOR, tuple(top_level_keys(spec))))
     for email, role, units in wanted:
         ensure_user(session, passwords, email, role, units)
     logins_file.parent.mkdir(parents=True, exist_ok=True)

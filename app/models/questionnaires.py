@@ -9,11 +9,11 @@ from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.definitions.schema import Definition
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import utcnow
 
 
-class Questionnaire(db.Model):
+class Questionnaire(Model):
     """A questionnaire by its stable key; its content lives in numbered versions."""
 
     __tablename__ = "questionnaires"
@@ -35,7 +35,7 @@ class Questionnaire(db.Model):
         return f"<Questionnaire {self.key}>"
 
 
-class QuestionnaireVersion(db.Model):
+class QuestionnaireVersion(Model):
     """One content of a questionnaire, never changed once stored: rounds point at a version."""
 
     __tablename__ = "questionnaire_versions"

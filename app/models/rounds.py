@@ -13,7 +13,7 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.config import MIN_ANONYMITY_THRESHOLD
-from app.extensions import db
+from app.extensions import Model, db
 from app.models.base import utcnow
 from app.models.questionnaires import QuestionnaireVersion
 from app.models.units import Unit
@@ -28,7 +28,7 @@ round_questionnaires = Table(
 )
 
 
-class Round(db.Model):
+class Round(Model):
     __tablename__ = "rounds"
     __table_args__ = (
         CheckConstraint(f"anonymity_threshold >= {MIN_ANONYMITY_THRESHOLD}", name="threshold_minimum"),
@@ -73,7 +73,7 @@ class Round(db.Model):
         return f"<Round {self.key} {self.status}>"
 
 
-class RoundUnit(db.Model):
+class RoundUnit(Model):
     """A unit invited to a round, with its staff head count for the survey's response rate."""
 
     __tablename__ = "round_units"

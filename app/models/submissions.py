@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import utcnow
 from app.models.questionnaires import QuestionnaireVersion
 from app.models.rounds import Round
@@ -26,7 +26,7 @@ NOT_STARTED = "not_started"
 EVENT_ACTIONS: tuple[str, ...] = ("save", "submit", "reopen")
 
 
-class UnitResponse(db.Model):
+class UnitResponse(Model):
     """The answers of one unit to one questionnaire in one round."""
 
     __tablename__ = "unit_responses"
@@ -68,7 +68,7 @@ class UnitResponse(db.Model):
         return f"<UnitResponse round={self.round_id} unit={self.unit_id} {self.status} v{self.version}>"
 
 
-class ResponseEvent(db.Model):
+class ResponseEvent(Model):
     """One save, submission or reopening: who, when, and which answers changed from what to what."""
 
     __tablename__ = "response_events"

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import random_id
 
 TEXT_STATUSES: tuple[str, ...] = ("unread", "approved", "redacted", "hidden")
@@ -23,7 +23,7 @@ TEXT_STATUSES: tuple[str, ...] = ("unread", "approved", "redacted", "hidden")
 READABLE_TEXT_STATUSES: tuple[str, ...] = ("approved", "redacted")
 
 
-class SurveyResponse(db.Model):
+class SurveyResponse(Model):
     """One completed survey: nothing but where it counts and, if the round allows, the date."""
 
     __tablename__ = "survey_responses"
@@ -39,7 +39,7 @@ class SurveyResponse(db.Model):
     answered_on: Mapped[date | None] = mapped_column()
 
 
-class SurveyAnswer(db.Model):
+class SurveyAnswer(Model):
     """One chosen value of one response: a single choice is one row, a multiple choice one row
     per option, a matrix one row per matrix row (`row_key`), a number one row with `number`.
     Counts are then GROUP BY question_key, row_key, value."""
@@ -59,7 +59,7 @@ class SurveyAnswer(db.Model):
     number: Mapped[float | None] = mapped_column(Float)
 
 
-class SurveyCount(db.Model):
+class SurveyCount(Model):
     """How many of a unit's completed responses in a round gave each answer, kept as each
     response is stored (in the same transaction), so that results read a few rows per unit
     instead of every answer. One row per (question, row, value) with `respondents` answers;
@@ -78,7 +78,7 @@ class SurveyCount(db.Model):
     respondents: Mapped[int] = mapped_column(default=0)
 
 
-class SurveyText(db.Model):
+class SurveyText(Model):
     """A free-text answer (a text question, or the 'other, specify' text of a choice), waiting
     for an admin to read it. Redacting replaces the text: the original is not kept."""
 
@@ -100,7 +100,7 @@ class SurveyText(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="unread")
 
 
-class AccessCode(db.Model):
+class AccessCode(Model):
     """A single-use code for one unit of one round, stored only as a keyed hash. `used` is all
     that is recorded when it is spent: no time, nothing pointing to a response."""
 
@@ -117,7 +117,7 @@ class AccessCode(db.Model):
     used: Mapped[bool] = mapped_column(default=False)
 
 
-class SurveyDraft(db.Model):
+class SurveyDraft(Model):
     """Answers in progress, keyed by the hash of the access code or of the open link's resume
     code. Nothing in it names the access code row: the code was marked used (claimed) when the
     draft started. Deleted when the response is completed or declined; the drafts that remain
@@ -139,7 +139,7 @@ class SurveyDraft(db.Model):
     updated_on: Mapped[date] = mapped_column()
 
 
-class SurveyPending(db.Model):
+class SurveyPending(Model):
     """A completed response waiting to be released into the results with others of its unit.
 
     Completing writes the validated answers here, with nothing that names a code or a draft, and
@@ -162,7 +162,7 @@ class SurveyPending(db.Model):
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-class SurveyTally(db.Model):
+class SurveyTally(Model):
     """Per round and unit: how many actively declined ("Jag vill inte delta")."""
 
     __tablename__ = "survey_tallies"

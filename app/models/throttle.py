@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 
 
-class ThrottleCounter(db.Model):
+class ThrottleCounter(Model):
     """One row per scope and key: how many attempts the current window holds, when the window
     ends, and (logins only) before when the key may not try again. Counted with one atomic
     upsert; forgotten once neither the window nor the wait is running (services/throttle.py)."""

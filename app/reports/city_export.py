@@ -3,8 +3,8 @@ the risk registers, and the units' raw answers, written as CSV or XLSX through `
 (formulas neutralised) or as JSON.
 
 Survey rows come only from cells the round's one release shows (`survey_release`, via
-`survey_results`); a hidden unit contributes no row at all. The raw answers are the units' own (boards answer in their own
-name, not anonymously); the anonymous survey is never among them.
+`survey_results`); a hidden unit contributes no row at all. The raw answers are the units' own
+(boards answer in their own name, not anonymously); the anonymous survey is never among them.
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ def survey_rows(session: Session, round_: Round) -> Iterator[tuple[object, ...]]
     results = survey_results(session, round_, "sv")
     if results is None:
         raise ExportNotAvailable(Problem(_l("omgången '%(key)s' har ingen enkät", key=round_.key), "round"))
-    kinds = dict(session.execute(select(Unit.key, Unit.kind)).all())
+    kinds = dict(session.execute(select(Unit.key, Unit.kind)).tuples().all())
     key = results.definition.key
     round_key, year = round_.key, round_.year  # rows stream on after the request's session is closed
     for cell in results.decision.layout.rows:
@@ -169,7 +169,7 @@ def answer_rows(session: Session, round_: Round) -> Iterator[tuple[object, ...]]
         .where(UnitResponse.round_id == round_.id, UnitResponse.questionnaire_version_id == version.id)
         .options(selectinload(UnitResponse.submitted_by))
     ).all()
-    responses.sort(key=lambda row: (name_key(row[1].name), row[1].key))
+    responses = sorted(responses, key=lambda row: (name_key(row[1].name), row[1].key))
     # Read into plain values first: the rows stream on after the request's session is closed.
     read = []
     for response, unit in responses:

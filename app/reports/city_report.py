@@ -19,6 +19,7 @@ from app.formatting import format_percent, format_share
 from app.reports import city_survey, comparison, survey_figures
 from app.reports import index as idx
 from app.reports.comparison import Comparison, Filters, StatementHistory
+from app.reports.comparison_data import StatementColumn
 from app.reports.levels import short_label
 from app.reports.pdf import CONTENT_WIDTH, ReportMeta, build_pdf, data_table, para, styles
 from app.reports.risk_report import city_risk_flowables
@@ -53,7 +54,7 @@ class CityReport:
     risks: CityOverview | None = None
 
     @property
-    def weakest(self) -> tuple[comparison.StatementColumn, ...]:
+    def weakest(self) -> tuple[StatementColumn, ...]:
         """The worst statements (lowest index, ties by more at the lowest level) that some
         unit rated below the top level, at most three."""
         return tuple(s for s in self.comparison.statements if s.weak)[:3]
@@ -105,7 +106,7 @@ def weakest_heading(report: CityReport) -> str:
     return _("Påståenden där flest enheter ligger på %(levels)s", levels=comparison.weak_label(c))
 
 
-def weakest_text(report: CityReport, statement: comparison.StatementColumn) -> str:
+def weakest_text(report: CityReport, statement: StatementColumn) -> str:
     """'7. Samverka med polis … (index 33,3; 2 under Genomförd)'."""
     below = _("%(n)d under %(top)s", n=statement.weak,
               top=short_label(report.comparison.levels[0])) if report.comparison.levels else ""

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from app.formatting import format_change, format_index, format_percent
 from app.models import Questionnaire, QuestionnaireVersion, Round, RoundUnit, Unit, UnitResponse
 from app.models.rounds import round_questionnaires
-from app.questions.types import chosen_value, question_type, rated_questions
+from app.questions.types import chosen_value, question_type, rated_questions, staff_view_of
 from app.reports.charts import ChartTable, TrendPoint, trend, trend_table
 from app.reports.heat_grid import (
     HeatCell,
@@ -121,7 +121,7 @@ def _index_and_n(figures: list[QuestionFigures] | None, indicator: Indicator) ->
 
 def build_heatmap(session: Session, results: SurveyResults, language: str) -> SurveyHeatmap:
     found = indicators(results, language)
-    names = dict(session.execute(select(Unit.key, Unit.name)).all())
+    names = dict(session.execute(select(Unit.key, Unit.name)).tuples().all())
     decision = results.decision
 
     def heat_row(cell: CellKey, label: str) -> HeatRow:
@@ -290,7 +290,7 @@ def build_gap(session: Session, round_: Round, results: SurveyResults, language:
     definition = version.parsed()
     ratings = rated_questions(definition)
     linked = [(number, q) for number, q in enumerate(ratings, start=1)
-              if q.staff_view is not None and q.staff_view.survey == survey.questionnaire.key]
+              if (view := staff_view_of(q)) is not None and view.survey == survey.questionnaire.key]
     if not linked:
         return ()
     invited = (select(Unit.id, Unit.key, Unit.name).join(RoundUnit, RoundUnit.unit_id == Unit.id)
@@ -301,24 +301,25 @@ def build_gap(session: Session, round_: Round, results: SurveyResults, language:
     answers = dict(session.execute(
         select(UnitResponse.unit_id, UnitResponse.answers).where(
             UnitResponse.round_id == round_.id, UnitResponse.questionnaire_version_id == version.id,
-            UnitResponse.status == "submitted")).all())
+            UnitResponse.status == "submitted")).tuples().all())
     survey_definition = results.definition
     rows: list[GapRow] = []
     for uid, key, name in units:
         figures = results.figures(unit_cell(results, key))
         for number, question in linked:
-            view = question.staff_view
+            view = staff_view_of(question)
             assert view is not None
             value = chosen_value(question, answers.get(uid))
             level = level_of(levels_of(definition, question, language), value)
             share, n = _favourable(figures, survey_definition, view.question, view.row, view.favourable)
-            label = view.label.get(language) if view.label else survey_definition.question(view.question).text.get(language)
+            label = (view.label.get(language) if view.label
+                     else survey_definition.question(view.question).text.get(language))
             rows.append(GapRow(key, name, number, question.key, question.text.get(language), label,
                                level, share, n))
     return tuple(rows)
 
 
-def _favourable(figures: list[QuestionFigures] | None, definition, question_key: str,  # type: ignore[no-untyped-def]
+def _favourable(figures: list[QuestionFigures] | None, definition, question_key: str,
                 row_key: str | None, favourable: list[str]) -> tuple[float | None, int | None]:
     for question in figures or ():
         if question.key != question_key or question.rows is None:

@@ -23,7 +23,7 @@ from reportlab.graphics.shapes import Drawing
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.definitions.schema import RatingQuestion
+from app.definitions.schema import Question
 from app.models import QuestionnaireVersion, Round, RoundUnit, Unit, UnitResponse
 from app.questions.types import question_type, rated_questions
 from app.reports import index as idx
@@ -61,7 +61,7 @@ CHANGE_SYMBOLS: dict[str, str] = {"better": "↑", "same": "=", "worse": "↓", 
 ALL_UNITS = Filters()
 
 
-def _rating_questions(version: QuestionnaireVersion) -> list[RatingQuestion]:
+def _rating_questions(version: QuestionnaireVersion) -> list[Question]:
     return rated_questions(version.parsed())
 
 
@@ -113,7 +113,7 @@ def build_comparison(session: Session, round_key: str, filters: Filters = ALL_UN
 
     columns = []
     for index, (number, question) in enumerate(enumerate(questions, start=1)):
-        counts = Counter(row.cells[index].level.value for row in rows if row.cells[index].level is not None)
+        counts = Counter(level.value for row in rows if (level := row.cells[index].level) is not None)
         changes = Counter(row.cells[index].change for row in rows if row.cells[index].change is not None)
         distribution = tuple(LevelCount(level, counts[level.value]) for level in levels)
         columns.append(StatementColumn(

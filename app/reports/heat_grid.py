@@ -81,7 +81,7 @@ def _heat_layout(grid: HeatGrid, width: float, row_label_width: float | None) ->
     columns = max(len(grid.column_labels), 1)
     cell_width = (width - row_label_width) / columns
     widest = _widest_word(grid, FONT_SIZE)
-    cell_size = FONT_SIZE
+    cell_size: float = FONT_SIZE
     if widest > cell_width - 4:
         cell_size = max(MIN_CELL_FONT_SIZE, FONT_SIZE * (cell_width - 4) / widest * 0.98)
     cell_leading = LEADING * cell_size / FONT_SIZE

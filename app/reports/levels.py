@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.definitions.schema import Definition, RatingQuestion
+from app.definitions.schema import Definition, Question
 
 
 def tally(answers: Iterable[Mapping[str, Any] | None], keys: Sequence[str]) -> dict[str, Counter[str]]:
@@ -61,7 +61,7 @@ def _symbol(colour: str | None, score: float | None, rank: int, scores: Sequence
     return "✓" if rank == 0 else "✗" if rank == last else "◐"
 
 
-def levels_of(definition: Definition, question: RatingQuestion, language: str) -> list[Level]:
+def levels_of(definition: Definition, question: Question, language: str) -> list[Level]:
     """The question's scale in `language`, in the scale's order (the first option is the best)."""
     options = definition.options_of(question)
     scores = [option.score for option in options if option.score is not None]

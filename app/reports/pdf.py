@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from typing import TypeAlias
 from xml.sax.saxutils import escape as _xml_escape
 
 from reportlab.lib import colors
@@ -223,7 +224,7 @@ def para(text: object, style: ParagraphStyle | None = None) -> Paragraph:
     style = style or styles().body
     shown = printable(text)
     paragraph = Paragraph(_markup(shown), style)
-    paragraph.shown_text = shown  # type: ignore[attr-defined]  # measured only when a table asks (`natural_widths`)
+    paragraph.shown_text = shown  # measured only when a table asks (`natural_widths`)
     return paragraph
 
 
@@ -251,7 +252,7 @@ def natural_widths(flowable: Flowable) -> tuple[float, float]:
         return known
     shown = getattr(flowable, "shown_text", None)
     if shown is not None:
-        style = flowable.style  # type: ignore[attr-defined]
+        style = flowable.style
         return _text_widths(shown, style.fontName, style.fontSize)
     width = float(flowable.minWidth())  # drawings and other fixed-width flowables
     return width, width
@@ -266,7 +267,7 @@ def level_badge(label: str, colour: str | None, style: ParagraphStyle | None = N
     badge = Table([[text]])
     # A badge keeps its label on one line when its column can give it room.
     _narrowest, natural = natural_widths(text)
-    badge.natural_widths = (min(natural, LONGEST_WORD) + 8, natural + 8)  # type: ignore[attr-defined]
+    badge.natural_widths = (min(natural, LONGEST_WORD) + 8, natural + 8)
     badge.setStyle(TableStyle([
         ("BACKGROUND", (0, 0), (-1, -1), level.background),
         ("BOX", (0, 0), (-1, -1), 0.5, level.strong),
@@ -278,7 +279,7 @@ def level_badge(label: str, colour: str | None, style: ParagraphStyle | None = N
     return badge
 
 
-Cell = str | int | float | Flowable | None
+Cell: TypeAlias = str | int | float | Flowable | None
 
 
 def _cell(value: Cell, style: ParagraphStyle) -> Flowable:
@@ -363,7 +364,7 @@ def _numbered_canvas(meta: ReportMeta) -> type[Canvas]:
     """A canvas that draws the header and footer once the page count is known."""
 
     class NumberedCanvas(Canvas):
-        def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self._page_states: list[dict] = []
 

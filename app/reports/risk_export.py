@@ -108,7 +108,7 @@ def export_rows(session: Session, round_: Round, language: str, today: date | No
         .join(UnitResponse, UnitResponse.unit_id == Unit.id)
         .where(UnitResponse.round_id == round_.id, UnitResponse.questionnaire_version_id == version.id)
     ).all()
-    rows.sort(key=lambda row: (name_key(row[0].name), row[0].key))
+    rows = sorted(rows, key=lambda row: (name_key(row[0].name), row[0].key))
     out: list[tuple[Any, ...]] = []
     for unit, response in rows:
         risks = sorted_register(template, risks_of(response.answers))

@@ -80,14 +80,14 @@ class RiskSection:
     no_risks: str = ""  # why no risk applies, given when submitting a register without risks
     today: date | None = None  # for the overdue marks; None means the day the report is made
 
-    def drawing(self):  # type: ignore[no-untyped-def]
+    def drawing(self):
         return heat_grid(self.grid)
 
-    def table(self):  # type: ignore[no-untyped-def]
+    def table(self):
         return heat_grid_table(self.grid)
 
 
-def build_risk_section(session, round_: Round, unit: Unit, language: str,  # type: ignore[no-untyped-def]
+def build_risk_section(session, round_: Round, unit: Unit, language: str,
                        today: date | None = None) -> RiskSection | None:
     """The unit's register in the round, or None when the round has no risk template."""
     try:

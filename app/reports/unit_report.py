@@ -2,7 +2,8 @@
 its previous round, and how all units in the round rated each statement.
 
 `build_unit_report` computes the content once as dataclasses; the HTML page
-(templates/reports/unit.html) and `app.reports.unit_report_pdf.render_unit_pdf` show the same content, and the same chart
+(templates/reports/unit.html) and `app.reports.unit_report_pdf.render_unit_pdf` show the same
+content, and the same chart
 (`distribution_chart`, with `distribution_table` as its figures).
 """
 

@@ -134,7 +134,8 @@ def store_version(
 
 # ---------------------------------------------------------------------------------------------
 # Questionnaires managed in the browser: check an upload, compare it with the stored version
-# (app.services.questionnaire_changes), publish it. Nothing here trusts an earlier check: every step checks the text again.
+# (app.services.questionnaire_changes), publish it. Nothing here trusts an earlier check: every
+# step checks the text again.
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import date
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Delete, Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from app.models import ResponseEvent, Round, UnitResponse
@@ -48,7 +49,7 @@ class PurgeCounts:
     access_codes: int = 0
     declined_tallies: int = 0
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @property
@@ -73,12 +74,12 @@ def expired_rounds(session: Session, today: date) -> list[Round]:
         .order_by(Round.retain_until, Round.key)))
 
 
-def _statements(round_id: int) -> dict[str, tuple[Select, object]]:  # type: ignore[type-arg]
+def _statements(round_id: int) -> dict[str, tuple[Select[tuple[int]], Delete]]:
     """Per kind: a count of the round's rows and the DELETE that removes them, children first."""
     unit_responses = select(UnitResponse.id).where(UnitResponse.round_id == round_id)
     survey_responses = select(SurveyResponse.id).where(SurveyResponse.round_id == round_id)
 
-    def pair(model, condition):  # type: ignore[no-untyped-def]
+    def pair(model, condition):
         return select(func.count()).select_from(model).where(condition), delete(model).where(condition)
 
     return {
@@ -104,7 +105,7 @@ def purge_round(session: Session, round_: Round, *, dry_run: bool = False) -> Pu
     for kind, (count, remove) in _statements(round_.id).items():
         counted[kind] = int(session.scalar(count) or 0)
         if not dry_run and counted[kind]:
-            session.execute(remove, execution_options={"synchronize_session": False})  # type: ignore[arg-type]
+            session.execute(remove, execution_options={"synchronize_session": False})
     return PurgeCounts(**counted)
 
 

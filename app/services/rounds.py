@@ -310,7 +310,7 @@ def round_status(session: Session, round_: Round,
         .outerjoin(editor, editor.id == UnitResponse.updated_by_id)
         .where(RoundUnit.round_id == round_.id)
     ).all()
-    rows.sort(key=lambda row: (name_key(row[2]), row[1]))
+    rows = sorted(rows, key=lambda row: (name_key(row[2]), row[1]))
     units = [UnitStatus(uid, key, name, status or NOT_STARTED, changed_at, changed_by, submitted_at)
              for uid, key, name, status, changed_at, changed_by, submitted_at in rows]
     counts = dict.fromkeys(UNIT_STATUSES, 0)
@@ -321,7 +321,7 @@ def round_status(session: Session, round_: Round,
 def rounds_for_units(session: Session, unit_ids: set[int],
                      statuses: tuple[str, ...] = ("open", "closed")) -> list[tuple[Round, Unit]]:
     """The rounds in `statuses` that invite any of `unit_ids`, with the invited unit."""
-    return [tuple(row) for row in session.execute(  # type: ignore[misc]
+    return [tuple(row) for row in session.execute(
         select(Round, Unit)
         .join(RoundUnit, RoundUnit.round_id == Round.id)
         .join(Unit, Unit.id == RoundUnit.unit_id)

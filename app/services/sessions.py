@@ -13,8 +13,9 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -95,7 +96,7 @@ def end_all(session: Session, user: User, keep: str | None = None) -> int:
     statement = delete(UserSession).where(UserSession.user_id == user.id)
     if keep:
         statement = statement.where(UserSession.id != _hash(keep))
-    return session.execute(statement).rowcount or 0
+    return cast(CursorResult[Any], session.execute(statement)).rowcount or 0
 
 
 def end_all_by(session: Session, user: User, actor: User | None, keep: str | None = None) -> int:
@@ -117,7 +118,7 @@ def live(session: Session, user: User, lifetimes: Lifetimes) -> list[UserSession
 def remove_expired(session: Session, lifetimes: Lifetimes) -> int:
     """Delete every session past its idle or absolute lifetime (they open nothing already)."""
     now = utcnow()
-    return session.execute(delete(UserSession).where(
+    return cast(CursorResult[Any], session.execute(delete(UserSession).where(
         (UserSession.created_at <= now - lifetimes.absolute)
         | (UserSession.last_seen_at <= now - lifetimes.idle - TOUCH_INTERVAL)
-    )).rowcount or 0
+    ))).rowcount or 0

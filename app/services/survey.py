@@ -822,7 +822,7 @@ def response_rates(session: Session, round_: Round) -> tuple[list[ResponseRate],
         .join(Unit, Unit.id == RoundUnit.unit_id)
         .where(RoundUnit.round_id == round_.id)
     ).all()
-    invitations.sort(key=lambda row: (name_key(row[3]), row[2]))
+    invitations = sorted(invitations, key=lambda row: (name_key(row[3]), row[2]))
     rows = []
     for unit_id, head_count, key, name in invitations:
         if head_count is not None:
@@ -873,7 +873,7 @@ def texts_to_review(session: Session, round_: Round, statuses: Iterable[str] = (
         .where(SurveyResponse.round_id == round_.id)
         .group_by(Unit.id, Unit.name)
         .having(func.count() >= threshold)
-    ).all())
+    ).tuples().all())
     grouped: dict[tuple[str, str], list[TextForReview]] = {}
     for text in session.scalars(
         select(SurveyText)

@@ -109,7 +109,7 @@ def release(session: Session, round_: Round) -> Release | None:
     invited = set(session.scalars(select(RoundUnit.unit_id).where(RoundUnit.round_id == round_.id)))
     completed = dict(session.execute(
         select(SurveyResponse.unit_id, func.count()).where(SurveyResponse.round_id == round_.id)
-        .group_by(SurveyResponse.unit_id)).all())
+        .group_by(SurveyResponse.unit_id)).tuples().all())
     parent_key = {uid: units[p][0] if p in units else None for uid, (_k, _n, p) in units.items()}
     groups = tuple(sorted(
         (Group(units[uid][0], int(completed.get(uid, 0)), parent_key[uid]) for uid in invited | set(completed)),
@@ -148,10 +148,17 @@ def _bases_and_counts(kept: tuple[KeptRow, ...]) -> tuple[dict[str, dict[CellKey
     return bases, counts
 
 
+SplitKey = tuple[int, tuple[str, ...]]
+# A cross-tabulated count: (unit id, background answer, question, row, answer, respondents) and a
+# question's base: (unit id, background answer, question, respondents).
+CountedSplit = tuple[int, str, str, str, str, int]
+BaseSplit = tuple[int, str, str, int]
+
+
 @lru_cache(maxsize=8)
 def _decide(threshold: int, groups: tuple[Group, ...], tree: tuple[tuple[str, str | None], ...],
             background: tuple[str, ...], counted: tuple[str, ...], kept: tuple[KeptRow, ...]
-            ) -> tuple[Decision, dict[str, ProtectedCounts], dict[tuple[int, tuple[str, ...]], dict[str, ProtectedCounts]]]:
+            ) -> tuple[Decision, dict[str, ProtectedCounts], dict[SplitKey, dict[str, ProtectedCounts]]]:
     """The decision over the union of groupings and each counted question's answers under it,
     and an empty place for the breakdowns decided in it (`breakdown_counts` fills it).
     Pure: the same inputs give the same release, so it is kept while they stay the same."""
@@ -223,7 +230,7 @@ def breakdown_counts(session: Session, found: Release, questions: list[str]) -> 
 
 
 def _splits(session: Session, found: Release, questions: list[str]
-            ) -> tuple[dict[str, list[tuple[int, str, str, str, str, int]]], dict[str, list[tuple[int, str, str, int]]]]:
+            ) -> tuple[dict[str, list[CountedSplit]], dict[str, list[BaseSplit]]]:
     """The cross-tabulations of `questions` by every background question, per background
     question in the order grouped: (unit id, background answer, question, row, answer, count)
     and (unit id, background answer, question, respondents). Two grouped queries over the
@@ -281,13 +288,13 @@ def _breakdown_counts(session: Session, found: Release, questions: list[str]) ->
         released = own[question]
         assert released is not None
         inherited: dict[CellKey, Status] = {c: s for c, s in released.status.items() if s != "shown"}
-        asked = QuestionCounts(question, atom_base[question], atom_counts[question])
-        split_counts = apply_to_counts(decision, asked, hidden=inherited)
+        question_counts = QuestionCounts(question, atom_base[question], atom_counts[question])
+        split_counts = apply_to_counts(decision, question_counts, hidden=inherited)
         if any(cell not in split_counts.cells for cell in released.cells):
             # The units' splits of this question cost a cell the release shows: the city's alone.
             units_split: dict[CellKey, Status] = {cell: "complementary" for cell in decision.layout.cells
                                                   if cell[0] == "by" and cell[3:] != TOTAL}
-            split_counts = apply_to_counts(decision, asked, hidden={**units_split, **inherited})
+            split_counts = apply_to_counts(decision, question_counts, hidden={**units_split, **inherited})
         if any(cell not in split_counts.cells for cell in released.cells):
             hidden_split: dict[CellKey, Status] = {cell: "complementary" for cell in decision.layout.cells}
             split_counts = ProtectedCounts(question, {**hidden_split, **released.status}, dict(released.cells))

@@ -145,7 +145,8 @@ def _result_rows(decision: Decision, names: dict[str, str]) -> Iterator[ResultRo
         status = decision.status[cell]
         return ResultRow(cell, label, status, decision.n[cell] if status == "shown" else None)
 
-    groups = sorted((c for c in decision.layout.rows if c[0] == "group"), key=lambda c: (name_key(names.get(c[1], c[1])), c[1]))
+    groups = sorted((c for c in decision.layout.rows if c[0] == "group"),
+                    key=lambda c: (name_key(names.get(c[1], c[1])), c[1]))
     for cell in groups:
         yield row(cell, names.get(cell[1], cell[1]))
     for pool in decision.pools:
@@ -171,7 +172,8 @@ def readable_texts(session: Session, results: SurveyResults, row: ResultRow, rol
     ))
 
 
-EXPORT_HEADER = ("enhet", "antal_svarande", "fraga", "fragetext", "rad", "svarsalternativ", "antal", "andel_procent", "index")
+EXPORT_HEADER = ("enhet", "antal_svarande", "fraga", "fragetext", "rad", "svarsalternativ", "antal",
+                 "andel_procent", "index")
 
 
 def export_rows(results: SurveyResults) -> Iterator[tuple[object, ...]]:

@@ -16,6 +16,8 @@ truncates the write-ahead log, where earlier copies of the draft's pages would s
 
 from __future__ import annotations
 
+from typing import cast
+
 from sqlalchemy import Table, TextClause, text
 from sqlalchemy.orm import Session
 
@@ -63,13 +65,13 @@ def reshuffle_survey_tables() -> list[str]:
                 session.execute(_touch(table))
     # A transaction of its own: CLUSTER in the one that rewrote the rows would copy the row
     # versions they replaced. Drafts are rewritten too, so that a deleted one's bytes go.
-    clustered = (*ANONYMOUS_TABLES, SurveyDraft.__table__)
+    clustered = (*ANONYMOUS_TABLES, cast(Table, SurveyDraft.__table__))
     with transaction() as session:
         _lock(session)
         for table in clustered:
             # CLUSTER with a table name may run inside a transaction block.
-            session.execute(_cluster(table))  # type: ignore[arg-type]
-    return [table.name for table in clustered]  # type: ignore[attr-defined]
+            session.execute(_cluster(table))
+    return [table.name for table in clustered]
 
 
 def _lock(session: Session) -> None:

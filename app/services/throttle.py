@@ -57,9 +57,9 @@ import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, delete, or_, select, update
+from sqlalchemy import CursorResult, case, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.models import ThrottleCounter
@@ -115,10 +115,12 @@ def _row(scope: str, key_hash: str) -> Any:
 
 def _insert(session: Session) -> Any:
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(_TABLE)
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(_TABLE)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(_TABLE)
 
 
 def count(session: Session, secret: str, scope: str, key: str, window: timedelta = WINDOW,
@@ -173,7 +175,7 @@ def forget_expired(session: Session) -> int:
         delete(_TABLE).where(_TABLE.c.window_ends <= now,
                              or_(_TABLE.c.not_before.is_(None), _TABLE.c.not_before <= now))
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(cast(CursorResult[Any], result).rowcount or 0)
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,10 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from typing import cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.models import UNIT_KINDS, Unit, User
@@ -143,7 +144,7 @@ def import_units(session: Session, rows: list[UnitRow], actor: User | None = Non
     values = [{"key": row.key, "name": row.name.strip(), "kind": row.kind,
                "parent_id": existing.get(row.parent), "active": True, "created_at": created_at}
               for row in rows]
-    table = Unit.__table__
+    table = cast(Table, Unit.__table__)
     for start in range(0, len(values), WRITE_CHUNK):
         session.execute(insert(table), values[start:start + WRITE_CHUNK])
     # Parents inside the file get their ids only now.
@@ -231,7 +232,8 @@ def update_unit(session: Session, unit: Unit, name: str, kind: str, parent_key: 
             problems.append(Problem(_l("en enhet kan inte flyttas under sig själv eller sina underenheter"), "parent"))
     if problems:
         raise ServiceError(problems)
-    before = {"name": unit.name, "kind": unit.kind, "parent": unit.parent.key if unit.parent else "", "active": unit.active}
+    before = {"name": unit.name, "kind": unit.kind, "parent": unit.parent.key if unit.parent else "",
+              "active": unit.active}
     unit.name, unit.kind, unit.parent, unit.active = name.strip(), kind, parent, active
     after = {"name": unit.name, "kind": unit.kind, "parent": parent_key, "active": active}
     if before != after:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
@@ -99,7 +100,8 @@ def create_user(session: Session, new: NewUser, actor: User | None = None) -> Us
     elif session.scalar(select(func.count()).select_from(User).where(User.email == email)):
         problems.append(Problem(_l("Det finns redan en användare med e-postadressen %(email)s.", email=email), "email"))
     if not policy.is_role(new.role):
-        problems.append(Problem(_l("Okänd roll '%(role)s' (möjliga: %(roles)s).", role=new.role, roles=", ".join(ROLES)), "role"))
+        problems.append(Problem(_l("Okänd roll '%(role)s' (möjliga: %(roles)s).", role=new.role,
+                                   roles=", ".join(ROLES)), "role"))
     if policy.is_unit_role(new.role) and not new.unit_keys:
         problems.append(Problem(_l("Rollen %(role)s kräver minst en enhet.", role=new.role), "unit"))
     problems += [Problem(p, "password") for p in password_problems(new.password, email)]
@@ -149,7 +151,7 @@ def update_access(
     if user.id == actor.id and (role != user.role or not active):
         raise ServiceError(Problem(_l("Du kan inte ändra din egen roll eller inaktivera dig själv."), "role"))
     units = find_units(session, unit_keys) if unit_keys else []
-    before = {"role": user.role, "units": [u.key for u in user.units], "active": user.active}
+    before: dict[str, Any] = {"role": user.role, "units": [u.key for u in user.units], "active": user.active}
     after = {"role": role, "units": sorted(unit_keys), "active": active}
     if {**before, "units": sorted(before["units"])} == after:
         return

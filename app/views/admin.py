@@ -54,19 +54,19 @@ def _get_unit_or_404(key: str) -> Unit:
 
 @bp.route("/")
 @requires(Permission.READ_CITY)
-def index():  # type: ignore[no-untyped-def]
+def index():
     return render_template("admin/index.html", tree=unit_tree(db.session), kinds=UNIT_KIND_LABELS)
 
 
 @bp.route("/enheter")
 @requires(Permission.READ_CITY)
-def units():  # type: ignore[no-untyped-def]
+def units():
     return render_template("admin/units.html", tree=unit_tree(db.session), kinds=UNIT_KIND_LABELS)
 
 
 @bp.route("/enheter/ny", methods=["GET", "POST"])
 @requires(Permission.ADMINISTER)
-def unit_new():  # type: ignore[no-untyped-def]
+def unit_new():
     form = UnitForm()
     form.parent.choices = _unit_choices()
     if form.validate_on_submit():
@@ -84,7 +84,7 @@ def unit_new():  # type: ignore[no-untyped-def]
 
 @bp.route("/enheter/<key>", methods=["GET", "POST"])
 @requires(Permission.ADMINISTER)
-def unit_edit(key: str):  # type: ignore[no-untyped-def]
+def unit_edit(key: str):
     unit = _get_unit_or_404(key)
     form = UnitForm(obj=unit)
     form.parent.choices = _unit_choices(exclude=unit)
@@ -107,7 +107,7 @@ def unit_edit(key: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/enheter/import", methods=["GET", "POST"])
 @requires(Permission.ADMINISTER)
-def unit_import():  # type: ignore[no-untyped-def]
+def unit_import():
     form = UnitImportForm()
     problems = []
     if form.validate_on_submit():
@@ -135,7 +135,7 @@ def unit_import():  # type: ignore[no-untyped-def]
 
 @bp.route("/anvandare")
 @requires(Permission.ADMINISTER)
-def users():  # type: ignore[no-untyped-def]
+def users():
     users = db.session.scalars(select(User).order_by(User.email)).all()
     return render_template("admin/users.html", users=users, roles=ROLE_LABELS)
 
@@ -146,7 +146,7 @@ def _unit_select_choices() -> list[tuple[str, str]]:
 
 @bp.route("/anvandare/ny", methods=["GET", "POST"])
 @requires(Permission.ADMINISTER)
-def user_new():  # type: ignore[no-untyped-def]
+def user_new():
     form = UserForm()
     form.units.choices = _unit_select_choices()
     if form.validate_on_submit():
@@ -167,7 +167,7 @@ def user_new():  # type: ignore[no-untyped-def]
 
 @bp.route("/anvandare/<int:user_id>", methods=["GET", "POST"])
 @requires(Permission.ADMINISTER)
-def user_edit(user_id: int):  # type: ignore[no-untyped-def]
+def user_edit(user_id: int):
     user = db.session.get(User, user_id)
     if user is None:
         abort(404)
@@ -193,7 +193,7 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/anvandare/<int:user_id>/sessioner/avsluta", methods=["POST"])
 @requires(Permission.ADMINISTER)
-def user_end_sessions(user_id: int):  # type: ignore[no-untyped-def]
+def user_end_sessions(user_id: int):
     """End every session of a user (a lost laptop, a role taken away); one's own but this one."""
     user = db.session.get(User, user_id)
     if user is None:
@@ -208,7 +208,7 @@ def user_end_sessions(user_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/logg")
 @requires(Permission.ADMINISTER)
-def audit_log():  # type: ignore[no-untyped-def]
+def audit_log():
     return render_template("admin/audit.html", events=audit.recent_events(db.session))
 
 

@@ -99,7 +99,7 @@ def _base_version() -> int:
 
 
 def _urls(target: ResponseTarget) -> dict[str, str]:
-    args = {"round_key": target.round.key, "unit_key": target.unit.key,
+    args: dict[str, Any] = {"round_key": target.round.key, "unit_key": target.unit.key,
             "questionnaire_key": target.questionnaire_key}
     urls = {"page": url_for("answering.page", **args), "autosave": url_for("answering.autosave", **args)}
     if policy.has(current_user, Permission.READ_HISTORY):
@@ -111,7 +111,7 @@ def _urls(target: ResponseTarget) -> dict[str, str]:
 
 def _render_form(target: ResponseTarget, *, formdata: MultiDict | None = None, answers: Answers | None = None,
                  base_version: int, errors: list | None = None, notice: str | None = None,
-                 status: int = 200, template: str = "answering/page.html", **extra: Any):  # type: ignore[no-untyped-def]
+                 status: int = 200, template: str = "answering/page.html", **extra: Any):
     definition = target.definition
     language = current_language()
     form = build_form(definition, language=language, formdata=formdata, answers=answers)
@@ -129,7 +129,7 @@ def _render_form(target: ResponseTarget, *, formdata: MultiDict | None = None, a
 
 
 def _render_read_only(target: ResponseTarget, *, attempted: Answers | None = None, notice: str | None = None,
-                      status: int = 200):  # type: ignore[no-untyped-def]
+                      status: int = 200):
     definition = target.definition
     response = get_response(db.session, target)
     return render_template(
@@ -140,7 +140,7 @@ def _render_read_only(target: ResponseTarget, *, attempted: Answers | None = Non
 
 
 @bp.route("/")
-def index():  # type: ignore[no-untyped-def]
+def index():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     allowed = policy.readable_unit_ids(db.session, _user())
@@ -150,13 +150,13 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/<round_key>/<unit_key>/<questionnaire_key>", methods=["GET", "POST"])
 @csrf.exempt
-def page(round_key: str, unit_key: str, questionnaire_key: str):  # type: ignore[no-untyped-def]
+def page(round_key: str, unit_key: str, questionnaire_key: str):
     if request.method == "GET":
         return _show(round_key, unit_key, questionnaire_key)
     return _post(round_key, unit_key, questionnaire_key)
 
 
-def _show(round_key: str, unit_key: str, questionnaire_key: str):  # type: ignore[no-untyped-def]
+def _show(round_key: str, unit_key: str, questionnaire_key: str):
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     target = _target(round_key, unit_key, questionnaire_key)
@@ -167,7 +167,7 @@ def _show(round_key: str, unit_key: str, questionnaire_key: str):  # type: ignor
                         base_version=current_version(response))
 
 
-def _post(round_key: str, unit_key: str, questionnaire_key: str):  # type: ignore[no-untyped-def]
+def _post(round_key: str, unit_key: str, questionnaire_key: str):
     if not current_user.is_authenticated:
         return _logged_out()
     target = _target(round_key, unit_key, questionnaire_key)
@@ -205,14 +205,14 @@ def _post(round_key: str, unit_key: str, questionnaire_key: str):  # type: ignor
     return redirect(_urls(target)["page"])
 
 
-def _render_unsaved(target: ResponseTarget, base_version: int):  # type: ignore[no-untyped-def]
+def _render_unsaved(target: ResponseTarget, base_version: int):
     """The database refused the save (restarting, read-only): the posted answers again, 503."""
     html, status = _render_form(target, formdata=request.form, base_version=base_version, status=503, notice=_(
         "Det gick inte att spara just nu – försök igen. Allt du skrev finns kvar nedan."))
     return html, status, {"Retry-After": str(RETRY_AFTER)}
 
 
-def _render_conflict(target: ResponseTarget, conflict: Conflict):  # type: ignore[no-untyped-def]
+def _render_conflict(target: ResponseTarget, conflict: Conflict):
     definition = target.definition
     mine = validate_answers(definition, conflict.attempted, partial=True).answers
     theirs = conflict.current_answers
@@ -222,7 +222,7 @@ def _render_conflict(target: ResponseTarget, conflict: Conflict):  # type: ignor
                         mine=mine, theirs=theirs)
 
 
-def _logged_out():  # type: ignore[no-untyped-def]
+def _logged_out():
     """The session ended while the page was open: show what was posted, carried in a form that
     sends it to the same address again, with a link to log in in a new tab. Built from the posted
     fields alone: the same page whether or not the round, unit or questionnaire exists, so that
@@ -235,7 +235,7 @@ def _logged_out():  # type: ignore[no-untyped-def]
 
 @bp.route("/<round_key>/<unit_key>/<questionnaire_key>/autosave", methods=["POST"])
 @csrf.exempt
-def autosave(round_key: str, unit_key: str, questionnaire_key: str):  # type: ignore[no-untyped-def]
+def autosave(round_key: str, unit_key: str, questionnaire_key: str):
     """Background save from static/js/autosave.js: JSON in, JSON out."""
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
@@ -268,7 +268,7 @@ def autosave(round_key: str, unit_key: str, questionnaire_key: str):  # type: ig
 
 
 @bp.route("/<round_key>/<unit_key>/<questionnaire_key>/historik")
-def history_page(round_key: str, unit_key: str, questionnaire_key: str):  # type: ignore[no-untyped-def]
+def history_page(round_key: str, unit_key: str, questionnaire_key: str):
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if not policy.has(current_user, Permission.READ_HISTORY):

@@ -34,7 +34,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
+def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
@@ -71,7 +71,7 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/logout", methods=["POST"])
-def logout():  # type: ignore[no-untyped-def]
+def logout():
     if current_user.is_authenticated:
         with transaction() as db_session:
             # The session ends in the database too: a copy of the cookie opens nothing after this.
@@ -88,7 +88,7 @@ def logout():  # type: ignore[no-untyped-def]
 
 @bp.route("/konto/losenord", methods=["GET", "POST"])
 @login_required
-def change_own_password():  # type: ignore[no-untyped-def]
+def change_own_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()

@@ -42,7 +42,7 @@ def _filters() -> Filters:
 
 @bp.route("/<round_key>")
 @requires(Permission.READ_CITY)
-def comparison_page(round_key: str):  # type: ignore[no-untyped-def]
+def comparison_page(round_key: str):
     get_round(db.session, round_key)
     try:
         found = comparison.build_comparison(db.session, round_key, _filters(), current_language())
@@ -55,7 +55,7 @@ def comparison_page(round_key: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<round_key>/over-tid")
 @requires(Permission.READ_CITY)
-def history_page(round_key: str):  # type: ignore[no-untyped-def]
+def history_page(round_key: str):
     get_round(db.session, round_key)
     try:
         found = comparison.build_comparison(db.session, round_key, Filters(), current_language())
@@ -67,7 +67,7 @@ def history_page(round_key: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<round_key>/enkat")
 @requires(Permission.READ_CITY)
-def survey_page(round_key: str):  # type: ignore[no-untyped-def]
+def survey_page(round_key: str):
     report = _report(round_key)
     return render_template("city/survey.html", report=report, s=city_survey, gap_rule=city_report.gap_rule())
 
@@ -82,7 +82,7 @@ def _report(round_key: str) -> Any:
 
 @bp.route("/<round_key>/rapport")
 @requires(Permission.READ_CITY)
-def report_page(round_key: str):  # type: ignore[no-untyped-def]
+def report_page(round_key: str):
     report = _report(round_key)
     return render_template("city/report.html", report=report, m=comparison, s=city_survey, cr=city_report,
                            gap_rule=city_report.gap_rule(), title=city_report.report_title(report),
@@ -91,7 +91,7 @@ def report_page(round_key: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<round_key>/rapport.pdf")
 @requires(Permission.READ_CITY)
-def report_pdf(round_key: str):  # type: ignore[no-untyped-def]
+def report_pdf(round_key: str):
     report = _report(round_key)
     return download(render_city_pdf(report), f"lagesbild-{report.round_key}.pdf", what="city_report",
                     round_key=report.round_key)
@@ -99,7 +99,7 @@ def report_pdf(round_key: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<round_key>/export/<what>.<fmt>")
 @requires(Permission.READ_CITY)
-def export_file(round_key: str, what: str, fmt: str):  # type: ignore[no-untyped-def]
+def export_file(round_key: str, what: str, fmt: str):
     get_round(db.session, round_key)
     if what not in WHATS or fmt not in FORMATS:
         abort(404)
@@ -107,7 +107,7 @@ def export_file(round_key: str, what: str, fmt: str):  # type: ignore[no-untyped
         rows = bi_rows(db.session, round_key, what)
     except ExportNotAvailable:
         abort(404)  # not audited: nothing was exported
-    about = {"what": what, "round_key": round_key, "target": f"lagesbild:{round_key}:{what}"}
+    about: dict[str, Any] = {"what": what, "round_key": round_key, "target": f"lagesbild:{round_key}:{what}"}
     if fmt == "csv":  # streamed row by row as it is made
         return csv_download(export_filename(round_key, what, fmt), export_header(what), rows, **about)
     found = document(rows, round_key, what, fmt)  # XLSX and JSON are whole documents

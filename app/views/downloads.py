@@ -42,7 +42,7 @@ def download(body: bytes | Iterable[str], filename: str, /, *, what: str, round_
         audit.record(session, audit.EXPORT_ACTION, actor=current_user._get_current_object(),
                      target=target or "/".join(part for part in (round_key, unit_key, what) if part),
                      what=what, format=fmt, **where, **detail)
-    data = body if isinstance(body, bytes) else stream_with_context(body)
+    data = body if isinstance(body, bytes) else stream_with_context(iter(body))
     response = Response(data, mimetype=MIMETYPES[fmt])
     response.headers["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"

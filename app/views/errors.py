@@ -76,7 +76,7 @@ def _carried_fields() -> list[tuple[str, str]]:
         return []
 
 
-def unavailable_page():  # type: ignore[no-untyped-def]
+def unavailable_page():
     """503 with Retry-After: a page in the user's language, or JSON for the autosave script."""
     forget_database_state()
     headers = {"Retry-After": str(RETRY_AFTER), "Cache-Control": "no-store"}
@@ -87,7 +87,7 @@ def unavailable_page():  # type: ignore[no-untyped-def]
     return render_template("errors/unavailable.html", carried=_carried_fields(), action=action), 503, headers
 
 
-def _error_page(template: str, status: int, **context: object):  # type: ignore[no-untyped-def]
+def _error_page(template: str, status: int, **context: object):
     """An error page on the base layout, or the 503 page when drawing it needs a database that
     fails too (the menu of a signed-in user reads the user)."""
     try:
@@ -100,12 +100,12 @@ def _error_page(template: str, status: int, **context: object):  # type: ignore[
 
 def register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+    def csrf_error(error: CSRFError):
         # Views with long forms catch this themselves and show the form again with its answers.
         return _error_page("errors/csrf.html", 400, referrer=request.referrer)
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    def http_error(error: HTTPException):
         original = getattr(error, "original_exception", None)
         if original is not None and database_unavailable(original):
             # Failed after the view, e.g. loading the user for the response's headers.
@@ -114,12 +114,12 @@ def register_error_pages(app: Flask) -> None:
         return _error_page("errors/error.html", code, code=code)
 
     @app.errorhandler(RoundNotFound)
-    def round_not_found(error: RoundNotFound):  # type: ignore[no-untyped-def]
+    def round_not_found(error: RoundNotFound):
         # A URL's round key that names no round: every view looks rounds up with `get_round`.
         return http_error(NotFound())
 
     @app.errorhandler(sa_exc.SQLAlchemyError)
-    def database_error(error: sa_exc.SQLAlchemyError):  # type: ignore[no-untyped-def]
+    def database_error(error: sa_exc.SQLAlchemyError):
         if not database_unavailable(error):
             return unexpected_error(error)
         app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path,
@@ -127,6 +127,6 @@ def register_error_pages(app: Flask) -> None:
         return unavailable_page()
 
     @app.errorhandler(Exception)
-    def unexpected_error(error: Exception):  # type: ignore[no-untyped-def]
+    def unexpected_error(error: Exception):
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         return _error_page("errors/error.html", InternalServerError.code, code=500)

@@ -21,7 +21,7 @@ bp = Blueprint("main", __name__)
 
 @bp.route("/")
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index():
     if policy.may_analyse(current_user):
         return redirect(url_for("admin.index"))
     # What a unit user comes for: the open reviews their units are asked to answer.
@@ -31,7 +31,7 @@ def index():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/sprak", methods=["POST"])
-def set_language():  # type: ignore[no-untyped-def]
+def set_language():
     language = request.form.get("language", "")
     if language not in LANGUAGES:
         abort(400)
@@ -43,17 +43,17 @@ def set_language():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/integritet")
-def privacy():  # type: ignore[no-untyped-def]
+def privacy():
     return render_template("main/privacy.html")
 
 
 @bp.route("/tillganglighet")
-def accessibility():  # type: ignore[no-untyped-def]
+def accessibility():
     return render_template("main/accessibility.html")
 
 
 @bp.route("/halsa")
-def health():  # type: ignore[no-untyped-def]
+def health():
     """For load balancers: 200 when the database answers and takes writes, else 503 (a database
     that is down, restarting, read-only or a standby would fail every save)."""
     try:

@@ -67,7 +67,7 @@ def _version_or_404(key: str, number: int) -> QuestionnaireVersion:
 
 @bp.route("")
 @requires(Permission.READ_CITY)
-def index():  # type: ignore[no-untyped-def]
+def index():
     questionnaires = db.session.scalars(
         select(Questionnaire).options(selectinload(Questionnaire.versions)).order_by(Questionnaire.key)
     ).all()
@@ -78,7 +78,7 @@ def index():  # type: ignore[no-untyped-def]
 @bp.route("/<key>/<int:number>", methods=["GET", "POST"])
 @csrf.exempt  # checked below: an expired token shows the typed answers again instead of losing them
 @requires(Permission.READ_CITY)
-def preview(key: str, number: int):  # type: ignore[no-untyped-def]
+def preview(key: str, number: int):
     version = _version_or_404(key, number)
     definition = version.parsed()
     language = current_language()
@@ -102,9 +102,10 @@ FORMAT_REFERENCE = PROJECT_ROOT / "docs" / "questionnaire-format.md"
 _REFERENCE_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
-def _heading_ids(state) -> None:  # type: ignore[no-untyped-def]
+def _heading_ids(state) -> None:
     """Give each heading the id GitHub gives it, so that the reference's contents links work."""
-    tokens, seen = state.tokens, {}
+    tokens = state.tokens
+    seen: dict[str, int] = {}
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and index + 1 < len(tokens):
             slug = re.sub(r"[^\w\- ]", "", tokens[index + 1].content.lower()).replace(" ", "-")
@@ -133,7 +134,7 @@ def _source_name(upload: Upload) -> str:
     return upload.filename if upload.filename != "formular.yaml" else f"{upload.definition.key}.yaml"
 
 
-def _edit_page(upload: Upload | None, *, text: str = "", status: int = 200, problems=()):  # type: ignore[no-untyped-def]
+def _edit_page(upload: Upload | None, *, text: str = "", status: int = 200, problems=()):
     comparison = compare(db.session, upload.definition) if upload is not None and upload.ok else None
     return render_template(
         "questionnaires/upload.html", upload=upload, text=upload.text if upload is not None else text,
@@ -146,7 +147,7 @@ def _edit_page(upload: Upload | None, *, text: str = "", status: int = 200, prob
 
 @bp.route("/ny")
 @requires(Permission.ADMINISTER)
-def upload():  # type: ignore[no-untyped-def]
+def upload():
     """The upload page, empty or (`fran`, `nyckel`) with a shipped questionnaire under a new key."""
     source_key, new_key = request.args.get("fran", ""), request.args.get("nyckel", "").strip()
     if not source_key:
@@ -173,7 +174,7 @@ def _tried_answers(definition: Definition, language: str, posted: bool, *, check
     return form, validate_answers(definition, answers_from_formdata(definition, request.form)) if check else None
 
 
-def _preview_page(definition: Definition, language: str, form: Any, validated: Any, *,  # type: ignore[no-untyped-def]
+def _preview_page(definition: Definition, language: str, form: Any, validated: Any, *,
                   version: QuestionnaireVersion | None = None, upload: Upload | None = None, expired: bool = False):
     """The preview of a stored version or of a checked, unstored text: as respondents and unit
     editors will see it, answers tried and checked."""
@@ -185,7 +186,7 @@ def _preview_page(definition: Definition, language: str, form: Any, validated: A
     )
 
 
-def _expired_token_page():  # type: ignore[no-untyped-def]
+def _expired_token_page():
     """None when the form's CSRF token holds; otherwise the edit page with the text as it was
     sent (a page left open too long must not lose an hour's editing), refusing the step."""
     try:
@@ -234,7 +235,7 @@ def _checked_upload() -> tuple[Upload | None, Any]:
 @_keeps_text_when_logged_out
 @csrf.exempt  # checked in _expired_token_page: an expired token keeps the text
 @requires(Permission.ADMINISTER)
-def check():  # type: ignore[no-untyped-def]
+def check():
     if (kept := _expired_token_page()) is not None:
         return kept
     upload = _submitted_upload()
@@ -247,7 +248,7 @@ def check():  # type: ignore[no-untyped-def]
 @_keeps_text_when_logged_out
 @csrf.exempt  # checked in _checked_upload: an expired token keeps the text
 @requires(Permission.ADMINISTER)
-def preview_upload():  # type: ignore[no-untyped-def]
+def preview_upload():
     """The checked text as respondents will see it; answers can be tried as on a stored version."""
     upload, refused = _checked_upload()
     if upload is None:
@@ -261,7 +262,7 @@ def preview_upload():  # type: ignore[no-untyped-def]
 @_keeps_text_when_logged_out
 @csrf.exempt  # checked in _checked_upload: an expired token keeps the text
 @requires(Permission.ADMINISTER)
-def publish_upload():  # type: ignore[no-untyped-def]
+def publish_upload():
     checked, refused = _checked_upload()
     if checked is None:
         return refused
@@ -281,7 +282,7 @@ def publish_upload():  # type: ignore[no-untyped-def]
 
 @bp.route("/<key>/<int:number>.yaml")
 @requires(Permission.READ_CITY)
-def download_yaml(key: str, number: int):  # type: ignore[no-untyped-def]
+def download_yaml(key: str, number: int):
     version = _version_or_404(key, number)
     return download(version.source.encode("utf-8"), f"{key}-v{number}.yaml",
                     what="questionnaire", target=f"{key} v{number}", number=number)
@@ -289,7 +290,7 @@ def download_yaml(key: str, number: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/<key>/<int:number>/ta-bort", methods=["POST"])
 @requires(Permission.ADMINISTER)
-def delete(key: str, number: int):  # type: ignore[no-untyped-def]
+def delete(key: str, number: int):
     version = _version_or_404(key, number)
     try:
         label = delete_version(version.id, current_user._get_current_object())
@@ -303,7 +304,7 @@ def delete(key: str, number: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/format")
 @requires(Permission.READ_CITY)
-def format_reference():  # type: ignore[no-untyped-def]
+def format_reference():
     """docs/questionnaire-format.md, the reference of the YAML format, read in the application."""
     try:
         text = FORMAT_REFERENCE.read_text(encoding="utf-8")

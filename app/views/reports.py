@@ -40,7 +40,7 @@ def _readable_report(round_key: str, unit_key: str) -> UnitReport:
 
 @bp.route("/<round_key>/enheter/<unit_key>")
 @requires(Permission.READ_UNITS)
-def unit_page(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
+def unit_page(round_key: str, unit_key: str):
     report = _readable_report(round_key, unit_key)
     return render_template("reports/unit.html", report=report, r=unit_report, us=unit_survey,
                            cs=city_survey, gap_rule=city_report.gap_rule(),
@@ -49,7 +49,7 @@ def unit_page(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<round_key>/enheter/<unit_key>.pdf")
 @requires(Permission.READ_UNITS)
-def unit_pdf(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
+def unit_pdf(round_key: str, unit_key: str):
     report = _readable_report(round_key, unit_key)
     return download(render_unit_pdf(report), f"{report.round_key}-{report.unit_key}.pdf", what="unit_report",
                     round_key=report.round_key, unit_key=report.unit_key, inline=True)

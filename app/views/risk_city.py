@@ -32,7 +32,7 @@ from app.views.risks import bp, unit_register
 
 @bp.route("/<round_key>/<unit_key>/historik")
 @requires(Permission.READ_HISTORY)
-def history_page(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
+def history_page(round_key: str, unit_key: str):
     """Every save, submission and reopening of the register, read per risk."""
     target = unit_register(round_key, unit_key)
     response = get_response(db.session, target)
@@ -46,7 +46,7 @@ def history_page(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<round_key>/<unit_key>/jamforelse")
 @requires(Permission.READ_UNITS)
-def year_over_year(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
+def year_over_year(round_key: str, unit_key: str):
     """The unit's risks now against its previous submitted register: new, gone, higher, lower."""
     target = unit_register(round_key, unit_key)
     language = current_language()
@@ -57,7 +57,7 @@ def year_over_year(round_key: str, unit_key: str):  # type: ignore[no-untyped-de
 
 @bp.route("/<round_key>/jamforelse")
 @requires(Permission.READ_CITY)
-def city_year_over_year(round_key: str):  # type: ignore[no-untyped-def]
+def city_year_over_year(round_key: str):
     """Per unit and in total: the risks of submitted registers against each unit's previous one."""
     round_ = get_round(db.session, round_key, "risk_template")
     return render_template("risks/city_year.html", round=round_, city=city_year(db.session, round_),
@@ -68,7 +68,7 @@ def city_year_over_year(round_key: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<round_key>")
 @requires(Permission.READ_CITY)
-def city(round_key: str):  # type: ignore[no-untyped-def]
+def city(round_key: str):
     round_ = get_round(db.session, round_key, "risk_template")
     language = current_language()
     overview = city_overview(db.session, round_, language, date.today())
@@ -92,7 +92,7 @@ def _audited(round_: Round, rows: list[tuple[Any, ...]]) -> dict[str, Any]:
 
 @bp.route("/<round_key>/export/riskregister.csv")
 @requires(Permission.READ_CITY)
-def export_csv(round_key: str):  # type: ignore[no-untyped-def]
+def export_csv(round_key: str):
     round_ = get_round(db.session, round_key, "risk_template")
     rows = risk_export.export_rows(db.session, round_, current_language())
     return csv_download(f"riskregister-{round_.key}.csv", risk_export.EXPORT_HEADER, rows, **_audited(round_, rows))
@@ -100,7 +100,7 @@ def export_csv(round_key: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<round_key>/export/riskregister.xlsx")
 @requires(Permission.READ_CITY)
-def export_xlsx(round_key: str):  # type: ignore[no-untyped-def]
+def export_xlsx(round_key: str):
     round_ = get_round(db.session, round_key, "risk_template")
     rows = risk_export.export_rows(db.session, round_, current_language())
     return download(tabular.xlsx_bytes([("Riskregister", risk_export.EXPORT_HEADER, rows)]),
@@ -121,7 +121,7 @@ def _plan(round_key: str, unit_key: str) -> tuple[ResponseTarget, list[tuple[Any
 
 @bp.route("/<round_key>/<unit_key>/internkontrollplan.xlsx")
 @requires(Permission.READ_UNITS)
-def plan_xlsx(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
+def plan_xlsx(round_key: str, unit_key: str):
     target, rows, about = _plan(round_key, unit_key)
     return download(tabular.xlsx_bytes([("Internkontrollplan", risk_export.PLAN_HEADER, rows)]),
                     f"internkontrollplan-{round_key}-{unit_key}.xlsx", **about)
@@ -129,6 +129,6 @@ def plan_xlsx(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<round_key>/<unit_key>/internkontrollplan.csv")
 @requires(Permission.READ_UNITS)
-def plan_csv(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
+def plan_csv(round_key: str, unit_key: str):
     target, rows, about = _plan(round_key, unit_key)
     return csv_download(f"internkontrollplan-{round_key}-{unit_key}.csv", risk_export.PLAN_HEADER, rows, **about)

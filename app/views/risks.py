@@ -125,7 +125,7 @@ def _locked_notice(target: ResponseTarget) -> str:
 
 
 def _render_register(target: ResponseTarget, *, notice: str | None = None, status: int = 200,
-                     statement: str | None = None):  # type: ignore[no-untyped-def]
+                     statement: str | None = None):
     """The register page; `statement` is the posted "why no risk applies" text to show again."""
     language = current_language()
     template = template_of(target)
@@ -155,7 +155,7 @@ def _render_register(target: ResponseTarget, *, notice: str | None = None, statu
 
 @bp.route("/")
 @requires(Permission.READ_UNITS)
-def index():  # type: ignore[no-untyped-def]
+def index():
     user = _user()
     allowed = policy.readable_unit_ids(db.session, user)
     if allowed is None:
@@ -168,12 +168,12 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/<round_key>/<unit_key>")
 @requires(Permission.READ_UNITS)
-def register(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
+def register(round_key: str, unit_key: str):
     return _render_register(unit_register(round_key, unit_key))
 
 
 def _render_form(target: ResponseTarget, risk: dict[str, Any], *, base_version: int, errors: list | None = None,
-                 conflict: Conflict | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+                 conflict: Conflict | None = None, status: int = 200):
     language = current_language()
     by_field: dict[str, list[object]] = {}
     for error in errors or []:
@@ -191,7 +191,7 @@ def _render_form(target: ResponseTarget, risk: dict[str, Any], *, base_version: 
     ), status
 
 
-def _save_posted(target: ResponseTarget, key: str, carried_from: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+def _save_posted(target: ResponseTarget, key: str, carried_from: dict[str, Any] | None = None):
     """Save the posted risk; a carried risk keeps its link to the round it came from."""
     _require_editor(target)
     posted = risk_from_form(request.form, key)
@@ -215,7 +215,7 @@ def _save_posted(target: ResponseTarget, key: str, carried_from: dict[str, Any] 
 
 @bp.route("/<round_key>/<unit_key>/ny", methods=["GET", "POST"])
 @requires(Permission.READ_UNITS)
-def new(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
+def new(round_key: str, unit_key: str):
     target = unit_register(round_key, unit_key)
     _require_editor(target)
     if request.method == "GET" and not _editable(target):
@@ -234,7 +234,7 @@ def new(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<round_key>/<unit_key>/risk/<risk_key>", methods=["GET", "POST"])
 @requires(Permission.READ_UNITS)
-def edit(round_key: str, unit_key: str, risk_key: str):  # type: ignore[no-untyped-def]
+def edit(round_key: str, unit_key: str, risk_key: str):
     target = unit_register(round_key, unit_key)
     _require_editor(target)
     stored = current_answers(db.session, target).get(risk_key)
@@ -248,7 +248,7 @@ def edit(round_key: str, unit_key: str, risk_key: str):  # type: ignore[no-untyp
                         base_version=current_version(get_response(db.session, target)))
 
 
-def _write(target: ResponseTarget, operation: Any, done: str, statement: str | None = None):  # type: ignore[no-untyped-def]
+def _write(target: ResponseTarget, operation: Any, done: str, statement: str | None = None):
     """Run a register-wide change (delete, submit) and go back to the register; a refused one
     shows the register again with `statement` (the posted "why no risk applies") as typed."""
     _require_editor(target)
@@ -284,14 +284,14 @@ def _write(target: ResponseTarget, operation: Any, done: str, statement: str | N
 
 @bp.route("/<round_key>/<unit_key>/risk/<risk_key>/ta-bort", methods=["POST"])
 @requires(Permission.READ_UNITS)
-def delete(round_key: str, unit_key: str, risk_key: str):  # type: ignore[no-untyped-def]
+def delete(round_key: str, unit_key: str, risk_key: str):
     target = unit_register(round_key, unit_key)
     return _write(target, lambda s: delete_risk(s, target, risk_key, _base_version(), _user()),
                   _("Risken är borttagen."))
 
 
 def _render_carry(target: ResponseTarget, offer: CarryOffer, *, chosen: dict[str, list[int]] | None,
-                  notice: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+                  notice: str | None = None, status: int = 200):
     """The carry-forward page; without `chosen` every risk and open measure offered is ticked."""
     language = current_language()
     if chosen is None:
@@ -308,7 +308,7 @@ def _render_carry(target: ResponseTarget, offer: CarryOffer, *, chosen: dict[str
 
 @bp.route("/<round_key>/<unit_key>/for-vidare", methods=["GET", "POST"])
 @requires(Permission.READ_UNITS)
-def carry_forward(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
+def carry_forward(round_key: str, unit_key: str):
     """Choose which of last year's risks and open measures to bring into this year's draft."""
     target = unit_register(round_key, unit_key)
     _require_editor(target)
@@ -346,7 +346,7 @@ def carry_forward(round_key: str, unit_key: str):  # type: ignore[no-untyped-def
 
 @bp.route("/<round_key>/<unit_key>/skicka-in", methods=["POST"])
 @requires(Permission.READ_UNITS)
-def submit(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
+def submit(round_key: str, unit_key: str):
     target = unit_register(round_key, unit_key)
     statement = request.form.get("no_risks", "")
     return _write(target, lambda s: submit_register(s, target, _base_version(), _user(), statement),
@@ -355,7 +355,7 @@ def submit(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<round_key>/<unit_key>/pastaende/<statement_key>", methods=["POST"])
 @requires(Permission.READ_UNITS)
-def from_statement(round_key: str, unit_key: str, statement_key: str):  # type: ignore[no-untyped-def]
+def from_statement(round_key: str, unit_key: str, statement_key: str):
     """One click: a statement rated Delvis/Nej becomes a linked risk (or a risk with a measure)."""
     target = unit_register(round_key, unit_key)
     _require_editor(target)
@@ -376,7 +376,7 @@ def from_statement(round_key: str, unit_key: str, statement_key: str):  # type: 
 
 @bp.route("/<round_key>/<unit_key>/katalog")
 @requires(Permission.READ_UNITS)
-def catalogue(round_key: str, unit_key: str):  # type: ignore[no-untyped-def]
+def catalogue(round_key: str, unit_key: str):
     target = unit_register(round_key, unit_key)
     template = template_of(target)
     language = current_language()

@@ -82,7 +82,7 @@ def _questionnaire_choices() -> list[tuple[str, str]]:
     return [(key, title) for key, title, _kind in rows]
 
 
-def _field_errors(form, problems) -> None:  # type: ignore[no-untyped-def]
+def _field_errors(form, problems) -> None:
     """Each problem under the field it names; one without a field is flashed."""
     for problem in problems:
         field = getattr(form, problem.field, None) if problem.field else None
@@ -102,13 +102,13 @@ def _selected_version(round_: Round) -> QuestionnaireVersion | None:
 
 @bp.route("")
 @requires(Permission.READ_CITY)
-def index():  # type: ignore[no-untyped-def]
+def index():
     return render_template("rounds/index.html", rounds=list_rounds(db.session))
 
 
 @bp.route("/ny", methods=["GET", "POST"])
 @requires(Permission.ADMINISTER)
-def new():  # type: ignore[no-untyped-def]
+def new():
     form = RoundForm()
     form.questionnaires.choices = _questionnaire_choices()
     form.units.choices = _tree_choices()
@@ -142,11 +142,11 @@ def new():  # type: ignore[no-untyped-def]
 
 @bp.route("/<key>")
 @requires(Permission.READ_CITY)
-def show(key: str):  # type: ignore[no-untyped-def]
+def show(key: str):
     return _render_show(get_round(db.session, key))
 
 
-def _render_show(round_: Round, thresholds_form: ThresholdsForm | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def _render_show(round_: Round, thresholds_form: ThresholdsForm | None = None, status: int = 200):
     version = _selected_version(round_)
     invited = {i.unit_id for i in round_.invitations}
     add_form = AddUnitsForm()
@@ -166,7 +166,7 @@ def _render_show(round_: Round, thresholds_form: ThresholdsForm | None = None, s
 
 @bp.route("/<key>/granser", methods=["POST"])
 @requires(Permission.ADMINISTER)
-def thresholds(key: str):  # type: ignore[no-untyped-def]
+def thresholds(key: str):
     """Set the round's survey thresholds; errors are shown beside the fields on the round page."""
     round_ = get_round(db.session, key)
     form = ThresholdsForm()
@@ -186,7 +186,7 @@ def thresholds(key: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<key>/status", methods=["POST"])
 @requires(Permission.ADMINISTER)
-def change(key: str):  # type: ignore[no-untyped-def]
+def change(key: str):
     round_ = get_round(db.session, key)
     action = request.form.get("action", "")
     if action not in TRANSITIONS:
@@ -205,7 +205,7 @@ def change(key: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<key>/enheter", methods=["POST"])
 @requires(Permission.ADMINISTER)
-def invite(key: str):  # type: ignore[no-untyped-def]
+def invite(key: str):
     round_ = get_round(db.session, key)
     form = AddUnitsForm()
     form.units.choices = _tree_choices()
@@ -240,7 +240,7 @@ def not_submitted_csv(key: str) -> Response:
 
 @bp.route("/<key>/<unit_key>/<questionnaire_key>/oppna-igen", methods=["GET", "POST"])
 @requires(Permission.ADMINISTER)
-def reopen_response(key: str, unit_key: str, questionnaire_key: str):  # type: ignore[no-untyped-def]
+def reopen_response(key: str, unit_key: str, questionnaire_key: str):
     try:
         target = find_target(db.session, key, unit_key, questionnaire_key)
     except NotFound:

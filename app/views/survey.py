@@ -90,7 +90,7 @@ def _secret() -> str:
 
 
 @bp.route("", methods=["GET", "POST"])
-def enter():  # type: ignore[no-untyped-def]
+def enter():
     """Enter an access code (or a resume code) to start or go on."""
     if request.method == "GET":
         return render_template("survey/enter.html")
@@ -121,7 +121,7 @@ def _csrf_ok() -> bool:
 
 
 @bp.route("/l/<token>", methods=["GET", "POST"])
-def open_link(token: str):  # type: ignore[no-untyped-def]
+def open_link(token: str):
     """A unit's open link: an introduction, then a new anonymous respondent with a resume code."""
     invitation = find_open_link(db.session, token)
     if invitation is None:
@@ -161,7 +161,7 @@ def _render_page(draft: SurveyDraft, definition: Definition, *, formdata: MultiD
     ), status
 
 
-def _render_unsaved(draft_id: str | None):  # type: ignore[no-untyped-def]
+def _render_unsaved(draft_id: str | None):
     """The database refused the save (restarting, read-only): the page's posted answers again, 503."""
     opened = load_draft(db.session, draft_id)
     if opened is None or not opened.open:  # completed meanwhile by the same respondent's other request
@@ -180,7 +180,7 @@ def _posted(definition: Definition) -> tuple[str, Answers]:
     return section_key, answers_from_formdata(definition, request.form, sections=[section_key])
 
 
-def _save_posted(draft_id: str | None, direction: str):  # type: ignore[no-untyped-def]
+def _save_posted(draft_id: str | None, direction: str):
     """Save the posted page's answers and move `direction`, in one write transaction that also
     reads the draft; None when done, else the response to give (the page again, or elsewhere)."""
     checked = None
@@ -207,7 +207,7 @@ def _save_posted(draft_id: str | None, direction: str):  # type: ignore[no-untyp
     return None
 
 
-def _saved_elsewhere(draft_id: str | None):  # type: ignore[no-untyped-def]
+def _saved_elsewhere(draft_id: str | None):
     """The same respondent's other request (a double click) changed or completed the draft
     between our read and our write; nothing of ours was written."""
     opened = load_draft(db.session, draft_id)
@@ -219,7 +219,7 @@ def _saved_elsewhere(draft_id: str | None):  # type: ignore[no-untyped-def]
         "knappen en gång till."))
 
 
-def _draft_gone(deleted: bool):  # type: ignore[no-untyped-def]
+def _draft_gone(deleted: bool):
     """No open draft behind the session: completed by a first click, ended with the session or
     with its round."""
     session.pop(SESSION_KEY, None)
@@ -233,7 +233,7 @@ def _draft_gone(deleted: bool):  # type: ignore[no-untyped-def]
 
 @bp.route("/sida", methods=["GET", "POST"])
 @csrf.exempt
-def page():  # type: ignore[no-untyped-def]
+def page():
     draft_id = session.get(SESSION_KEY)
     if request.method == "GET" or not _csrf_ok():
         opened = load_draft(db.session, draft_id)
@@ -253,7 +253,7 @@ def page():  # type: ignore[no-untyped-def]
     return shown_again if shown_again is not None else redirect(url_for("survey.page"))
 
 
-def _complete(draft_id: str | None):  # type: ignore[no-untyped-def]
+def _complete(draft_id: str | None):
     """Save the last page and complete the survey, in one write transaction."""
     outcome = None
     try:
@@ -294,7 +294,7 @@ def _complete(draft_id: str | None):  # type: ignore[no-untyped-def]
     return _render_page(opened.draft, opened.definition, errors=errors, status=400)
 
 
-def _session_ended():  # type: ignore[no-untyped-def]
+def _session_ended():
     """The session ended while a page was open: ask for the code again and carry the page's
     posted answers along, so that they are saved once the code is accepted."""
     notice = _("Sidan hade varit öppen så länge att du behöver skriva in din kod igen. Svaren på sidan "
@@ -303,10 +303,10 @@ def _session_ended():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/avboj", methods=["GET", "POST"])
-def decline_page():  # type: ignore[no-untyped-def]
+def decline_page():
     """"Jag vill inte delta": confirm, then count it as declined and forget the draft."""
     draft_id = session.get(SESSION_KEY)
-    if get_draft(db.session, draft_id) is None:
+    if draft_id is None or get_draft(db.session, draft_id) is None:
         return redirect(url_for("survey.enter"))
     if request.method == "GET":
         return render_template("survey/decline.html")
@@ -319,6 +319,6 @@ def decline_page():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/tack")
-def receipt():  # type: ignore[no-untyped-def]
+def receipt():
     return render_template("survey/receipt.html", declined=False)
 

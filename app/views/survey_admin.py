@@ -70,7 +70,7 @@ def _user() -> Any:
 
 @bp.route("/<round_key>")
 @requires(Permission.READ_CITY)
-def index(round_key: str):  # type: ignore[no-untyped-def]
+def index(round_key: str):
     round_ = get_round(db.session, round_key, "survey")
     rows, total = response_rates(db.session, round_)
     invitations = {i.unit_id: i for i in round_.invitations}
@@ -81,7 +81,7 @@ def index(round_key: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<round_key>/antal", methods=["POST"])
 @requires(Permission.ADMINISTER)
-def head_counts(round_key: str):  # type: ignore[no-untyped-def]
+def head_counts(round_key: str):
     round_ = get_round(db.session, round_key, "survey")
     counts: dict[int, int | None] = {}
     for invitation in round_.invitations:
@@ -105,7 +105,7 @@ def head_counts(round_key: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<round_key>/koder", methods=["POST"])
 @requires(Permission.ADMINISTER)
-def codes(round_key: str):  # type: ignore[no-untyped-def]
+def codes(round_key: str):
     """New codes for a unit, downloaded at once as CSV or as printable slips (PDF): the plain
     codes exist only in this response."""
     round_ = get_round(db.session, round_key, "survey")
@@ -123,7 +123,8 @@ def codes(round_key: str):  # type: ignore[no-untyped-def]
         return redirect(url_for("survey_admin.index", round_key=round_key))
     unit_name = invitation.unit.name  # read now: the rows stream on after the request's session is done
     name = f"koder-{round_.key}-{invitation.unit.key}"
-    about = {"what": "codes", "round_key": round_.key, "unit_key": invitation.unit.key, "count": len(new)}
+    about: dict[str, Any] = {"what": "codes", "round_key": round_.key, "unit_key": invitation.unit.key,
+                             "count": len(new)}
     if request.form.get("format") == "pdf":
         from app.reports.survey_pdf import code_slips_pdf
 
@@ -134,7 +135,7 @@ def codes(round_key: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<round_key>/lank", methods=["POST"])
 @requires(Permission.ADMINISTER)
-def open_link(round_key: str):  # type: ignore[no-untyped-def]
+def open_link(round_key: str):
     round_ = get_round(db.session, round_key, "survey")
     invitation = _unit(round_, request.form.get("unit", ""))
     with transaction() as session:
@@ -146,7 +147,7 @@ def open_link(round_key: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<round_key>/fritext")
 @requires(Permission.ADMINISTER)
-def review(round_key: str):  # type: ignore[no-untyped-def]
+def review(round_key: str):
     round_ = get_round(db.session, round_key, "survey")
     by_question = texts_to_review(db.session, round_, ("unread", "approved", "redacted", "hidden"))
     definition = round_.version_of_kind("survey").parsed()  # type: ignore[union-attr]
@@ -156,7 +157,7 @@ def review(round_key: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<round_key>/fritext/<text_id>", methods=["POST"])
 @requires(Permission.ADMINISTER)
-def review_one(round_key: str, text_id: str):  # type: ignore[no-untyped-def]
+def review_one(round_key: str, text_id: str):
     round_ = get_round(db.session, round_key, "survey")
     try:
         with transaction() as session:
@@ -177,7 +178,7 @@ def _results(round_key: str) -> SurveyResults:
 
 @bp.route("/<round_key>/resultat")
 @requires(Permission.READ_CITY)
-def results(round_key: str):  # type: ignore[no-untyped-def]
+def results(round_key: str):
     found = _results(round_key)
     ref = request.args.get("cell", "total")
     row = found.row(ref)
@@ -196,7 +197,7 @@ def results(round_key: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<round_key>/resultat.csv")
 @requires(Permission.READ_CITY)
-def results_csv(round_key: str):  # type: ignore[no-untyped-def]
+def results_csv(round_key: str):
     found = _results(round_key)
     return csv_download(f"enkat-{found.round.key}.csv", EXPORT_HEADER, export_rows(found),
                         what="survey_results", round_key=found.round.key)
@@ -204,7 +205,7 @@ def results_csv(round_key: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<round_key>/resultat.xlsx")
 @requires(Permission.READ_CITY)
-def results_xlsx(round_key: str):  # type: ignore[no-untyped-def]
+def results_xlsx(round_key: str):
     found = _results(round_key)
     data = xlsx_bytes([(_("Resultat"), EXPORT_HEADER, export_rows(found))])
     return download(data, f"enkat-{found.round.key}.xlsx", what="survey_results", round_key=found.round.key)
@@ -212,12 +213,13 @@ def results_xlsx(round_key: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<round_key>/resultat.pdf")
 @requires(Permission.READ_CITY)
-def results_pdf(round_key: str):  # type: ignore[no-untyped-def]
+def results_pdf(round_key: str):
     from app.reports import city_survey
     from app.reports.survey_pdf import results_pdf as build
 
     found = _results(round_key)
     shown = [row.cell for row in found.rows if found.decision.shown(row.cell)]
     breakdowns = city_survey.build_breakdowns_of(db.session, found, found.language, shown)
-    return download(build(found, breakdowns, city_survey.indicators(found, found.language)), f"enkat-{found.round.key}.pdf", what="survey_results", round_key=found.round.key)
+    return download(build(found, breakdowns, city_survey.indicators(found, found.language)),
+                    f"enkat-{found.round.key}.pdf", what="survey_results", round_key=found.round.key)
 

@@ -50,7 +50,8 @@ def test_autosave_says_not_saved_yet_and_retries_after_a_503_or_no_answer(answer
         failure = failures.pop(0) if failures else None
         if failure == "503":
             route.fulfill(status=503, headers={"Retry-After": "10"}, content_type="application/json",
-                          body='{"ok": false, "error": "unavailable", "message": "Det gick inte att spara just nu – försök igen."}')
+                          body='{"ok": false, "error": "unavailable", '
+                               '"message": "Det gick inte att spara just nu – försök igen."}')
         elif failure == "abort":
             route.abort("connectionreset")
         else:

@@ -266,7 +266,8 @@ def test_each_branch_reaches_the_receipt_showing_what_the_server_expects(respond
         else:
             assert shown_questions(page) == everything, where
         for question, text in step.checked_texts.items():
-            assert page.locator(f"#question-{question}").locator("textarea, input[type=text]").input_value() == text, where
+            field = page.locator(f"#question-{question}").locator("textarea, input[type=text]")
+            assert field.input_value() == text, where
         for action in step.actions:
             act(page, action)
         assert shown_questions(page) == (step.shown_after if javascript else everything), where

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from app.definitions.schema import Definition, Question
+from app.definitions.schema import Definition, Question, RatingQuestion, StaffView
 from app.questions.types.base import (
     CHOOSE_ONE,
     FILL_IN,
@@ -65,6 +65,11 @@ def chosen_value(question: Question, answers: Mapping[str, Any] | None) -> str |
 def rated_questions(definition: Definition) -> list[Question]:
     """The statements rated on a scale (the self-assessment's ratings), in document order."""
     return [q for q in definition.questions() if question_type(q).rated]
+
+
+def staff_view_of(question: Question) -> StaffView | None:
+    """The staff survey question a rated statement is compared with (the board/staff gap), if any."""
+    return question.staff_view if isinstance(question, RatingQuestion) else None
 
 
 def counted_questions(definition: Definition) -> list[Question]:

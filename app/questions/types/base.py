@@ -66,7 +66,9 @@ class SampleContext(Protocol):
     """What the demo knows when it makes up an answer (app.demo.answers)."""
 
     rng: random.Random
-    district: str
+
+    @property
+    def district(self) -> str: ...
 
     def choose(self, values: list[str], question_key: str) -> str: ...
 

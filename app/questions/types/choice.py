@@ -156,7 +156,8 @@ class RatingType(ChoiceType):
         if text is None:
             return "", [_error(question, "invalid", WRONG_SHAPE, "motivation")]
         if question.motivation == "none":
-            return "", [_error(question, "not_allowed", _l("Frågan har ingen motivering."), "motivation")] if text else []
+            not_allowed = _error(question, "not_allowed", _l("Frågan har ingen motivering."), "motivation")
+            return "", [not_allowed] if text else []
         if not text and rated and question.motivation == "required" and not partial:
             return "", [_error(question, "required", _l("Skriv en motivering."), "motivation")]
         too_long = _check_length(question, text, question.motivation_max_length, "motivation")
@@ -236,7 +237,8 @@ class MultipleChoiceType(QuestionType):
             return {"values": chosen + others[:1], "other": context.other_text()}
         return {"values": chosen, "other": ""}
 
-    def fields(self, question: MultipleChoiceQuestion, definition: Definition, language: str) -> dict[str, UnboundField]:
+    def fields(self, question: MultipleChoiceQuestion, definition: Definition,
+               language: str) -> dict[str, UnboundField]:
         fields = {field_name(question.key): CheckboxesField(
             question.text.get(language), choices=self._choices(definition, question, language),
             validate_choice=False, description=question.help.get(language) if question.help else "",

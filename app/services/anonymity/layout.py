@@ -275,9 +275,10 @@ def _add_breakdown(
 
     for row in [*rows, *(eq.total for eq in hierarchy)]:
         if row in cells and split(row)[0] not in cells:
-            for slice_cell, value in zip(split(row), [*values, None], strict=True):
+            for slice_cell, slice_value in zip(split(row), [*values, None], strict=True):
                 cells[slice_cell] = tuple(
-                    breakdown_cell(question, value, atom) if value is not None else unanswered_cell(question, atom)
+                    breakdown_cell(question, slice_value, atom) if slice_value is not None
+                    else unanswered_cell(question, atom)
                     for atom in cells[row]
                 )
             equations.append(Equation(row, tuple(split(row))))

@@ -114,7 +114,8 @@ def _remainders(
     equations sees subtraction through it. Adds the remainders' n to `n`."""
     added: list[Equation] = []
     for index, equation in enumerate(layout.equations):
-        if equation.total not in known or any(cell[0] in ("by", "by-none") for cell in (equation.total, *equation.parts)):
+        breakdown_equation = any(cell[0] in ("by", "by-none") for cell in (equation.total, *equation.parts))
+        if equation.total not in known or breakdown_equation:
             continue  # a breakdown's own equations: their remainders hold no smaller slices
         unknown = [part for part in equation.parts if part not in known]
         if len(unknown) < 2:
@@ -290,16 +291,16 @@ def protect(
             involved = {equation.total, *equation.parts}
             if added & involved or any(added & support(cell) for cell in involved if cell in learnt_from):
                 continue  # this pass already hid a cell here or behind it; look again next pass
-            cell = _complement(
+            chosen = _complement(
                 equation, hidden_cells, known, layout.publishable, sizes, decompositions, learnt_from
             )
-            if cell is None:
+            if chosen is None:
                 if added:
                     continue  # what this pass hid may have closed this leak too
                 raise RuntimeError("no cell left to hide: the layout cannot be protected")
-            hidden_cells.add(cell)
-            status[cell] = "complementary"
-            added.add(cell)
+            hidden_cells.add(chosen)
+            status[chosen] = "complementary"
+            added.add(chosen)
         if not added:
             return Decision(threshold, layout, status, n)
 

@@ -177,7 +177,8 @@ def _without_follow_up(data: Mapping[str, Any]) -> dict[str, Any]:
     return {name: copy.deepcopy(value) for name, value in data.items() if not name.startswith(FOLLOW_UP_PREFIX)}
 
 
-def carried_entry(offer: CarryOffer, template: RiskTemplate, key: str, measure_indexes: Iterable[int]) -> dict[str, Any]:
+def carried_entry(offer: CarryOffer, template: RiskTemplate, key: str,
+                  measure_indexes: Iterable[int]) -> dict[str, Any]:
     """Last year's stored risk `key` as an entry of this year's register."""
     stored = offer.previous.answers[key]
     entry = _without_follow_up(stored)

@@ -109,7 +109,7 @@ def submitted_registers(session: Session, round_: Round) -> list[tuple[Unit, lis
                    & (UnitResponse.status == "submitted"))
         .where(RoundUnit.round_id == round_.id)
     ).all()
-    rows.sort(key=lambda row: (name_key(row[0].name), row[0].key))
+    rows = sorted(rows, key=lambda row: (name_key(row[0].name), row[0].key))
     return [(unit, risks_of(response.answers) if response is not None else []) for unit, response in rows]
 
 

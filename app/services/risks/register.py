@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.definitions.schema import Definition, Option, RatingQuestion, RiskTemplate
+from app.definitions.schema import Definition, Option, Question, RiskTemplate
 from app.models import QuestionnaireVersion, Round, Unit, UnitResponse, User
 from app.questions.answers import Answers
 from app.questions.types import chosen_value, question_type
@@ -116,7 +116,7 @@ class StatementCoverage:
 
 # --- from self-assessment to action ----------------------------------------------------------
 
-def _ratings_needing_action(definition: Definition, answers: Answers) -> list[tuple[RatingQuestion, Option]]:
+def _ratings_needing_action(definition: Definition, answers: Answers) -> list[tuple[Question, Option]]:
     """Statements rated below the best level of their scale (Delvis or Nej on the three-level one)."""
     found = []
     for question in definition.questions():

@@ -161,7 +161,7 @@ def city_year(session: Session, round_: Round) -> CityYear:
                    & (UnitResponse.questionnaire_version_id == version.id))
         .where(RoundUnit.round_id == round_.id)
     ).all()
-    rows.sort(key=lambda row: (name_key(row[0].name), row[0].key))
+    rows = sorted(rows, key=lambda row: (name_key(row[0].name), row[0].key))
     earlier = earlier_submitted(session, round_, [unit.id for unit, _r in rows])
     units = []
     for unit, response in rows:
