@@ -397,7 +397,7 @@ def draft_definition(session: Session, draft: SurveyDraft) -> Definition:
     return _survey_definition(round_)
 
 
-def current_page(definition: Definition, draft: SurveyDraft) -> Page:
+def current_page(definition: Definition, draft: SurveyDraft | Shown) -> Page:
     """The page the draft is on, among the sections its answers show."""
     sections = visible_sections(definition, draft.answers)
     keys = [s.key for s in definition.sections]
@@ -416,36 +416,65 @@ def _merge(definition: Definition, section: Section, stored: Answers, posted: An
     return merged
 
 
+@dataclass(frozen=True)
+class Shown:
+    """What a page shows of a draft, taken while its transaction is open (a commit or the end
+    of a read expires the draft itself): its answers, its page and its page token, the number
+    of pages saved so far, which a page's form sends back (`save_page`)."""
+
+    answers: Answers
+    page: int
+    token: int
+
+    @classmethod
+    def of(cls, draft: SurveyDraft) -> Shown:
+        return cls(dict(draft.answers or {}), draft.page or 0, draft.pages_saved or 0)
+
+
 def save_page(session: Session, draft: SurveyDraft, definition: Definition, section_key: str,
-              posted: Answers, direction: str, today: date) -> Validated:
+              posted: Answers, direction: str, today: date, token: str | None = None) -> Validated:
     """Keep the answers posted on one page and move `direction` (next | back | stay).
 
     Answers are checked with `validate_answers` (partial: nothing is required yet); answers to
     questions whose condition no longer holds are dropped. Going forward also asks for the
-    page's required answers: with errors the respondent stays, and what was valid is kept."""
+    page's required answers: with errors the respondent stays, and what was valid is kept.
+
+    `token` is the page token the form was shown with (`Shown.token`). A form shown before the
+    draft's last save (sent again by a reload, a double click or after the back button) that
+    would change neither the answers nor the page is not saved again: the outcome is the same
+    as its first post's, and nothing is written."""
     section = next((s for s in definition.sections if s.key == section_key), None)
     if section is None:
         raise ServiceError(Problem(_l("Sidan finns inte."), "section"))
-    merged = _merge(definition, section, draft.answers or {}, posted)
+    stored = draft.answers or {}
+    merged = _merge(definition, section, stored, posted)
     kept = validate_answers(definition, merged, partial=True)
     errors = list(kept.errors)
     if direction == "next" and not errors:
         errors = [e for e in validate_answers(definition, kept.answers, sections=[section.key]).errors]
+    page = _moved(definition, section, kept.answers, direction if not errors or direction == "back" else "stay")
+    repeated = token is not None and token != str(draft.pages_saved or 0)
+    if repeated and kept.answers == stored and page == draft.page:
+        return Validated(kept.answers, errors)
     draft.answers = kept.answers
     draft.pages_saved = (draft.pages_saved or 0) + 1
     draft.updated_on = today
-    keys = [s.key for s in definition.sections]
-    shown = [s.key for s in visible_sections(definition, kept.answers)]
-    here = keys.index(section.key)
-    if not errors and direction == "next":
-        later = [k for k in shown if keys.index(k) > here]
-        draft.page = keys.index(later[0]) if later else here
-    elif direction == "back":
-        earlier = [k for k in shown if keys.index(k) < here]
-        draft.page = keys.index(earlier[-1]) if earlier else here
-    else:
-        draft.page = here
+    draft.page = page
     return Validated(kept.answers, errors)
+
+
+def _moved(definition: Definition, section: Section, answers: Answers, direction: str) -> int:
+    """The page (index among all sections) one `direction` from `section` among those shown."""
+    keys = [s.key for s in definition.sections]
+    shown = [s.key for s in visible_sections(definition, answers)]
+    here = keys.index(section.key)
+    if direction == "next":
+        later = [k for k in shown if keys.index(k) > here]
+        return keys.index(later[0]) if later else here
+    if direction == "back":
+        earlier = [k for k in shown if keys.index(k) < here]
+        return keys.index(earlier[-1]) if earlier else here
+    return here
 
 
 def missing_before_completion(definition: Definition, draft: SurveyDraft) -> list[AnswerError]:
