@@ -298,7 +298,7 @@ def answer_one_page(browser: Browser) -> bool:
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
     status, _ = browser.request("POST", "/enkat/sida", {**PAGES[section], "section": section,
                                                          "action": action, "csrf_token": token})
-    assert status == 302
+    assert status == (302 if action == "complete" else 200)  # a page post answers with the next page
     return action == "complete"
 
 
@@ -451,7 +451,7 @@ def respondent(rounds: Flask):
     client = rounds.test_client()
     assert post(client, "/enkat", {"code": code}).status_code == 302
     data = {**PAGES["bakgrund"], "section": "bakgrund", "action": "next"}
-    assert post(client, "/enkat/sida", data).status_code == 302
+    assert post(client, "/enkat/sida", data).status_code == 200
     return client, code
 
 
@@ -477,7 +477,7 @@ def test_a_stale_csrf_token_on_a_survey_page_shows_the_answers_again(rounds, res
     assert "arbetssatt" not in draft_answers(rounds)  # nothing saved with a bad token
 
     again = post(client, "/enkat/sida", SECOND_PAGE)
-    assert again.status_code == 302
+    assert again.status_code == 200
     assert draft_answers(rounds)["arbetssatt_hur"] == "Vi går alltid två och två på hembesök."
 
 

@@ -28,10 +28,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import Table, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -92,11 +92,14 @@ def new_code() -> str:
     return "-".join(raw[i : i + CODE_GROUP] for i in range(0, CODE_LENGTH, CODE_GROUP))
 
 
+LOOK_ALIKES = str.maketrans("OILU", "011V")
+
+
 def normalise_code(typed: str) -> str | None:
     """The code as stored (16 symbols, upper case), forgiving spaces, dashes and look-alikes;
     None when it cannot be a code."""
     text = "".join(ch for ch in typed.upper() if not ch.isspace() and ch != "-")
-    text = text.translate(str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"}))
+    text = text.translate(LOOK_ALIKES)
     if len(text) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in text):
         return None
     return text
@@ -152,7 +155,8 @@ def set_open_link(session: Session, round_: Round, unit_id: int, actor: User | N
     return invitation.open_link_token
 
 
-def set_head_counts(session: Session, round_: Round, counts: Mapping[int, int | None], actor: User | None = None) -> None:
+def set_head_counts(session: Session, round_: Round, counts: Mapping[int, int | None],
+                    actor: User | None = None) -> None:
     """Staff invited per unit (None: not known); the basis of the response rate."""
     problems = [
         Problem(_l("Antalet kan inte vara negativt."), f"unit-{unit_id}")
@@ -397,7 +401,7 @@ def draft_definition(session: Session, draft: SurveyDraft) -> Definition:
     return _survey_definition(round_)
 
 
-def current_page(definition: Definition, draft: SurveyDraft) -> Page:
+def current_page(definition: Definition, draft: SurveyDraft | Shown) -> Page:
     """The page the draft is on, among the sections its answers show."""
     sections = visible_sections(definition, draft.answers)
     keys = [s.key for s in definition.sections]
@@ -416,36 +420,65 @@ def _merge(definition: Definition, section: Section, stored: Answers, posted: An
     return merged
 
 
+@dataclass(frozen=True)
+class Shown:
+    """What a page shows of a draft, taken while its transaction is open (a commit or the end
+    of a read expires the draft itself): its answers, its page and its page token, the number
+    of pages saved so far, which a page's form sends back (`save_page`)."""
+
+    answers: Answers
+    page: int
+    token: int
+
+    @classmethod
+    def of(cls, draft: SurveyDraft) -> Shown:
+        return cls(dict(draft.answers or {}), draft.page or 0, draft.pages_saved or 0)
+
+
 def save_page(session: Session, draft: SurveyDraft, definition: Definition, section_key: str,
-              posted: Answers, direction: str, today: date) -> Validated:
+              posted: Answers, direction: str, today: date, token: str | None = None) -> Validated:
     """Keep the answers posted on one page and move `direction` (next | back | stay).
 
     Answers are checked with `validate_answers` (partial: nothing is required yet); answers to
     questions whose condition no longer holds are dropped. Going forward also asks for the
-    page's required answers: with errors the respondent stays, and what was valid is kept."""
+    page's required answers: with errors the respondent stays, and what was valid is kept.
+
+    `token` is the page token the form was shown with (`Shown.token`). A form shown before the
+    draft's last save (sent again by a reload, a double click or after the back button) that
+    would change neither the answers nor the page is not saved again: the outcome is the same
+    as its first post's, and nothing is written."""
     section = next((s for s in definition.sections if s.key == section_key), None)
     if section is None:
         raise ServiceError(Problem(_l("Sidan finns inte."), "section"))
-    merged = _merge(definition, section, draft.answers or {}, posted)
+    stored = draft.answers or {}
+    merged = _merge(definition, section, stored, posted)
     kept = validate_answers(definition, merged, partial=True)
     errors = list(kept.errors)
     if direction == "next" and not errors:
         errors = [e for e in validate_answers(definition, kept.answers, sections=[section.key]).errors]
+    page = _moved(definition, section, kept.answers, direction if not errors or direction == "back" else "stay")
+    repeated = token is not None and token != str(draft.pages_saved or 0)
+    if repeated and kept.answers == stored and page == draft.page:
+        return Validated(kept.answers, errors)
     draft.answers = kept.answers
     draft.pages_saved = (draft.pages_saved or 0) + 1
     draft.updated_on = today
-    keys = [s.key for s in definition.sections]
-    shown = [s.key for s in visible_sections(definition, kept.answers)]
-    here = keys.index(section.key)
-    if not errors and direction == "next":
-        later = [k for k in shown if keys.index(k) > here]
-        draft.page = keys.index(later[0]) if later else here
-    elif direction == "back":
-        earlier = [k for k in shown if keys.index(k) < here]
-        draft.page = keys.index(earlier[-1]) if earlier else here
-    else:
-        draft.page = here
+    draft.page = page
     return Validated(kept.answers, errors)
+
+
+def _moved(definition: Definition, section: Section, answers: Answers, direction: str) -> int:
+    """The page (index among all sections) one `direction` from `section` among those shown."""
+    keys = [s.key for s in definition.sections]
+    shown = [s.key for s in visible_sections(definition, answers)]
+    here = keys.index(section.key)
+    if direction == "next":
+        later = [k for k in shown if keys.index(k) > here]
+        return keys.index(later[0]) if later else here
+    if direction == "back":
+        earlier = [k for k in shown if keys.index(k) < here]
+        return keys.index(earlier[-1]) if earlier else here
+    return here
 
 
 def missing_before_completion(definition: Definition, draft: SurveyDraft) -> list[AnswerError]:
@@ -560,7 +593,7 @@ def _hold(session: Session, round_: Round, unit_id: int, definition: Definition,
 def _take_waiting(session: Session, round_: Round, unit_id: int,
                   added: tuple[date | None, Answers] | None = None) -> list[tuple[date | None, Answers]]:
     """The unit's waiting responses (and `added`), removed from `survey_pending`, in random order."""
-    table = SurveyPending.__table__
+    table = cast(Table, SurveyPending.__table__)
     waiting: list[tuple[date | None, Answers]] = [
         (answered_on, stored) for answered_on, stored in session.execute(
             delete(table).where(table.c.round_id == round_.id, table.c.unit_id == unit_id)
@@ -648,7 +681,7 @@ def _add_counts(session: Session, stored: list[_Stored]) -> None:
             added[(*where, question_key, "", "")] += 1
     if not added:
         return
-    table = SurveyCount.__table__
+    table = cast(Table, SurveyCount.__table__)
     upsert = (postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
     upsert = upsert.on_conflict_do_update(
         index_elements=[c.name for c in table.primary_key.columns],

@@ -4,6 +4,11 @@ link, one page per section, decline, receipt.
 The session holds only the draft's random id, never a code. Codes travel in POST bodies only
 (never in URLs, so never in access logs); nothing here logs a code or an answer.
 
+A POST of a survey page is answered with the page to show next (or the same page with its
+errors), not with a redirect to it. The form carries a page token (`Shown.token`); a post sent
+again (a reload of that answer, a double click, the back button) is not saved twice
+(`save_page`) and answers with the draft's page as the first post did.
+
 A POST of a survey page never loses the page's answers: a stale CSRF token shows the page again
 with what was posted, and an ended session asks for the code again with the posted answers
 carried along (hidden fields), saved once the code is accepted, and a database that cannot save
@@ -14,6 +19,7 @@ just now shows the page again with what was posted (503). So the page checks CSR
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from flask import (
@@ -36,12 +42,12 @@ from app.definitions.schema import Definition
 from app.extensions import csrf, db
 from app.forms.builder import answers_from_formdata, build_form, field_labels
 from app.i18n import current_language
-from app.models.survey import SurveyDraft
 from app.questions.answers import AnswerError, Answers
 from app.security import client_address
 from app.services import Problem, ServiceError, end_read, transaction
 from app.services.survey import (
     CodeRefused,
+    Shown,
     complete_page,
     current_page,
     decline,
@@ -61,7 +67,7 @@ bp = Blueprint("survey", __name__, url_prefix="/enkat")
 
 SESSION_KEY = "survey_draft"
 # Posted fields that are not answers and are never carried into a form again.
-NOT_ANSWERS = frozenset({"csrf_token", "code", "action"})
+NOT_ANSWERS = frozenset({"csrf_token", "code", "action", "page_token"})
 
 
 @bp.before_request
@@ -142,15 +148,15 @@ def open_link(token: str):
     return render_template("survey/resume_code.html", resume_code=started.resume_code)
 
 
-def _render_page(draft: SurveyDraft, definition: Definition, *, formdata: MultiDict | None = None,
+def _render_page(shown: Shown, definition: Definition, *, formdata: MultiDict | None = None,
                  errors: Sequence[AnswerError] = (), notice: str | None = None,
                  status: int = 200) -> tuple[str, int]:
-    """The draft's current page. Everything the page needs is read before rendering, and the
+    """The draft's current page, from what was `shown` of it while its transaction was open; the
     request's transaction ends first: no snapshot or lock is held while the page is rendered."""
     language = current_language()
-    where = current_page(definition, draft)
+    where = current_page(definition, shown)
     form = build_form(definition, language=language, sections=[where.section.key],
-                      answers=draft.answers, formdata=formdata)
+                      answers=shown.answers, formdata=formdata)
     by_field: dict[str, list[object]] = {}
     for error in errors:
         by_field.setdefault(error.field, []).append(error.message)
@@ -158,6 +164,7 @@ def _render_page(draft: SurveyDraft, definition: Definition, *, formdata: MultiD
     return render_template(
         "survey/page.html", definition=definition, language=language, form=form, page=where,
         errors=list(errors), errors_by_field=by_field, labels=field_labels(definition, language), notice=notice,
+        page_token=shown.token,
     ), status
 
 
@@ -167,7 +174,7 @@ def _render_unsaved(draft_id: str | None):
     if opened is None or not opened.open:  # completed meanwhile by the same respondent's other request
         session.pop(SESSION_KEY, None)
         return redirect(url_for("survey.receipt"))
-    html, status = _render_page(opened.draft, opened.definition, formdata=request.form, status=503, notice=_(
+    html, status = _render_page(Shown.of(opened.draft), opened.definition, formdata=request.form, status=503, notice=_(
         "Det gick inte att spara just nu – försök igen. Allt du svarat finns kvar nedan."))
     return html, status, {"Retry-After": str(RETRY_AFTER)}
 
@@ -180,9 +187,19 @@ def _posted(definition: Definition) -> tuple[str, Answers]:
     return section_key, answers_from_formdata(definition, request.form, sections=[section_key])
 
 
-def _save_posted(draft_id: str | None, direction: str):
+@dataclass(frozen=True)
+class _Saved:
+    """A page saved: the draft as it now is, and the posted page's errors."""
+
+    shown: Shown
+    definition: Definition
+    errors: Sequence[AnswerError]
+
+
+def _save_posted(draft_id: str | None, direction: str, token: str | None = None):
     """Save the posted page's answers and move `direction`, in one write transaction that also
-    reads the draft; None when done, else the response to give (the page again, or elsewhere)."""
+    reads the draft (`token`: the page token posted, see `save_page`); what was saved, else the
+    response to give (the page again, or elsewhere)."""
     checked = None
     try:
         with transaction() as db_session:
@@ -191,7 +208,8 @@ def _save_posted(draft_id: str | None, direction: str):
             if opened is not None and opened.open:
                 section_key, posted = _posted(opened.definition)
                 checked = save_page(db_session, opened.draft, opened.definition, section_key, posted, direction,
-                                    _today())
+                                    _today(), token)
+                shown = Shown.of(opened.draft)  # before the commit expires the draft
     except ServiceError:
         abort(400)
     except (StaleDataError, ObjectDeletedError):
@@ -202,9 +220,7 @@ def _save_posted(draft_id: str | None, direction: str):
         return _render_unsaved(draft_id)
     if opened is None or checked is None:
         return _draft_gone(opened is None)
-    if checked.errors:
-        return _render_page(opened.draft, opened.definition, errors=checked.errors, status=400)
-    return None
+    return _Saved(shown, opened.definition, checked.errors)
 
 
 def _saved_elsewhere(draft_id: str | None):
@@ -214,7 +230,7 @@ def _saved_elsewhere(draft_id: str | None):
     if opened is None or not opened.open:
         session.pop(SESSION_KEY, None)
         return redirect(url_for("survey.receipt" if request.form.get("action") == "complete" else "survey.enter"))
-    return _render_page(opened.draft, opened.definition, formdata=request.form, status=409, notice=_(
+    return _render_page(Shown.of(opened.draft), opened.definition, formdata=request.form, status=409, notice=_(
         "Svaren sparades samtidigt från ett annat fönster. Det du skrev finns kvar nedan: klicka på "
         "knappen en gång till."))
 
@@ -240,8 +256,8 @@ def page():
         if opened is None or not opened.open:
             return _draft_gone(opened is None and bool(draft_id))
         if request.method == "GET":
-            return _render_page(opened.draft, opened.definition)
-        return _render_page(opened.draft, opened.definition, formdata=request.form, status=400, notice=_(
+            return _render_page(Shown.of(opened.draft), opened.definition)
+        return _render_page(Shown.of(opened.draft), opened.definition, formdata=request.form, status=400, notice=_(
             "Sidan hade varit öppen länge, så svaren kunde inte sparas ännu. Allt du svarat finns kvar "
             "nedan: klicka på knappen en gång till."))
     action = request.form.get("action", "next")
@@ -249,8 +265,11 @@ def page():
         return redirect(url_for("survey.decline_page"))
     if action == "complete":
         return _complete(draft_id)
-    shown_again = _save_posted(draft_id, {"back": "back", "next": "next"}.get(action, "stay"))
-    return shown_again if shown_again is not None else redirect(url_for("survey.page"))
+    saved = _save_posted(draft_id, {"back": "back", "next": "next"}.get(action, "stay"),
+                         request.form.get("page_token"))
+    if not isinstance(saved, _Saved):
+        return saved
+    return _render_page(saved.shown, saved.definition, errors=saved.errors, status=400 if saved.errors else 200)
 
 
 def _complete(draft_id: str | None):
@@ -263,6 +282,8 @@ def _complete(draft_id: str | None):
             if opened is not None:
                 section_key, posted = _posted(opened.definition)
                 outcome = complete_page(db_session, opened, section_key, posted, _today())
+                if not outcome.completed:
+                    shown = Shown.of(opened.draft)  # before the commit expires the draft
     except ServiceError:
         # Completed meanwhile by the same respondent's other request (a double click).
         session.pop(SESSION_KEY, None)
@@ -289,9 +310,9 @@ def _complete(draft_id: str | None):
     errors: Sequence[AnswerError] = outcome.errors
     if outcome.reason == "missing":
         # Back to the first page with something missing, with its errors shown.
-        shown = current_page(opened.definition, opened.draft).section
-        errors = [e for e in errors if e.question in {q.key for q in shown.questions}]
-    return _render_page(opened.draft, opened.definition, errors=errors, status=400)
+        first_missing = current_page(opened.definition, shown).section
+        errors = [e for e in errors if e.question in {q.key for q in first_missing.questions}]
+    return _render_page(shown, opened.definition, errors=errors, status=400)
 
 
 def _session_ended():
