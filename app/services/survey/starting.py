@@ -1,0 +1,179 @@
+"""Starting and resuming: a code or the open link claims a place and opens a draft."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from app.models import Round, RoundUnit
+from app.models.survey import (
+    AccessCode,
+    SurveyDraft,
+    SurveyPending,
+    SurveyResponse,
+)
+from app.services import Problem, ServiceError, transaction
+from app.services.survey.codes import (
+    START_THROTTLE_SCOPE,
+    THROTTLE_SCOPE,
+    CodeRefused,
+    code_hash,
+    new_code,
+    normalise_code,
+)
+from app.services.throttle import address_key, count_failure, exceeded, reserve
+
+
+@dataclass(frozen=True)
+class Started:
+    """A respondent's way in: the draft to keep in the session, and for a new open-link
+    respondent the resume code to show once."""
+
+    draft_id: str
+    resume_code: str | None = None
+    resumed: bool = False
+
+
+def require_open(round_: Round) -> None:
+    if round_.status != "open":
+        raise CodeRefused("closed", _l("Enkäten är inte öppen för svar just nu."))
+
+
+def start_with_code(secret: str, typed: str, address: str, limit: int, today: date) -> Started:
+    """Start or resume with an access code or a resume code, throttled per address after `limit`
+    failures a window; an unknown code gets the same message whatever the reason. An accepted
+    code writes nothing derived from the address (services/throttle.py says why)."""
+    unknown = _l("Koden finns inte. Kontrollera att du skrivit den rätt.")
+    where = address_key(address)
+    with transaction() as session:
+        # Only read: a transaction that writes nothing leaves no transaction id behind.
+        refused = exceeded(session, secret, THROTTLE_SCOPE, where, limit)
+    if refused is not None:
+        raise CodeRefused("throttled", _l("För många försök. Vänta en minut och försök igen."))
+    code = normalise_code(typed)
+    outcome: Started | CodeRefused | None = None
+    if code is not None:
+        with transaction() as session:
+            outcome = _start(session, secret, code, today)
+    if isinstance(outcome, Started):
+        return outcome
+    with transaction() as session:
+        # A failure is counted in a transaction of its own, after the check that wrote nothing.
+        count_failure(session, secret, THROTTLE_SCOPE, where)
+    raise outcome or CodeRefused("unknown", unknown)
+
+
+def _start(session: Session, secret: str, code: str, today: date) -> Started | CodeRefused | None:
+    draft_key = code_hash(secret, "draft", code)
+    access = session.scalar(select(AccessCode).where(AccessCode.code_hash == code_hash(secret, "access", code)))
+    draft = session.scalar(select(SurveyDraft).where(SurveyDraft.key_hash == draft_key))
+    if access is None and draft is None:
+        return None
+    if draft is None and access is not None and not access.used:
+        # About to claim: take the unit's lock, then look again, so that the same code sent
+        # twice at once (a double click) resumes the draft the first request started.
+        lock_invitation(session, access.round_id, access.unit_id)
+        session.refresh(access)
+        draft = session.scalar(select(SurveyDraft).where(SurveyDraft.key_hash == draft_key))
+    round_ = session.get(Round, access.round_id if access is not None else draft.round_id)  # type: ignore[union-attr]
+    if draft is not None:
+        if round_ is None or round_.status != "open":
+            return CodeRefused("closed", _l("Enkäten är inte öppen för svar just nu."))
+        return Started(draft.id, resumed=True)
+    assert access is not None
+    if access.used:
+        return CodeRefused("used", _l("Koden har redan använts. Varje kod kan bara användas en gång."))
+    if round_ is None or round_.status != "open":
+        return CodeRefused("closed", _l("Enkäten är inte öppen för svar just nu."))
+    _claim(session, access)
+    draft = SurveyDraft(round_id=access.round_id, unit_id=access.unit_id, key_hash=draft_key, answers={},
+                        updated_on=today)
+    session.add(draft)
+    session.flush()
+    return Started(draft.id)
+
+
+def _claim(session: Session, access: AccessCode) -> None:
+    """Mark `access` used as its draft starts. Every code of the unit is rewritten in the same
+    statement, so that all of them carry this transaction: which code was claimed when cannot be
+    read from the table (PostgreSQL's `xmin`), and no later transaction touches the code. The
+    caller holds the unit's invitation lock."""
+    session.execute(
+        update(AccessCode)
+        .where(AccessCode.round_id == access.round_id, AccessCode.unit_id == access.unit_id)
+        .values(used=or_(AccessCode.used, AccessCode.id == access.id))
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(access)
+
+
+def lock_invitation(session: Session, round_id: int, unit_id: int) -> RoundUnit:
+    """The unit's invitation, locked until the transaction ends: claims, completions and
+    releases of one unit take turns (head count, waiting responses), other units go on."""
+    found = session.scalar(select(RoundUnit).where(RoundUnit.round_id == round_id, RoundUnit.unit_id == unit_id)
+                           .with_for_update())
+    if found is None:
+        raise ServiceError(Problem(_l("Enheten är inte inbjuden till omgången."), "unit"))
+    return found
+
+
+def find_open_link(session: Session, token: str) -> RoundUnit | None:
+    """The invitation behind an open link, when its round is open."""
+    invitation = session.scalar(select(RoundUnit).where(RoundUnit.open_link_token == token))
+    if invitation is None or invitation.round.status != "open" or invitation.round.version_of_kind("survey") is None:
+        return None
+    return invitation
+
+
+def start_open_link(secret: str, token: str, address: str, limit: int, today: date) -> Started:
+    """A new anonymous respondent through a unit's open link, with a resume code of their own.
+    Starts are counted per address (throttled after `limit` a minute), and refused once the
+    unit has as many completed responses as its head count."""
+    with transaction() as session:
+        # Counted in a transaction of its own: the attempt (a keyed hash of the address) never
+        # shares a transaction, and so PostgreSQL's `xmin`, with the draft it may start.
+        invitation = find_open_link(session, token)
+        if invitation is None:
+            raise CodeRefused("unknown", _l("Länken gäller inte längre."))
+        reservation = reserve(session, secret, START_THROTTLE_SCOPE, address_key(address), limit)
+    if not reservation.allowed:
+        raise CodeRefused("throttled", _l("För många försök. Vänta en minut och försök igen."))
+    with transaction() as session:
+        invitation = find_open_link(session, token)
+        if invitation is None:
+            raise CodeRefused("unknown", _l("Länken gäller inte längre."))
+        if is_full(session, lock_invitation(session, invitation.round_id, invitation.unit_id)):
+            raise survey_full()
+        resume_code = new_code()
+        draft = SurveyDraft(
+            round_id=invitation.round_id, unit_id=invitation.unit_id,
+            key_hash=code_hash(secret, "draft", normalise_code(resume_code) or ""), answers={},
+            updated_on=today,
+        )
+        session.add(draft)
+        session.flush()
+        return Started(draft.id, resume_code=resume_code)
+
+
+def survey_full() -> CodeRefused:
+    return CodeRefused("full", _l("Enkäten är full: så många har redan svarat som enheten har medarbetare. "
+                                  "Tack för att du ville svara."))
+
+
+def completed_count(session: Session, round_id: int, unit_id: int) -> int:
+    """The unit's completed responses: released into the results, and waiting to be (one query)."""
+    counted = [select(func.count()).select_from(model).where(model.round_id == round_id, model.unit_id == unit_id)
+               .scalar_subquery() for model in (SurveyResponse, SurveyPending)]
+    return session.scalar(select(counted[0] + counted[1])) or 0
+
+
+def is_full(session: Session, invitation: RoundUnit) -> bool:
+    """True when the unit has a head count and as many completed responses: nobody more can
+    complete, so a response rate never passes 100 %."""
+    if invitation.head_count is None:
+        return False
+    return completed_count(session, invitation.round_id, invitation.unit_id) >= invitation.head_count
