@@ -199,3 +199,23 @@ def template_rendered_hook(app: Flask, receiver) -> Iterator[None]:  # type: ign
         yield
     finally:
         before_render_template.disconnect(receiver, app)
+
+
+def test_a_whole_survey_from_the_code_to_the_receipt_sends_at_most_25_statements(survey):
+    """Every request of one respondent, from the page asking for the code to the receipt, counted
+    together: 60–72 before issue 18. Of the 25, five are the throttle forgetting expired counters
+    (each survey post does it, so that nothing derived from an address outlives its window), and
+    two read the code and the draft again under the unit's lock (a double-clicked code resumes
+    the draft its first click started instead of claiming twice)."""
+    code = new_codes(admin_client(survey), "sdn-norr", 1)[0]
+    client = survey.test_client()
+    with counted(survey) as sent:
+        page = client.get("/enkat").get_data(as_text=True)
+        assert client.post("/enkat", data={"code": code, "csrf_token": hidden(page, "csrf_token")}).status_code == 302
+        last = to_last_page(client)
+        assert client.post("/enkat/sida", data=last).headers["Location"].endswith("/enkat/tack")
+        assert client.get("/enkat/tack").status_code == 200
+    verbs = [s.lstrip().split(None, 1)[0].upper() for s in sent.statements]
+    assert len(verbs) <= 25, "\n".join(s[:150].replace("\n", " ") for s in sent.statements)
+    forgetting = [s for s in sent.statements if s.lstrip().startswith("DELETE FROM throttle_counters")]
+    assert len(forgetting) == 5  # the code, three pages, the completion

@@ -69,7 +69,10 @@ def start_with_code(secret: str, typed: str, address: str, limit: int, today: da
 
 def _start(session: Session, secret: str, code: str, today: date) -> Started | CodeRefused | None:
     draft_key = code_hash(secret, "draft", code)
-    access = session.scalar(select(AccessCode).where(AccessCode.code_hash == code_hash(secret, "access", code)))
+    # The code with its round, in one statement.
+    found = session.execute(select(AccessCode, Round).join(Round, Round.id == AccessCode.round_id)
+                            .where(AccessCode.code_hash == code_hash(secret, "access", code))).first()
+    access, round_ = (found[0], found[1]) if found is not None else (None, None)
     draft = session.scalar(select(SurveyDraft).where(SurveyDraft.key_hash == draft_key))
     if access is None and draft is None:
         return None
@@ -79,7 +82,8 @@ def _start(session: Session, secret: str, code: str, today: date) -> Started | C
         lock_invitation(session, access.round_id, access.unit_id)
         session.refresh(access)
         draft = session.scalar(select(SurveyDraft).where(SurveyDraft.key_hash == draft_key))
-    round_ = session.get(Round, access.round_id if access is not None else draft.round_id)  # type: ignore[union-attr]
+    if round_ is None and draft is not None:
+        round_ = session.get(Round, draft.round_id)
     if draft is not None:
         if round_ is None or round_.status != "open":
             return CodeRefused("closed", _l("Enkäten är inte öppen för svar just nu."))
@@ -89,9 +93,9 @@ def _start(session: Session, secret: str, code: str, today: date) -> Started | C
         return CodeRefused("used", _l("Koden har redan använts. Varje kod kan bara användas en gång."))
     if round_ is None or round_.status != "open":
         return CodeRefused("closed", _l("Enkäten är inte öppen för svar just nu."))
+    round_id, unit_id = access.round_id, access.unit_id  # read before the claim expires `access`
     _claim(session, access)
-    draft = SurveyDraft(round_id=access.round_id, unit_id=access.unit_id, key_hash=draft_key, answers={},
-                        updated_on=today)
+    draft = SurveyDraft(round_id=round_id, unit_id=unit_id, key_hash=draft_key, answers={}, updated_on=today)
     session.add(draft)
     session.flush()
     return Started(draft.id)
