@@ -2,7 +2,8 @@
 
 Counters keep a keyed hash of an address or account only while they count: a window of one
 minute from the key's first attempt (a failed login's wait, at most a minute, besides). Every
-count and every survey POST deletes what has ended, for every scope. An attacker's failures
+count and every survey POST but a page's (a completion's after it commits) deletes what has
+ended, for every scope. An attacker's failures
 never keep the real user at another address out; a login is counted before it is checked, so
 parallel requests get exactly the limit through. An access code is counted only when it fails:
 an accepted one writes nothing derived from its address. The clock the throttle reads is moved

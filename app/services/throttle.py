@@ -43,9 +43,11 @@ IPv6 addresses are counted by their /64 network (one host usually has all of it)
 
 **Nothing is kept longer than it counts.** `forget_expired` deletes every row, of every scope,
 whose window has ended and whose wait has passed; every count calls it, in the caller's
-transaction, and every survey POST does too (views/survey.py), so no address-derived value
-outlives its window (or its wait, at most `MAX_DELAY` after a failed login) by more than the
-time until the next such request. The account's failure count (a keyed hash of the e-mail, no
+transaction, and every survey POST but a page's does too, in a transaction of its own (a
+completion once it has committed; views/survey.py), so no address-derived value outlives its
+window (or its wait, at most `MAX_DELAY` after a failed login) by more than the time until the
+next code entry, start, completion, decline or login. A deleted counter never carries the
+transaction id of a draft or a response. The account's failure count (a keyed hash of the e-mail, no
 address) is kept `ACCOUNT_MEMORY` after its last failure.
 """
 

@@ -72,19 +72,23 @@ NOT_ANSWERS = frozenset({"csrf_token", "code", "action", "page_token"})
 
 @bp.before_request
 def _forget_expired_attempts() -> None:
-    """Every survey post forgets the throttle's attempts older than their window, whatever it
-    does: nothing derived from a respondent's address is kept longer than the throttle needs.
-    A page post does it inside its own write transaction (`_save_posted`, `_complete`) rather
-    than in a second one."""
+    """Every survey post but a page's forgets the throttle's attempts older than their window
+    (a completion does it once it has committed): nothing derived from a respondent's address
+    is kept longer than the throttle needs. Always in a transaction of its own: a deleted
+    counter (a keyed hash of an address) must never carry the transaction id of a draft or a
+    response."""
     if request.method == "POST" and request.endpoint != "survey.page":
-        try:
-            with transaction() as db_session:
-                forget_expired(db_session)
-        except SQLAlchemyError as error:
-            if not database_unavailable(error):
-                raise
-            # The database cannot write just now: the page below says so and keeps the answers;
-            # the expired attempts are forgotten by the next post.
+        _forget_expired()
+
+
+def _forget_expired() -> None:
+    try:
+        with transaction() as db_session:
+            forget_expired(db_session)
+    except SQLAlchemyError as error:
+        if not database_unavailable(error):
+            raise
+        # The database cannot write just now: the expired attempts are forgotten by the next post.
 
 
 def _today() -> date:
@@ -203,7 +207,6 @@ def _save_posted(draft_id: str | None, direction: str, token: str | None = None)
     checked = None
     try:
         with transaction() as db_session:
-            forget_expired(db_session)
             opened = load_draft(db_session, draft_id)
             if opened is not None and opened.open:
                 section_key, posted = _posted(opened.definition)
@@ -277,7 +280,6 @@ def _complete(draft_id: str | None):
     outcome = None
     try:
         with transaction() as db_session:
-            forget_expired(db_session)
             opened = load_draft(db_session, draft_id, lock_round=True)
             if opened is not None:
                 section_key, posted = _posted(opened.definition)
@@ -285,6 +287,8 @@ def _complete(draft_id: str | None):
                 if not outcome.completed:
                     shown = Shown.of(opened.draft)  # before the commit expires the draft
     except ServiceError:
+        if get_draft(db.session, draft_id) is not None:
+            abort(400)  # a page the survey does not have: nothing was saved
         # Completed meanwhile by the same respondent's other request (a double click).
         session.pop(SESSION_KEY, None)
         return redirect(url_for("survey.receipt"))
@@ -295,8 +299,9 @@ def _complete(draft_id: str | None):
             raise
         return _render_unsaved(draft_id)
     if opened is None or outcome is None:
-        return _draft_gone(True)
+        return _draft_gone(bool(draft_id))
     if outcome.completed:
+        _forget_expired()
         forget_deleted()
         session.pop(SESSION_KEY, None)
         return redirect(url_for("survey.receipt"))
