@@ -43,18 +43,19 @@ _COMMITTING = "_lagesbild_committing"  # set in `g` once the request has sent a 
 
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
     """Build the application; `config` overrides settings read from the environment."""
+    # The instance folder (secret key, embedded database, the demo's logins): the project's own,
+    # or the one `config` names, for the settings and for everything else that keeps files there.
+    instance_path = Path(str(config["INSTANCE_PATH"])) if config and "INSTANCE_PATH" in config \
+        else PROJECT_ROOT / "instance"
     app = Lagesbild(
         __name__,
-        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_path=str(instance_path),
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder="static",
     )
     # JSON that people read (the preview's answers, an audit entry's details) shows å, ä and ö
     # as themselves, not as \u00e5 escapes; pages and responses are UTF-8 anyway.
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    instance_path = Path(app.instance_path)
-    if config and "INSTANCE_PATH" in config:
-        instance_path = Path(str(config["INSTANCE_PATH"]))
     env = config.get("ENVIRON") if config else None
     app.config.from_mapping(load_config(instance_path, env))  # type: ignore[arg-type]
     if config:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import func, select
 
+from app.config import PROJECT_ROOT
 from app.extensions import db
 from app.models import Round, Unit, UnitResponse, User
 from app.models.survey import SurveyDraft, SurveyResponse, SurveyTally, SurveyText
@@ -120,3 +122,13 @@ def test_demo_admin_sees_both_rounds_and_the_editor_sees_the_open_round(app):
     home = editor.get("/")
     assert home.status_code == 200
     assert f"/granskning/granskning-{THIS_YEAR}/sdn-sodermalm/sjalvskattning" in home.get_data(as_text=True)
+
+
+def test_the_demo_keeps_its_logins_in_the_instance_folder_the_app_was_given(app):
+    """Two applications with their own instance folders (two installations on one server, or two
+    tests at once) never read or overwrite each other's demo passwords."""
+    output = run_demo(app)
+    folder = Path(app.instance_path)
+    assert folder != PROJECT_ROOT / "instance"
+    assert f"admin@lagesbild.example\t{password_of(output, 'admin@lagesbild.example')}\n" in \
+        (folder / "demo-logins.txt").read_text()
