@@ -9,9 +9,9 @@ from pathlib import Path
 
 APP = Path(__file__).resolve().parents[1] / "app"
 IGNORE = re.compile(r"#\s*type:\s*ignore\b")
-# 164 when mypy was added (issue 17), 37 once every module was checked. Lower it whenever comments
+# 164 when mypy was added (issue 17), 36 once every module was checked. Lower it whenever comments
 # are removed; never raise it.
-CEILING = 37
+CEILING = 36
 
 
 def type_ignores() -> dict[str, int]:
