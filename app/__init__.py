@@ -120,8 +120,14 @@ def _configure_sqlite(engine: Engine) -> None:
     while reads never wait for them; `secure_delete`, so that a deleted survey draft's bytes
     do not stay in the file."""
     from app.services import writing
+    from app.sqlite_writers import QueuedConnection, begin_writing
 
     engine.pool.dispose()
+
+    @event.listens_for(engine, "do_connect")
+    def _queued(_dialect, _record, _args, parameters):
+        # Writers queue for the write lock instead of polling for it (app/sqlite_writers.py).
+        parameters["factory"] = QueuedConnection
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -141,7 +147,10 @@ def _configure_sqlite(engine: Engine) -> None:
         # it). Any other transaction reads, from a snapshot, without waiting for writers; one
         # that has only read is begun again IMMEDIATE when `transaction()` starts inside it.
         immediate = writing.get()
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if immediate:
+            begin_writing(connection)
+        else:
+            connection.exec_driver_sql("BEGIN")
         connection.info["sqlite_writing"] = immediate
         connection.info["sqlite_changes"] = connection.connection.driver_connection.total_changes
 

@@ -3,6 +3,8 @@ the template helpers that the form and question macros use."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Flask
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -16,8 +18,10 @@ from app.questions.types import question_type
 _MARKDOWN = MarkdownIt("zero", {"html": False, "breaks": False}).enable(["emphasis", "list"])
 
 
+@lru_cache(maxsize=1024)
 def render_markdown(text: str | None) -> Markup:
-    """`text` as HTML: paragraphs, *emphasis*, **strong** and lists; everything else escaped."""
+    """`text` as HTML: paragraphs, *emphasis*, **strong** and lists; everything else escaped.
+    Kept per text: questionnaire texts repeat on every page that shows them."""
     return Markup(_MARKDOWN.render(text or ""))  # noqa: S704 (markdown-it escapes; html is off)
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.sqlite_writers import begin_writing
 
 
 @dataclass(frozen=True)
@@ -88,5 +89,5 @@ def _take_write_lock(session: Session) -> None:
     driver_connection = connection.connection.driver_connection
     if driver_connection.total_changes == connection.info.get("sqlite_changes"):  # type: ignore[union-attr]
         connection.exec_driver_sql("COMMIT")
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        begin_writing(connection)
     connection.info["sqlite_writing"] = True

@@ -40,7 +40,8 @@ from werkzeug.datastructures import MultiDict
 
 from app.definitions.schema import Definition
 from app.extensions import csrf, db
-from app.forms.builder import answers_from_formdata, build_form, field_labels
+from app.forms.builder import answers_from_formdata, field_labels
+from app.forms.page_html import section_html
 from app.i18n import current_language
 from app.questions.answers import AnswerError, Answers
 from app.security import client_address
@@ -159,15 +160,15 @@ def _render_page(shown: Shown, definition: Definition, *, formdata: MultiDict | 
     request's transaction ends first: no snapshot or lock is held while the page is rendered."""
     language = current_language()
     where = current_page(definition, shown)
-    form = build_form(definition, language=language, sections=[where.section.key],
-                      answers=shown.answers, formdata=formdata)
     by_field: dict[str, list[object]] = {}
     for error in errors:
         by_field.setdefault(error.field, []).append(error.message)
     end_read()
+    questions = section_html(definition, where.section, language, answers=shown.answers, formdata=formdata,
+                             errors=by_field)
     return render_template(
-        "survey/page.html", definition=definition, language=language, form=form, page=where,
-        errors=list(errors), errors_by_field=by_field, labels=field_labels(definition, language), notice=notice,
+        "survey/page.html", definition=definition, language=language, questions=questions, page=where,
+        errors=list(errors), labels=field_labels(definition, language) if errors else {}, notice=notice,
         page_token=shown.token,
     ), status
 
