@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.definitions.schema import (
@@ -48,46 +49,67 @@ class Page:
 
 @dataclass(frozen=True)
 class OpenedDraft:
-    """A draft with its round and the round's survey definition, read together."""
+    """A draft with its round's status and the round's survey definition, read together; the
+    whole round only when read for completing (`load_draft(lock_round=True)`)."""
 
     draft: SurveyDraft
-    round: Round
+    status: str
     definition: Definition
+    whole_round: Round | None = None
 
     @property
     def open(self) -> bool:
-        return self.round.status == "open"
+        return self.status == "open"
+
+    @property
+    def round(self) -> Round:
+        assert self.whole_round is not None, "the round is read with load_draft(lock_round=True)"
+        return self.whole_round
 
 
-def load_draft(session: Session, draft_id: str | None, *, lock_round: bool = False) -> OpenedDraft | None:
-    """The draft with its round and survey definition in one query, whatever the round's status
-    (`OpenedDraft.open` says); None when the draft is gone. The definition comes from the
-    process's cache of parsed versions by the content hash read in the same query (a version
-    never changes), so only the first page of a version in a process reads the version row.
-    `lock_round`: the round is read under a lock shared with other completions and exclusive of
-    closing it or changing its thresholds (PostgreSQL; SQLite's write lock covers it)."""
-    if not draft_id:
-        return None
+def _draft_statement(*round_columns: Any, lock_round: bool = False) -> Select[Any]:
+    """The draft (`:draft_id`), `round_columns` of its round and its survey version's id and
+    content hash, in one statement. Built once: a page request runs it as it is."""
     statement = (
-        select(SurveyDraft, Round, QuestionnaireVersion.id, QuestionnaireVersion.content_hash)
+        select(SurveyDraft, *round_columns, QuestionnaireVersion.id, QuestionnaireVersion.content_hash)
         .join(Round, Round.id == SurveyDraft.round_id)
         .join(round_questionnaires, round_questionnaires.c.round_id == Round.id)
         .join(QuestionnaireVersion, QuestionnaireVersion.id == round_questionnaires.c.questionnaire_version_id)
         .join(Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id)
-        .where(SurveyDraft.id == draft_id, Questionnaire.kind == "survey")
+        .where(SurveyDraft.id == bindparam("draft_id"), Questionnaire.kind == "survey")
     )
-    if lock_round:
-        statement = statement.with_for_update(read=True, of=Round)
-    row = session.execute(statement).one_or_none()
+    return statement.with_for_update(read=True, of=Round) if lock_round else statement
+
+
+# A page needs the round's status only (fewer columns for the driver to describe); completing
+# needs the whole round, read under a lock (see `load_draft`).
+_DRAFT_AND_STATUS = _draft_statement(Round.status)
+_DRAFT_AND_ROUND = _draft_statement(Round, lock_round=True)
+
+
+def load_draft(session: Session, draft_id: str | None, *, lock_round: bool = False) -> OpenedDraft | None:
+    """The draft with its round's status and survey definition in one query, whatever the
+    status (`OpenedDraft.open` says); None when the draft is gone. The definition comes from the
+    process's cache of parsed versions by the content hash read in the same query (a version
+    never changes), so only the first page of a version in a process reads the version row.
+    `lock_round`: the whole round too, read under a lock shared with other completions and
+    exclusive of closing it or changing its thresholds (PostgreSQL; SQLite's write lock covers
+    it)."""
+    if not draft_id:
+        return None
+    statement = _DRAFT_AND_ROUND if lock_round else _DRAFT_AND_STATUS
+    row = session.execute(statement, {"draft_id": draft_id}).one_or_none()
     if row is None:
         return None
-    draft, round_, version_id, content_hash = row
+    draft, found, version_id, content_hash = row
     definition = parsed_definition(content_hash)
     if definition is None:
         version = session.get(QuestionnaireVersion, version_id)
         assert version is not None
         definition = version.parsed()
-    return OpenedDraft(draft, round_, definition)
+    if lock_round:
+        return OpenedDraft(draft, found.status, definition, found)
+    return OpenedDraft(draft, found, definition)
 
 
 def get_draft(session: Session, draft_id: str | None) -> SurveyDraft | None:

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, literal, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from app.models import Round, RoundUnit
 from app.models.survey import (
@@ -25,7 +25,7 @@ from app.services.survey.codes import (
     new_code,
     normalise_code,
 )
-from app.services.throttle import address_key, count_failure, exceeded, reserve
+from app.services.throttle import address_key, count_failure, exceeded, forget_expired, reserve
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,9 @@ def start_with_code(secret: str, typed: str, address: str, limit: int, today: da
     unknown = _l("Koden finns inte. Kontrollera att du skrivit den rätt.")
     where = address_key(address)
     with transaction() as session:
-        # Only read: a transaction that writes nothing leaves no transaction id behind.
+        # The throttle's expired counters forgotten, then this address's read: a transaction of
+        # the throttle's own, never one that writes a draft (services/throttle.py says why).
+        forget_expired(session)
         refused = exceeded(session, secret, THROTTLE_SCOPE, where, limit)
     if refused is not None:
         raise CodeRefused("throttled", _l("För många försök. Vänta en minut och försök igen."))
@@ -69,50 +71,78 @@ def start_with_code(secret: str, typed: str, address: str, limit: int, today: da
 
 def _start(session: Session, secret: str, code: str, today: date) -> Started | CodeRefused | None:
     draft_key = code_hash(secret, "draft", code)
-    # The code with its round, in one statement.
-    found = session.execute(select(AccessCode, Round).join(Round, Round.id == AccessCode.round_id)
-                            .where(AccessCode.code_hash == code_hash(secret, "access", code))).first()
-    access, round_ = (found[0], found[1]) if found is not None else (None, None)
-    draft = session.scalar(select(SurveyDraft).where(SurveyDraft.key_hash == draft_key))
-    if access is None and draft is None:
+    access_key = code_hash(secret, "access", code)
+    found = _find(session, access_key, draft_key)
+    if found.access_id is None and found.draft_id is None:
         return None
-    if draft is None and access is not None and not access.used:
+    if found.draft_id is None and found.access_id is not None and not found.used:
         # About to claim: take the unit's lock, then look again, so that the same code sent
         # twice at once (a double click) resumes the draft the first request started.
-        lock_invitation(session, access.round_id, access.unit_id)
-        session.refresh(access)
-        draft = session.scalar(select(SurveyDraft).where(SurveyDraft.key_hash == draft_key))
-    if round_ is None and draft is not None:
-        round_ = session.get(Round, draft.round_id)
-    if draft is not None:
-        if round_ is None or round_.status != "open":
+        assert found.round_id is not None and found.unit_id is not None
+        lock_invitation(session, found.round_id, found.unit_id)
+        found = _find(session, access_key, draft_key)
+    if found.draft_id is not None:
+        if found.draft_status != "open":
             return CodeRefused("closed", _l("Enkäten är inte öppen för svar just nu."))
-        return Started(draft.id, resumed=True)
-    assert access is not None
-    if access.used:
+        return Started(found.draft_id, resumed=True)
+    if found.used:
         return CodeRefused("used", _l("Koden har redan använts. Varje kod kan bara användas en gång."))
-    if round_ is None or round_.status != "open":
+    if found.status != "open":
         return CodeRefused("closed", _l("Enkäten är inte öppen för svar just nu."))
-    round_id, unit_id = access.round_id, access.unit_id  # read before the claim expires `access`
-    _claim(session, access)
-    draft = SurveyDraft(round_id=round_id, unit_id=unit_id, key_hash=draft_key, answers={}, updated_on=today)
+    assert found.access_id is not None and found.round_id is not None and found.unit_id is not None
+    _claim(session, found.access_id, found.round_id, found.unit_id)
+    draft = SurveyDraft(round_id=found.round_id, unit_id=found.unit_id, key_hash=draft_key, answers={},
+                        updated_on=today)
     session.add(draft)
     session.flush()
     return Started(draft.id)
 
 
-def _claim(session: Session, access: AccessCode) -> None:
-    """Mark `access` used as its draft starts. Every code of the unit is rewritten in the same
-    statement, so that all of them carry this transaction: which code was claimed when cannot be
-    read from the table (PostgreSQL's `xmin`), and no later transaction touches the code. The
-    caller holds the unit's invitation lock."""
+@dataclass(frozen=True)
+class _Found:
+    """What a typed code finds: the access code it is (with its round's status) and the draft it
+    started or resumes (with that round's status); None where there is none."""
+
+    access_id: int | None
+    round_id: int | None
+    unit_id: int | None
+    used: bool | None
+    status: str | None
+    draft_id: str | None
+    draft_status: str | None
+
+
+_DRAFT_ROUND = aliased(Round)
+# The access code by its hash (`:access_key`) and the draft by its key (`:draft_key`), each
+# with its round's status, in one statement: both are looked for whichever the code is (an
+# access code that started a draft, or an open link's resume code, which has no access code).
+_FIND = (
+    select(AccessCode.id, AccessCode.round_id, AccessCode.unit_id, AccessCode.used, Round.status,
+           SurveyDraft.id, _DRAFT_ROUND.status)
+    .select_from(select(literal(1).label("one")).subquery())
+    .outerjoin(AccessCode, AccessCode.code_hash == bindparam("access_key"))
+    .outerjoin(Round, Round.id == AccessCode.round_id)
+    .outerjoin(SurveyDraft, SurveyDraft.key_hash == bindparam("draft_key"))
+    .outerjoin(_DRAFT_ROUND, _DRAFT_ROUND.id == SurveyDraft.round_id)
+)
+
+
+def _find(session: Session, access_key: str, draft_key: str) -> _Found:
+    row = session.execute(_FIND, {"access_key": access_key, "draft_key": draft_key}).one()
+    return _Found(*row)
+
+
+def _claim(session: Session, access_id: int, round_id: int, unit_id: int) -> None:
+    """Mark the access code `access_id` used as its draft starts. Every code of the unit is
+    rewritten in the same statement, so that all of them carry this transaction: which code was
+    claimed when cannot be read from the table (PostgreSQL's `xmin`), and no later transaction
+    touches the code. The caller holds the unit's invitation lock."""
     session.execute(
         update(AccessCode)
-        .where(AccessCode.round_id == access.round_id, AccessCode.unit_id == access.unit_id)
-        .values(used=or_(AccessCode.used, AccessCode.id == access.id))
+        .where(AccessCode.round_id == round_id, AccessCode.unit_id == unit_id)
+        .values(used=or_(AccessCode.used, AccessCode.id == access_id))
         .execution_options(synchronize_session=False)
     )
-    session.expire(access)
 
 
 def lock_invitation(session: Session, round_id: int, unit_id: int) -> RoundUnit:
