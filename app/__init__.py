@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import PROJECT_ROOT, load_config
 from app.extensions import babel, csrf, db, login_manager, migrate
+from app.session_cookie import SessionInterface
 
 
 class Lagesbild(Flask):
@@ -56,6 +57,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     # JSON that people read (the preview's answers, an audit entry's details) shows å, ä and ö
     # as themselves, not as \u00e5 escapes; pages and responses are UTF-8 anyway.
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.session_interface = SessionInterface()
     env = config.get("ENVIRON") if config else None
     app.config.from_mapping(load_config(instance_path, env))  # type: ignore[arg-type]
     if config:

@@ -117,7 +117,9 @@ def _set_headers(response):
 def _make_session_permanent() -> None:
     # A permanent session expires after PERMANENT_SESSION_LIFETIME of inactivity, since
     # SESSION_REFRESH_EACH_REQUEST renews it on every request: an idle timeout.
-    session.permanent = True
+    # Set only when not yet: setting it marks the session changed, which sends the cookie again.
+    if not session.permanent:
+        session.permanent = True
 
 
 def register_security(app: Flask) -> None:
