@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 from app.services.anonymity.layout import (
     Breakdown,
@@ -275,7 +276,7 @@ def protect(
     """
     check_threshold(threshold)
     counts = layout.atom_n if atom_n is None else atom_n
-    n = {cell: sum(counts.get(atom, 0) for atom in atoms) for cell, atoms in layout.cells.items()}
+    n = {cell: sum(map(counts.get, atoms, repeat(0))) for cell, atoms in layout.cells.items()}
     status: dict[CellKey, Status] = {cell: "shown" for cell in layout.cells}
     for pool in layout.pools:
         for member in pool.members:
