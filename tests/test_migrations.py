@@ -80,3 +80,44 @@ def test_the_counts_migration_computes_the_counts_of_responses_already_stored(em
         db.session.remove()
         downgrade(revision="base")
         db.engine.dispose()
+
+
+def test_the_split_counts_migration_computes_the_splits_of_responses_already_stored(empty_database, tmp_path):
+    """Migration 0007 fills `survey_split_counts` from the answers and each round's stored
+    definition: the synthetic city's two rounds are built at head, the table is dropped by going
+    down to 0006 and rebuilt by going up again; what it holds equals what was kept as answers
+    were released, and the answers grouped (`split_counts_from_answers`)."""
+    from app.models import Round
+    from app.models.survey import SurveySplitCount
+    from app.services.survey import split_counts_from_answers
+    from app.services.survey.codes import survey_definition
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database,
+                      "INSTANCE_PATH": str(tmp_path / "instance"),
+                      "ENVIRON": {"SECRET_KEY": "x", "LAGESBILD_SECURE_COOKIES": "0"}})
+
+    def kept() -> dict[tuple[int, int, str, str, str, str, str], int]:
+        rows = db.session.execute(text(
+            "SELECT round_id, unit_id, by_question, by_value, question_key, row_key, value, respondents "
+            "FROM survey_split_counts"))
+        return {tuple(row[:7]): row[7] for row in rows}
+
+    with app.app_context():
+        upgrade()
+        result = app.test_cli_runner().invoke(args=["demo", "--no-serve", "--units", "8", "--respondents", "40",
+                                                     "--rounds", "2", "--seed", "3"])
+        assert result.exit_code == 0, result.output
+        before = kept()
+        rounds = [r for r in db.session.scalars(db.select(Round)) if r.version_of_kind("survey") is not None]
+        assert len(rounds) == 2 and sum(n for key, n in before.items() if key[5:] == ("", "")) > 0
+        expected = {(r.id, *key): n for r in rounds
+                    for key, n in split_counts_from_answers(db.session, r.id, survey_definition(r)).items()}
+        assert before == expected
+        db.session.remove()
+        downgrade(revision="0006")
+        assert SurveySplitCount.__tablename__ not in inspect(db.engine).get_table_names()
+        upgrade()
+        assert kept() == before
+        db.session.remove()
+        downgrade(revision="base")
+        db.engine.dispose()

@@ -213,6 +213,7 @@ ORDERED_TABLES = {
     "survey_responses": "id",
     "survey_answers": "response_id, question_key, row_key, value",
     "survey_counts": "round_id, unit_id, question_key, row_key, value",
+    "survey_split_counts": "round_id, unit_id, by_question, by_value, question_key, row_key, value",
     "survey_texts": "id",
     "survey_access_codes": "id",
 }

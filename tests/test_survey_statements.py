@@ -153,10 +153,12 @@ def test_the_completion_that_releases_a_units_responses_writes_each_table_once(s
     with counted(survey) as sent:
         assert is_receipt(clients[-1].post("/enkat/sida", data=last))
     # The five statements above less the pending INSERT, then one INSERT each for the responses,
-    # their answers and their free texts, and one upsert of the counts per cell.
+    # their answers and their free texts, one upsert of the counts per cell and one of the split
+    # counts per cell (the breakdowns').
     verbs = [s.lstrip().split(None, 1)[0].upper() for s in sent.statements]
-    assert verbs == ["SELECT", "SELECT", "DELETE", "DELETE", "INSERT", "INSERT", "INSERT", "INSERT", "DELETE"], \
-        sent.statements
+    assert verbs == ["SELECT", "SELECT", "DELETE", "DELETE", "INSERT", "INSERT", "INSERT", "INSERT", "INSERT",
+                     "DELETE"], sent.statements
+    assert sent.statements[-2].lstrip().startswith("INSERT INTO survey_split_counts")
     assert sent.transactions == 2
     with survey.app_context():
         assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == threshold

@@ -35,6 +35,7 @@ ANSWERS = {
     "survey_answers": "response_id, question_key, row_key, value",
     "survey_texts": "id",
     "survey_counts": "round_id, unit_id, question_key, row_key, value",
+    "survey_split_counts": "round_id, unit_id, by_question, by_value, question_key, row_key, value",
 }
 
 
@@ -75,7 +76,8 @@ def test_no_response_shares_a_transaction_with_its_access_code(survey):
     with survey.app_context():
         assert sql("SELECT count(*) FROM survey_responses") == [(5,)]
         assert sql("SELECT count(*) FROM survey_pending") == [(4,)]
-        for table in ("survey_responses", "survey_answers", "survey_texts", "survey_pending", "survey_counts"):
+        for table in ("survey_responses", "survey_answers", "survey_texts", "survey_pending", "survey_counts",
+                      "survey_split_counts"):
             assert sql(LINKED.format(table=table)) == [(0,)], table
         # Nor with a draft that is still open.
         assert sql("SELECT count(*) FROM survey_responses r JOIN survey_drafts d ON d.xmin = r.xmin") == [(0,)]
@@ -111,6 +113,10 @@ def test_waiting_responses_are_rewritten_together_and_released_in_groups_of_the_
         released = {xmin for xmin, _n in groups}
         for table in ("survey_answers", "survey_texts"):
             assert {x for (x,) in sql(f"SELECT DISTINCT xmin::text FROM {table}")} == released, table  # noqa: S608
+        # The kept counts and split counts were written by the releases only (a row the second
+        # release added to carries its transaction), never by a completion that left one waiting.
+        for table in ("survey_counts", "survey_split_counts"):
+            assert {x for (x,) in sql(f"SELECT DISTINCT xmin::text FROM {table}")} <= released, table  # noqa: S608
         assert sql("SELECT count(*), count(DISTINCT xmin::text) FROM survey_pending") == [(2, 1)]
 
 

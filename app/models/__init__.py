@@ -11,6 +11,7 @@ from app.models.survey import (
     SurveyDraft,
     SurveyPending,
     SurveyResponse,
+    SurveySplitCount,
     SurveyTally,
     SurveyText,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "SurveyDraft",
     "SurveyPending",
     "SurveyResponse",
+    "SurveySplitCount",
     "SurveyTally",
     "SurveyText",
     "ThrottleCounter",

@@ -78,6 +78,34 @@ class SurveyCount(Model):
     respondents: Mapped[int] = mapped_column(default=0)
 
 
+class SurveySplitCount(Model):
+    """How many of a unit's completed responses in a round that gave one answer to a background
+    question (`breakdown: true`: `by_question`, `by_value`) gave each answer to each counted
+    question: the cross-tabulations the breakdowns read, kept per cell like `SurveyCount` so
+    that no output joins the answer rows with themselves. The row with an empty row key and
+    value counts those that answered the question at all (the base of its percentages).
+
+    The same information as the answer rows it summarises, and nothing more: no response id,
+    no date, no time. It is written only where answers are released into `survey_answers`, in
+    the release's one transaction and by one set-based upsert for the whole group (never in
+    the transaction of a completion that writes one waiting response), so that its transaction
+    id and row order say no more than the answers' own. Deleted with its round and by the
+    purge, rewritten by the reshuffle like the other answer tables; always equal to what
+    grouping the answers gives (`services.survey.recount` rebuilds it from them)."""
+
+    __tablename__ = "survey_split_counts"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    by_question: Mapped[str] = mapped_column(String(64), primary_key=True)
+    by_value: Mapped[str] = mapped_column(String(64), primary_key=True)
+    question_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    row_key: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
+    value: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
+    respondents: Mapped[int] = mapped_column(default=0)
+
+
 class SurveyText(Model):
     """A free-text answer (a text question, or the 'other, specify' text of a choice), waiting
     for an admin to read it. Redacting replaces the text: the original is not kept."""
@@ -180,6 +208,7 @@ __all__ = [
     "SurveyDraft",
     "SurveyPending",
     "SurveyResponse",
+    "SurveySplitCount",
     "SurveyTally",
     "SurveyText",
     "TEXT_STATUSES",

@@ -2,8 +2,8 @@
 
 A round's `retain_until` says how long its answers are kept. After that date, and once the round
 is closed or archived, `purge_expired` deletes in one transaction everything answered in it: the
-units' responses with their history, and the staff survey's responses, answers, counts, free
-texts, drafts, access codes and decline tallies. The round itself stays (its name, dates, invited
+units' responses with their history, and the staff survey's responses, answers, counts and split
+counts, free texts, drafts, access codes and decline tallies. The round itself stays (its name, dates, invited
 units and head counts), so that the record shows that it existed and was purged. The audit log
 gets the counts, never content.
 """
@@ -26,6 +26,7 @@ from app.models.survey import (
     SurveyDraft,
     SurveyPending,
     SurveyResponse,
+    SurveySplitCount,
     SurveyTally,
     SurveyText,
 )
@@ -43,6 +44,7 @@ class PurgeCounts:
     survey_responses: int = 0
     survey_answers: int = 0
     survey_counts: int = 0
+    survey_split_counts: int = 0
     survey_texts: int = 0
     survey_drafts: int = 0
     survey_pending: int = 0
@@ -88,6 +90,7 @@ def _statements(round_id: int) -> dict[str, tuple[Select[tuple[int]], Delete]]:
         "survey_texts": pair(SurveyText, SurveyText.round_id == round_id),
         "survey_answers": pair(SurveyAnswer, SurveyAnswer.response_id.in_(survey_responses)),
         "survey_counts": pair(SurveyCount, SurveyCount.round_id == round_id),
+        "survey_split_counts": pair(SurveySplitCount, SurveySplitCount.round_id == round_id),
         "survey_responses": pair(SurveyResponse, SurveyResponse.round_id == round_id),
         "survey_drafts": pair(SurveyDraft, SurveyDraft.round_id == round_id),
         "survey_pending": pair(SurveyPending, SurveyPending.round_id == round_id),

@@ -13,12 +13,12 @@ what one output shows another never contradicts or completes.
 
 The decision is a pure function of the kept counts (`survey_counts`), the invited units and
 the tree, so it is kept for as long as those stay the same. The answers of the breakdowns
-(each scored question against each background question) need the answer rows: they are read
-only by the outputs that show breakdowns, and decided inside the same release, never hiding a
-cell the rest of the release shows. They are kept with the decision: answer rows are only ever
-added by a completion (which changes the kept counts and the units' respondents, and so gives a
-new decision) or deleted with their whole round (likewise), so the same decision always has the
-same breakdowns.
+(each scored question against each background question) are read from the split counts kept
+per cell (`survey_split_counts`, written with the counts when answers are released) only by the
+outputs that show breakdowns, and decided inside the same release, never hiding a cell the
+rest of the release shows. They are kept with the decision: answers are only ever released
+(which changes the kept counts and the units' respondents, and so gives a new decision) or
+deleted with their whole round (likewise), so the same decision always has the same breakdowns.
 """
 
 from __future__ import annotations
@@ -28,15 +28,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sqlalchemy import and_, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from app.definitions.schema import (
     Definition,
     Question,
 )
 from app.models import Round, RoundUnit, Unit
-from app.models.survey import SurveyAnswer, SurveyCount, SurveyResponse
+from app.models.survey import SurveyCount, SurveyResponse, SurveySplitCount
 from app.questions.types import counted_questions as counted_questions
 from app.questions.types import summarised_questions
 from app.services.anonymity import (
@@ -220,8 +220,8 @@ def breakdown_counts(session: Session, found: Release, questions: list[str]) -> 
     question's cells in one layout with the union's hidden cells and its own hidden cells
     inherited. Should the units' splits need to hide a cell the release shows, that question is
     split for the whole city only; should even that, its breakdown cells are all hidden.
-    Cross-tabulations of two answers need the answer rows (one grouped query per background
-    question): read once per release and kept with it (`Release.splits`)."""
+    The cross-tabulations are read from the split counts kept per cell (one query), once per
+    release, and the decided breakdowns kept with it (`Release.splits`)."""
     key = (found.round_id, tuple(questions))
     kept = found.splits.get(key)
     if kept is None:
@@ -232,27 +232,22 @@ def breakdown_counts(session: Session, found: Release, questions: list[str]) -> 
 def _splits(session: Session, found: Release, questions: list[str]
             ) -> tuple[dict[str, list[CountedSplit]], dict[str, list[BaseSplit]]]:
     """The cross-tabulations of `questions` by every background question, per background
-    question in the order grouped: (unit id, background answer, question, row, answer, count)
-    and (unit id, background answer, question, respondents). Two grouped queries over the
-    round's answer rows, whatever the number of background questions."""
-    by = aliased(SurveyAnswer)
-    split = select(by.question_key, SurveyResponse.unit_id, by.value, SurveyAnswer.question_key).join(
-        SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id).join(
-        by, and_(by.response_id == SurveyAnswer.response_id, by.question_key.in_(found.background))).where(
-        SurveyResponse.round_id == found.round_id, SurveyAnswer.question_key.in_(questions))
+    question: (unit id, background answer, question, row, answer, count) and (unit id,
+    background answer, question, respondents). One read of the split counts kept per cell
+    (`survey_split_counts`; the row with an empty value is the base), not of the answer rows."""
+    kept = SurveySplitCount
     counted: dict[str, list[tuple[int, str, str, str, str, int]]] = defaultdict(list)
-    for asked, uid, value, question, row_key, option, n in session.execute(
-        split.add_columns(SurveyAnswer.row_key, SurveyAnswer.value, func.count())
-        .group_by(by.question_key, SurveyResponse.unit_id, by.value, SurveyAnswer.question_key,
-                  SurveyAnswer.row_key, SurveyAnswer.value)
-    ):
-        counted[asked].append((uid, value, question, row_key, option, int(n)))
     bases: dict[str, list[tuple[int, str, str, int]]] = defaultdict(list)
-    for asked, uid, value, question, n in session.execute(
-        split.add_columns(func.count(func.distinct(SurveyAnswer.response_id)))
-        .group_by(by.question_key, SurveyResponse.unit_id, by.value, SurveyAnswer.question_key)
-    ):
-        bases[asked].append((uid, value, question, int(n)))
+    for asked, uid, value, question, row_key, option, n in session.execute(
+        select(kept.by_question, kept.unit_id, kept.by_value, kept.question_key, kept.row_key, kept.value,
+               kept.respondents)
+        .where(kept.round_id == found.round_id, kept.by_question.in_(found.background),
+               kept.question_key.in_(questions))
+    ).tuples():
+        if option:
+            counted[asked].append((uid, value, question, row_key, option, n))
+        else:
+            bases[asked].append((uid, value, question, n))
     return counted, bases
 
 

@@ -29,6 +29,7 @@ from app.models.survey import (
     SurveyDraft,
     SurveyPending,
     SurveyResponse,
+    SurveySplitCount,
     SurveyTally,
     SurveyText,
 )
@@ -39,7 +40,7 @@ from app.services import transaction
 # their own so that no answer ever shares a transaction id with a code.
 ANSWER_TABLES: tuple[Table, ...] = tuple(
     model.__table__  # type: ignore[misc]
-    for model in (SurveyResponse, SurveyAnswer, SurveyCount, SurveyText, SurveyPending)
+    for model in (SurveyResponse, SurveyAnswer, SurveyCount, SurveySplitCount, SurveyText, SurveyPending)
 )
 CODE_TABLES: tuple[Table, ...] = (AccessCode.__table__, SurveyTally.__table__)  # type: ignore[assignment]
 ANONYMOUS_TABLES: tuple[Table, ...] = ANSWER_TABLES + CODE_TABLES
@@ -47,7 +48,7 @@ ANONYMOUS_TABLES: tuple[Table, ...] = ANSWER_TABLES + CODE_TABLES
 LOCK_ORDER: tuple[Table, ...] = tuple(
     model.__table__  # type: ignore[misc]
     for model in (AccessCode, SurveyDraft, SurveyPending, SurveyResponse, SurveyAnswer, SurveyText, SurveyCount,
-                  SurveyTally)
+                  SurveySplitCount, SurveyTally)
 )
 
 

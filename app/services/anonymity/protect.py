@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 from app.services.anonymity.layout import (
     Breakdown,
@@ -52,23 +53,32 @@ class Decision:
 def _known_cells(
     equations: Sequence[Equation], published: set[CellKey]
 ) -> tuple[set[CellKey], dict[CellKey, Equation]]:
-    """Published cells plus every cell a reader can work out from them by the equations."""
+    """Published cells plus every cell a reader can work out from them by the equations.
+    An equation whose cells are all known teaches nothing more (known cells stay known), so
+    each pass goes over the equations still open only, in their order."""
     known = set(published)
     learnt_from: dict[CellKey, Equation] = {}
+    open_equations = list(equations)
     changed = True
     while changed:
         changed = False
-        for equation in equations:
+        still_open = []
+        for equation in open_equations:
             unknown = [part for part in equation.parts if part not in known]
             if equation.total in known:
                 if len(unknown) == 1:
                     known.add(unknown[0])
                     learnt_from[unknown[0]] = equation
                     changed = True
+                elif unknown:
+                    still_open.append(equation)
             elif not unknown:
                 known.add(equation.total)
                 learnt_from[equation.total] = equation
                 changed = True
+            else:
+                still_open.append(equation)
+        open_equations = still_open
     return known, learnt_from
 
 
@@ -146,30 +156,46 @@ def _residuals(
     n: Mapping[CellKey, int],
     decompositions: Mapping[CellKey, list[Equation]],
     threshold: int,
-    memo: dict[CellKey, frozenset[int]],
-) -> frozenset[int]:
+    memo: dict[CellKey, int],
+) -> int:
     """What a reader can learn from `equation` when they know its total: the total minus the
     known cells they find inside it, expanding unknown parts through their own equations (a
     hidden subtotal's published children, a hidden row's published breakdown values).
-    Values are capped at the threshold: only 1 … threshold-1 matters."""
+    Values are capped at the threshold: only 1 … threshold-1 matters. The set of values is a
+    bit set (bit v: v respondents can be learnt), as sets of at most threshold + 1 small
+    integers: adding two sets is shifting one by each value of the other, which the release of
+    a large city does millions of times."""
+    below = (1 << threshold) - 1  # the bits of 0 … threshold-1
+    at_threshold = 1 << threshold
 
-    def achievable(cell: CellKey) -> frozenset[int]:
+    def achievable(cell: CellKey) -> int:
         if cell in known:
-            return frozenset({0, min(n[cell], threshold)})
+            return 1 | (1 << min(n[cell], threshold))
         if cell not in memo:
-            values = {min(n[cell], threshold)}
+            values = 1 << min(n[cell], threshold)
             for inner in decompositions.get(cell, ()):
                 values |= sum_of(inner)
-            memo[cell] = frozenset(values)
+            memo[cell] = values
         return memo[cell]
 
-    def sum_of(current: Equation) -> frozenset[int]:
-        values = frozenset({0})
+    def sum_of(current: Equation) -> int:
+        values = 1
         for part in current.parts:
-            values = frozenset(min(a + b, threshold) for a in values for b in achievable(part))
+            other, shift, summed = achievable(part), 0, 0
+            while other:
+                if other & 1:
+                    summed |= values << shift
+                other >>= 1
+                shift += 1
+            values = (summed & below) | at_threshold if summed > below else summed
         return values
 
     return sum_of(equation)
+
+
+def _leaks(values: int, threshold: int) -> bool:
+    """Whether a bit set of `_residuals` holds a value of 1 … threshold-1."""
+    return bool(values & ((1 << threshold) - 2))
 
 
 def _complement(
@@ -250,7 +276,7 @@ def protect(
     """
     check_threshold(threshold)
     counts = layout.atom_n if atom_n is None else atom_n
-    n = {cell: sum(counts.get(atom, 0) for atom in atoms) for cell, atoms in layout.cells.items()}
+    n = {cell: sum(map(counts.get, atoms, repeat(0))) for cell, atoms in layout.cells.items()}
     status: dict[CellKey, Status] = {cell: "shown" for cell in layout.cells}
     for pool in layout.pools:
         for member in pool.members:
@@ -279,11 +305,11 @@ def protect(
         # Leaks: a hidden cell of 1 … threshold-1 that a reader can work out, and an equation
         # with a known total from which subtraction leaves 1 … threshold-1 respondents.
         leaking = [learnt_from[cell] for cell in sorted(known & hidden_cells) if 0 < n[cell] < threshold]
-        memo: dict[CellKey, frozenset[int]] = {}
+        memo: dict[CellKey, int] = {}
         for equation in equations:
             if equation.total in known:
                 values = _residuals(equation, known, sizes, decompositions, threshold, memo)
-                if any(0 < value < threshold for value in values):
+                if _leaks(values, threshold):
                     leaking.append(equation)
         added: set[CellKey] = set()
         support = _support(learnt_from)

@@ -70,6 +70,7 @@ from app.services.survey.storage import (
     recount,
     release_size,
     release_waiting,
+    split_counts_from_answers,
     store_completed,
     waiting_count,
 )
@@ -118,6 +119,7 @@ __all__ = [
     "normalise_code",
     "percent",
     "recount",
+    "split_counts_from_answers",
     "release_size",
     "release_waiting",
     "response_rates",

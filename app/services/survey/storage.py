@@ -1,5 +1,6 @@
-"""Storing completed responses: waiting in random order, released in groups, counted per cell,
-and declining."""
+"""Storing completed responses: waiting in random order, released in groups, counted per cell
+(and per cell of each background question's answer: the breakdowns' cross-tabulations), and
+declining."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from datetime import date
 from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Table, and_, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.config import MIN_ANONYMITY_THRESHOLD
 from app.definitions.schema import (
@@ -28,15 +29,17 @@ from app.models.survey import (
     SurveyDraft,
     SurveyPending,
     SurveyResponse,
+    SurveySplitCount,
     SurveyText,
 )
 from app.questions.answers import Answers
 from app.questions.conditions import validate_answers
-from app.questions.types import question_type
+from app.questions.types import counted_questions, question_type
 from app.services import Problem, ServiceError, audit, transaction
 from app.services.rounds import get_round
 from app.services.survey.codes import invitation_of, survey_definition
 from app.services.survey.starting import require_open
+from app.services.survey_release import background_questions
 
 
 def release_size(round_: Round) -> int:
@@ -77,7 +80,7 @@ def _take_waiting(session: Session, round_: Round, unit_id: int,
 def _release(session: Session, round_: Round, unit_id: int, definition: Definition,
              waiting: list[tuple[date | None, Answers]]) -> None:
     """Store waiting responses (already shuffled and removed from `survey_pending`) as released."""
-    _store_responses(session, [
+    _store_responses(session, definition, [
         _response_rows(round_, unit_id, definition, answers, answered_on) for answered_on, answers in waiting])
 
 
@@ -142,21 +145,22 @@ def _response_rows(round_: Round, unit_id: int, definition: Definition, answers:
     return _Stored(response, _answer_rows(definition, response_id, answers), texts)
 
 
-def _store_responses(session: Session, stored: list[_Stored]) -> None:
-    """Write the responses, their answers and texts, and add them to the counts per cell, in the
-    caller's transaction (rows as plain values: one INSERT per table, not one object per row)."""
+def _store_responses(session: Session, definition: Definition, stored: list[_Stored]) -> None:
+    """Write the responses, their answers and texts, and add them to the counts per cell and to
+    the split counts, in the caller's transaction (rows as plain values: one INSERT per table,
+    not one object per row; one upsert per kept table)."""
     for model, rows in ((SurveyResponse, [s.response for s in stored]),
                         (SurveyAnswer, [a for s in stored for a in s.answers]),
                         (SurveyText, [t for s in stored for t in s.texts])):
         if rows:
             session.execute(insert(model), rows)
     _add_counts(session, stored)
+    _add_split_counts(session, definition, stored)
 
 
 def _add_counts(session: Session, stored: list[_Stored]) -> None:
-    """Add the responses to `survey_counts`: +1 per answer given and per question answered.
-    The rows go in key order, so concurrent completions lock shared rows in the same order."""
-    added: Counter[tuple[int, int, str, str, str]] = Counter()
+    """Add the responses to `survey_counts`: +1 per answer given and per question answered."""
+    added: Counter[tuple[Any, ...]] = Counter()
     for one in stored:
         where = (one.response["round_id"], one.response["unit_id"])
         for answer in one.answers:
@@ -164,15 +168,45 @@ def _add_counts(session: Session, stored: list[_Stored]) -> None:
                 added[(*where, answer["question_key"], answer["row_key"], answer["value"])] += 1
         for question_key in {answer["question_key"] for answer in one.answers}:
             added[(*where, question_key, "", "")] += 1
+    _upsert_adding(session, cast(Table, SurveyCount.__table__), added)
+
+
+def split_questions(definition: Definition) -> tuple[frozenset[str], frozenset[str]]:
+    """The questions `survey_split_counts` crosses: (background questions, counted questions)."""
+    return (frozenset(q.key for q in background_questions(definition)),
+            frozenset(q.key for q in counted_questions(definition)))
+
+
+def _add_split_counts(session: Session, definition: Definition, stored: list[_Stored]) -> None:
+    """Add the responses to `survey_split_counts`: for each background answer a response gave,
+    +1 per counted answer it gave and per counted question it answered."""
+    background, counted = split_questions(definition)
+    added: Counter[tuple[Any, ...]] = Counter()
+    for one in stored:
+        where = (one.response["round_id"], one.response["unit_id"])
+        by = [(a["question_key"], a["value"]) for a in one.answers if a["question_key"] in background and a["value"]]
+        if not by:
+            continue
+        cells = [(a["question_key"], a["row_key"], a["value"]) for a in one.answers
+                 if a["question_key"] in counted and a["value"]]
+        cells += [(question_key, "", "") for question_key in {a["question_key"] for a in one.answers
+                                                              if a["question_key"] in counted}]
+        for asked in by:
+            for cell in cells:
+                added[(*where, *asked, *cell)] += 1
+    _upsert_adding(session, cast(Table, SurveySplitCount.__table__), added)
+
+
+def _upsert_adding(session: Session, table: Table, added: Counter[tuple[Any, ...]]) -> None:
+    """Add `added` (by primary key, in the table's column order) to the kept `respondents`, in
+    one upsert. The rows go in key order, so concurrent releases lock shared rows in the same
+    order."""
     if not added:
         return
-    table = cast(Table, SurveyCount.__table__)
+    keys = [c.name for c in table.primary_key.columns]
     upsert = (postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
     upsert = upsert.on_conflict_do_update(
-        index_elements=[c.name for c in table.primary_key.columns],
-        set_={"respondents": table.c.respondents + upsert.excluded.respondents},
-    )
-    keys = ("round_id", "unit_id", "question_key", "row_key", "value")
+        index_elements=keys, set_={"respondents": table.c.respondents + upsert.excluded.respondents})
     session.execute(upsert, [{**dict(zip(keys, key, strict=True)), "respondents": n}
                              for key, n in sorted(added.items())])
 
@@ -197,23 +231,67 @@ def counts_from_answers(session: Session, round_id: int) -> dict[tuple[int, str,
     return counts
 
 
+def split_counts_from_answers(session: Session, round_id: int, definition: Definition
+                              ) -> dict[tuple[int, str, str, str, str, str], int]:
+    """What `survey_split_counts` holds for a round, computed from every answer row by joining
+    each counted answer with the same response's background answers and grouping: {(unit id,
+    background question, its answer, question, row, value): respondents}, ('', '') being the
+    question's base (migration 0007 computes the same in SQL)."""
+    background, counted = split_questions(definition)
+    if not background or not counted:
+        return {}
+    by = aliased(SurveyAnswer)
+    split = select(SurveyResponse.unit_id, by.question_key, by.value, SurveyAnswer.question_key).join(
+        SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id).join(
+        by, and_(by.response_id == SurveyAnswer.response_id, by.question_key.in_(background), by.value != "")).where(
+        SurveyResponse.round_id == round_id, SurveyAnswer.question_key.in_(counted))
+    grouped = (SurveyResponse.unit_id, by.question_key, by.value, SurveyAnswer.question_key)
+    given = session.execute(split.add_columns(SurveyAnswer.row_key, SurveyAnswer.value, func.count())
+                            .where(SurveyAnswer.value != "")
+                            .group_by(*grouped, SurveyAnswer.row_key, SurveyAnswer.value))
+    bases = session.execute(split.add_columns(func.count(func.distinct(SurveyAnswer.response_id)))
+                            .group_by(*grouped))
+    counts = {(unit_id, asked, answer, question, row, value): int(n)
+              for unit_id, asked, answer, question, row, value, n in given}
+    counts.update({(unit_id, asked, answer, question, "", ""): int(n)
+                   for unit_id, asked, answer, question, n in bases})
+    return counts
+
+
 def recount(session: Session, round_: Round, *, repair: bool = False) -> int:
-    """How many of the round's kept counts differ from the GROUP BY of its answers (a count
-    missing on either side differs too); with `repair`, the kept counts are then rewritten from
-    the answers in the caller's transaction. For an operator after a restore or a hand edit."""
+    """How many of the round's kept counts and split counts differ from the GROUP BY of its
+    answers (a count missing on either side differs too); with `repair`, the kept counts (and
+    split counts) that differ are then rewritten from the answers in the caller's transaction.
+    For an operator after a restore, a hand edit, or an upgrade that added a kept table."""
     kept = {(unit_id, question, row, value): n for unit_id, question, row, value, n in session.execute(
         select(SurveyCount.unit_id, SurveyCount.question_key, SurveyCount.row_key, SurveyCount.value,
                SurveyCount.respondents).where(SurveyCount.round_id == round_.id))}
     found = counts_from_answers(session, round_.id)
     differing = sum(1 for key in kept.keys() | found.keys() if kept.get(key) != found.get(key))
+    split_table = cast(Table, SurveySplitCount.__table__)
+    kept_splits = {tuple(row[:-1]): row[-1] for row in session.execute(
+        select(*(c for c in split_table.columns if c.name != "round_id"))
+        .where(split_table.c.round_id == round_.id))}
+    found_splits = split_counts_from_answers(session, round_.id, survey_definition(round_))
+    differing_splits = sum(1 for key in kept_splits.keys() | found_splits.keys()
+                           if kept_splits.get(key) != found_splits.get(key))
     if repair and differing:
-        session.execute(delete(SurveyCount).where(SurveyCount.round_id == round_.id))
-        keys = ("unit_id", "question_key", "row_key", "value")
-        session.execute(insert(SurveyCount), [{"round_id": round_.id, **dict(zip(keys, key, strict=True)),
-                                               "respondents": n} for key, n in sorted(found.items())])
+        _rewrite(session, cast(Table, SurveyCount.__table__), round_.id, found)
+    if repair and differing_splits:
+        _rewrite(session, split_table, round_.id, found_splits)
+    if repair and (differing or differing_splits):
         audit.record(session, "survey.recount", actor_label="lagesbild survey recount", target=round_.key,
-                     differing=differing)
-    return differing
+                     differing=differing + differing_splits)
+    return differing + differing_splits
+
+
+def _rewrite(session: Session, table: Table, round_id: int, found: dict[Any, int]) -> None:
+    """Replace a round's kept rows of `table` with `found` (keys after round_id, in column order)."""
+    keys = [c.name for c in table.primary_key.columns if c.name != "round_id"]
+    session.execute(delete(table).where(table.c.round_id == round_id))
+    if found:
+        session.execute(insert(table), [{"round_id": round_id, **dict(zip(keys, key, strict=True)),
+                                         "respondents": n} for key, n in sorted(found.items())])
 
 
 def store_completed(round_key: str, unit_id: int, responses: Iterable[Answers], today: date,
@@ -239,7 +317,7 @@ def store_completed(round_key: str, unit_id: int, responses: Iterable[Answers], 
                 if not checked.ok:
                     raise ServiceError([Problem(error.message, error.question) for error in checked.errors])
                 rows.append(_response_rows(round_, unit_id, definition, checked.answers, today))
-            _store_responses(session, rows)
+            _store_responses(session, definition, rows)
         stored += len(batch)
 
 
