@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask_migrate import check, downgrade, upgrade
 from sqlalchemy import inspect, text
 
@@ -31,9 +33,7 @@ def empty_database(request, tmp_path):
 
 
 def test_migrations_build_the_schema_from_empty_without_drift(empty_database, tmp_path):
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database,
-                      "INSTANCE_PATH": str(tmp_path / "instance"),
-                      "ENVIRON": {"SECRET_KEY": "x", "LAGESBILD_SECURE_COOKIES": "0"}})
+    app = _app(empty_database, tmp_path)
     with app.app_context():
         upgrade()
         tables = set(inspect(db.engine).get_table_names())
@@ -44,6 +44,20 @@ def test_migrations_build_the_schema_from_empty_without_drift(empty_database, tm
         db.engine.dispose()
 
 
+def _app(database: str, tmp_path: Path) -> Flask:
+    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database,
+                       "INSTANCE_PATH": str(tmp_path / "instance"),
+                       "ENVIRON": {"SECRET_KEY": "x", "LAGESBILD_SECURE_COOKIES": "0"}})
+
+
+def _demo_city_at_head(app: Flask) -> None:
+    """Every migration, then the synthetic city's two rounds built through the services."""
+    upgrade()
+    result = app.test_cli_runner().invoke(args=["demo", "--no-serve", "--units", "8", "--respondents", "40",
+                                                 "--rounds", "2", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+
+
 def test_the_counts_migration_computes_the_counts_of_responses_already_stored(empty_database, tmp_path):
     """Migration 0003 fills `survey_counts` from the answers of a database that had none: the
     synthetic city's two rounds are built at head, the counts table is dropped by going down to
@@ -52,9 +66,7 @@ def test_the_counts_migration_computes_the_counts_of_responses_already_stored(em
     from app.models.survey import SurveyCount
     from app.services.survey import counts_from_answers
 
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database,
-                      "INSTANCE_PATH": str(tmp_path / "instance"),
-                      "ENVIRON": {"SECRET_KEY": "x", "LAGESBILD_SECURE_COOKIES": "0"}})
+    app = _app(empty_database, tmp_path)
 
     def kept() -> dict[tuple[int, int, str, str, str], int]:
         rows = db.session.execute(text(
@@ -62,10 +74,7 @@ def test_the_counts_migration_computes_the_counts_of_responses_already_stored(em
         return {tuple(row[:5]): row[5] for row in rows}
 
     with app.app_context():
-        upgrade()
-        result = app.test_cli_runner().invoke(args=["demo", "--no-serve", "--units", "8", "--respondents", "40",
-                                                     "--rounds", "2", "--seed", "3"])
-        assert result.exit_code == 0, result.output
+        _demo_city_at_head(app)
         before = kept()
         round_ids = sorted({key[0] for key in before})
         assert len(round_ids) == 2 and sum(n for key, n in before.items() if key[3:] == ("", "")) > 0
@@ -92,9 +101,7 @@ def test_the_split_counts_migration_computes_the_splits_of_responses_already_sto
     from app.services.survey import split_counts_from_answers
     from app.services.survey.codes import survey_definition
 
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database,
-                      "INSTANCE_PATH": str(tmp_path / "instance"),
-                      "ENVIRON": {"SECRET_KEY": "x", "LAGESBILD_SECURE_COOKIES": "0"}})
+    app = _app(empty_database, tmp_path)
 
     def kept() -> dict[tuple[int, int, str, str, str, str, str], int]:
         rows = db.session.execute(text(
@@ -103,10 +110,7 @@ def test_the_split_counts_migration_computes_the_splits_of_responses_already_sto
         return {tuple(row[:7]): row[7] for row in rows}
 
     with app.app_context():
-        upgrade()
-        result = app.test_cli_runner().invoke(args=["demo", "--no-serve", "--units", "8", "--respondents", "40",
-                                                     "--rounds", "2", "--seed", "3"])
-        assert result.exit_code == 0, result.output
+        _demo_city_at_head(app)
         before = kept()
         rounds = [r for r in db.session.scalars(db.select(Round)) if r.version_of_kind("survey") is not None]
         assert len(rounds) == 2 and sum(n for key, n in before.items() if key[5:] == ("", "")) > 0
