@@ -294,13 +294,13 @@ def counted_survey(city, tmp_path):
 
 
 def respond(app, unit: str, answers: list[dict[str, str]]) -> None:
-    from tests.test_survey import admin_client, is_receipt, new_codes
+    from tests.test_survey import admin_client, new_codes
 
     for code, answer in zip(new_codes(admin_client(app), unit, len(answers)), answers, strict=True):
         client = app.test_client()
         assert post(client, "/enkat", {"code": code}).status_code == 302
         response = post(client, "/enkat/sida", {**answer, "section": "fragor", "action": "complete"})
-        assert is_receipt(response), response.get_data(as_text=True)[:2000]
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
 
 
 def test_numbers_and_dates_in_a_survey_are_summarised_only_where_enough_answered(counted_survey):

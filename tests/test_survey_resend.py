@@ -9,13 +9,12 @@ import re
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models.survey import SurveyDraft, SurveyPending
-from tests.conftest import post
-from tests.test_survey import admin_client, current_section, is_receipt, new_codes
-from tests.test_survey_statements import counted, page_form, started, to_last_page
+from app.models.survey import SurveyDraft
+from tests.test_survey import current_section
+from tests.test_survey_statements import counted, page_form, started
 
 SECTIONS = ("bakgrund", "risk_och_arbetssatt", "utsatthet", "avslutning")  # q-utsatt = nej: 4 pages
 
@@ -114,28 +113,3 @@ def test_the_previous_button_then_next_walks_the_pages_in_order(survey):
     again, _action = page_form(client, html)
     assert current_section(send(client, again)) == "risk_och_arbetssatt"
     assert stored(survey).page == 1
-
-
-def test_the_completing_post_answers_with_the_receipt_and_a_reload_of_it_stores_nothing_more(survey):
-    client = started(survey)[0]
-    page_1, _action = page_form(client)
-    last = to_last_page(client)
-    first = client.post("/enkat/sida", data=last)
-    assert is_receipt(first) and "Location" not in first.headers
-    # A reload of the receipt (the same form sent again), twice: the receipt again, nothing stored.
-    for _ in range(2):
-        with counted(survey) as sent:
-            again = client.post("/enkat/sida", data=last)
-        assert is_receipt(again)
-        assert verbs(sent.statements) == ["SELECT"]  # the draft looked for, and gone
-    with survey.app_context():
-        assert db.session.scalar(select(func.count()).select_from(SurveyPending)) == 1
-        assert db.session.scalar(select(func.count()).select_from(SurveyDraft)) == 0
-    # A page of the survey posted after it was sent (the back button) asks for the code: the
-    # draft is gone, and nothing is saved or thanked for.
-    back = client.post("/enkat/sida", data=page_1)
-    assert back.status_code == 401 and not is_receipt(back)
-    # The same browser can start another respondent's survey with another code.
-    code = new_codes(admin_client(survey), "sdn-norr", 1)[0]
-    assert post(client, "/enkat", {"code": code}).status_code == 302
-    assert current_section(client.get("/enkat/sida").get_data(as_text=True)) == "bakgrund"

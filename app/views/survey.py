@@ -232,11 +232,9 @@ def _saved_elsewhere(draft_id: str | None):
     """The same respondent's other request (a double click) changed or completed the draft
     between our read and our write; nothing of ours was written."""
     opened = load_draft(db.session, draft_id)
-    if opened is None and request.form.get("action") == "complete":
-        return _receipt()
     if opened is None or not opened.open:
         session.pop(SESSION_KEY, None)
-        return redirect(url_for("survey.enter"))
+        return redirect(url_for("survey.receipt" if request.form.get("action") == "complete" else "survey.enter"))
     return _render_page(Shown.of(opened.draft), opened.definition, formdata=request.form, status=409, notice=_(
         "Svaren sparades samtidigt från ett annat fönster. Det du skrev finns kvar nedan: klicka på "
         "knappen en gång till."))
@@ -245,10 +243,10 @@ def _saved_elsewhere(draft_id: str | None):
 def _draft_gone(deleted: bool):
     """No open draft behind the session: completed by a first click, ended with the session or
     with its round."""
-    if request.method == "POST" and request.form.get("action") == "complete" and deleted:
-        return _receipt()  # a reload or a second click: the first one completed it
     session.pop(SESSION_KEY, None)
     if request.method == "POST":
+        if request.form.get("action") == "complete" and deleted:
+            return redirect(url_for("survey.receipt"))  # a second click: the first one completed it
         if request.form.get("section"):
             return _session_ended()
     return redirect(url_for("survey.enter"))
@@ -293,7 +291,9 @@ def _complete(draft_id: str | None):
     except ServiceError:
         if get_draft(db.session, draft_id) is not None:
             abort(400)  # a page the survey does not have: nothing was saved
-        return _receipt()  # completed meanwhile by the same respondent's other request (a double click)
+        # Completed meanwhile by the same respondent's other request (a double click).
+        session.pop(SESSION_KEY, None)
+        return redirect(url_for("survey.receipt"))
     except (StaleDataError, ObjectDeletedError):
         return _saved_elsewhere(draft_id)
     except SQLAlchemyError as error:
@@ -305,7 +305,8 @@ def _complete(draft_id: str | None):
     if outcome.completed:
         _forget_expired()
         forget_deleted()
-        return _receipt()
+        session.pop(SESSION_KEY, None)
+        return redirect(url_for("survey.receipt"))
     if outcome.reason == "full":
         # The unit's head count is reached. The draft is kept, with the page saved.
         return render_template("survey/full.html", problems=survey_full().problems), 409
@@ -319,14 +320,6 @@ def _complete(draft_id: str | None):
         first_missing = current_page(opened.definition, shown).section
         errors = [e for e in errors if e.question in {q.key for q in first_missing.questions}]
     return _render_page(shown, opened.definition, errors=errors, status=400)
-
-
-def _receipt() -> str:
-    """The receipt, as the answer to the post that completed the survey (not a redirect to it:
-    one request fewer). The session keeps the id of the draft the completion deleted, so that a
-    reload of this answer or a second click, posting the same again, finds the draft gone and
-    gets the receipt again (`_draft_gone`); the id names nothing any more."""
-    return render_template("survey/receipt.html", declined=False)
 
 
 def _session_ended():

@@ -142,5 +142,6 @@ def test_a_respondent_answers_every_page_of_a_branch_by_keyboard_alone(keyboard_
         assert_not_trapped(page, page.locator("form.survey-form"))
         assert not page.locator("form.survey-form").evaluate("form => form.contains(document.activeElement)")
         press_button(page, step.button)
+    assert page.url.endswith("/enkat/tack"), page.url
     assert page.get_by_role("heading", name="Tack! Ditt svar är sparat.").is_visible()
     assert focus_state(page) is None

@@ -274,4 +274,5 @@ def test_each_branch_reaches_the_receipt_showing_what_the_server_expects(respond
         # What depends on no answer of this page is shown the same with JavaScript on and off.
         assert set(UNCONDITIONAL[step.section]) <= set(shown_questions(page)), where
         press(page, step.button, keyboard=number % 2 == 0)
+    assert page.url.endswith("/enkat/tack"), page.url
     assert page.get_by_role("heading", name="Tack! Ditt svar är sparat.").is_visible()
