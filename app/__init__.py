@@ -122,7 +122,7 @@ def _configure_sqlite(engine: Engine) -> None:
     while reads never wait for them; `secure_delete`, so that a deleted survey draft's bytes
     do not stay in the file."""
     from app.services import writing
-    from app.sqlite_writers import QueuedConnection, begin_writing
+    from app.sqlite_writers import WAIT_SECONDS, QueuedConnection, begin_writing
 
     engine.pool.dispose()
 
@@ -137,7 +137,7 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute(f"PRAGMA busy_timeout={int(WAIT_SECONDS * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA secure_delete=ON")

@@ -70,4 +70,7 @@ class SessionInterface(SecureCookieSessionInterface):
         if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
             return False
         signed_at = getattr(session, "signed_at", None)
-        return signed_at is None or now() - signed_at >= REFRESH_INTERVAL
+        # A fifth of the idle timeout when that is shorter than a minute: an active session
+        # never runs out between two renewals.
+        interval = min(REFRESH_INTERVAL, app.permanent_session_lifetime / 5)
+        return signed_at is None or now() - signed_at >= interval

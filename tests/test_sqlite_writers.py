@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -12,6 +15,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import text
 
+from app import sqlite_writers
 from app.extensions import db
 from app.services import transaction
 from app.sqlite_writers import QueuedConnection
@@ -100,3 +104,62 @@ def test_the_application_queues_its_write_transactions_on_sqlite(app: Flask):
         assert not driver._queued  # noqa: SLF001  (left with the commit)
         database = db.engine.url.database
         assert database and Path(f"{database}-writers").exists()
+
+
+def test_a_writer_waits_no_longer_than_the_busy_timeout_then_is_refused_as_locked(database):
+    first, second = database(), database()
+    begin(first)
+    refused: list[BaseException] = []
+
+    def wait_too_long() -> None:  # another thread, as another request would be
+        try:
+            second.enter_queue(wait=0.3)
+        except sqlite3.OperationalError as error:
+            refused.append(error)
+
+    thread = threading.Thread(target=wait_too_long)
+    thread.start()
+    thread.join(10)
+    assert len(refused) == 1 and "locked" in str(refused[0])
+    first.commit()
+    begin(second)  # the queue is free again, and the refused writer held nothing
+    second.rollback()
+
+
+def test_a_lock_file_that_cannot_be_opened_leaves_the_writer_to_sqlite(tmp_path, caplog):
+    path = tmp_path / "blocked.sqlite"
+    (tmp_path / "blocked.sqlite-writers").mkdir()  # not a file anyone can lock
+    connection = sqlite3.connect(path, factory=QueuedConnection, isolation_level=None)
+    try:
+        begin(connection)  # no queue: SQLite's own lock alone
+        connection.execute("CREATE TABLE t (n INTEGER)")
+        connection.commit()
+    finally:
+        connection.close()
+    assert "do not queue" in caplog.text
+
+
+def test_a_survey_page_saved_while_the_writers_queue_is_held_too_long_answers_503_and_keeps_its_answers(
+        survey, monkeypatch):
+    """A writer that waits its whole busy timeout in the queue gets the application's answer to
+    a database that cannot write just now: the page again with what was posted, Retry-After."""
+    from tests.test_survey_statements import page_form, started
+
+    with survey.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("the writers' queue is SQLite's")
+        lock_path = f"{db.engine.url.database}-writers"
+    client = started(survey)[0]
+    form, _action = page_form(client)
+    form["q-verksamhetsomrade"] = "aldreomsorg"
+    monkeypatch.setattr(sqlite_writers, "WAIT_SECONDS", 0.3)
+    holder = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX)  # another process's writer, stuck
+        response = client.post("/enkat/sida", data=form)
+    finally:
+        os.close(holder)
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    html = response.get_data(as_text=True)
+    assert re.search(r'value="aldreomsorg"[^>]* checked|checked[^>]* value="aldreomsorg"', html)
+    assert client.post("/enkat/sida", data=form).status_code == 200  # free again: saved

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models.survey import SurveyDraft
 from tests.test_survey import current_section
-from tests.test_survey_statements import counted, page_form, started
+from tests.test_survey_statements import counted, page_form, started, to_last_page
 
 SECTIONS = ("bakgrund", "risk_och_arbetssatt", "utsatthet", "avslutning")  # q-utsatt = nej: 4 pages
 
@@ -113,3 +113,18 @@ def test_the_previous_button_then_next_walks_the_pages_in_order(survey):
     again, _action = page_form(client, html)
     assert current_section(send(client, again)) == "risk_och_arbetssatt"
     assert stored(survey).page == 1
+
+
+def test_the_receipt_is_a_page_of_its_own_so_a_reload_sends_no_answer_again(survey):
+    """The completing post redirects to the receipt: a reload (also after the session has ended,
+    on a computer the next respondent uses) fetches the receipt again and posts nothing, so no
+    answer of the last page can be carried into someone else's draft."""
+    client = started(survey)[0]
+    last = to_last_page(client)
+    response = client.post("/enkat/sida", data=last)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/enkat/tack")
+    with client.session_transaction() as cookie:
+        cookie.clear()  # the session has ended
+    again = client.get("/enkat/tack")
+    assert again.status_code == 200 and "Tack! Ditt svar är sparat." in again.get_data(as_text=True)
+    assert 'name="q-' not in again.get_data(as_text=True)

@@ -275,9 +275,10 @@ def _breakdown_counts(session: Session, found: Release, questions: list[str]) ->
             answered[(question, keys[uid])] += n
         for question in questions:
             for cell in [c for c in atom_base[question] if c[0] == "group"]:
-                # The unit's answers without a background answer: the rest of its base.
-                atom_base[question][("by-none", asked, *cell)] = (
-                    atom_base[question][cell] - answered.get((question, cell[1]), 0))
+                # The unit's answers without a background answer: the rest of its base (never
+                # below 0, should the two kept tables disagree: `survey recount` finds that).
+                atom_base[question][("by-none", asked, *cell)] = max(
+                    0, atom_base[question][cell] - answered.get((question, cell[1]), 0))
     result: dict[str, ProtectedCounts] = {}
     for question in questions:
         released = own[question]

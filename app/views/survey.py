@@ -74,12 +74,11 @@ NOT_ANSWERS = frozenset({"csrf_token", "code", "action", "page_token"})
 @bp.before_request
 def _forget_expired_attempts() -> None:
     """Every survey post but a page's forgets the throttle's attempts older than their window
-    (a completion does it once it has committed, a code's entry in the transaction that reads
-    its address's attempts, `start_with_code`): nothing derived from a respondent's address
+    (a completion does it once it has committed): nothing derived from a respondent's address
     is kept longer than the throttle needs. Always in a transaction of its own: a deleted
     counter (a keyed hash of an address) must never carry the transaction id of a draft or a
     response."""
-    if request.method == "POST" and request.endpoint not in {"survey.page", "survey.enter"}:
+    if request.method == "POST" and request.endpoint != "survey.page":
         _forget_expired()
 
 

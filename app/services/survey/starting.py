@@ -25,7 +25,7 @@ from app.services.survey.codes import (
     new_code,
     normalise_code,
 )
-from app.services.throttle import address_key, count_failure, exceeded, forget_expired, reserve
+from app.services.throttle import address_key, count_failure, exceeded, reserve
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,7 @@ def start_with_code(secret: str, typed: str, address: str, limit: int, today: da
     unknown = _l("Koden finns inte. Kontrollera att du skrivit den rätt.")
     where = address_key(address)
     with transaction() as session:
-        # The throttle's expired counters forgotten, then this address's read: a transaction of
-        # the throttle's own, never one that writes a draft (services/throttle.py says why).
-        forget_expired(session)
+        # Only read: a transaction that writes nothing leaves no transaction id behind.
         refused = exceeded(session, secret, THROTTLE_SCOPE, where, limit)
     if refused is not None:
         raise CodeRefused("throttled", _l("För många försök. Vänta en minut och försök igen."))
