@@ -12,23 +12,21 @@ once per secret key.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask, Request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from app.models.base import utcnow
+
 REFRESH_INTERVAL = timedelta(minutes=1)
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 class SignedSession(SecureCookieSession):
     """A session read from a cookie, knowing when that cookie was signed (None: a new one)."""
 
-    signed_at: datetime | None = None
+    signed_at: datetime | None = None  # in UTC, without tzinfo, as `utcnow`
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -61,7 +59,7 @@ class SessionInterface(SecureCookieSessionInterface):
         except BadSignature:
             return self.session_class()
         session = self.session_class(data)
-        session.signed_at = signed_at
+        session.signed_at = signed_at.replace(tzinfo=None)  # itsdangerous gives it in UTC
         return session
 
     def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
@@ -73,4 +71,4 @@ class SessionInterface(SecureCookieSessionInterface):
         # A fifth of the idle timeout when that is shorter than a minute: an active session
         # never runs out between two renewals.
         interval = min(REFRESH_INTERVAL, app.permanent_session_lifetime / 5)
-        return signed_at is None or now() - signed_at >= interval
+        return signed_at is None or utcnow() - signed_at >= interval

@@ -24,9 +24,9 @@ def sent_cookie(response) -> str | None:  # type: ignore[no-untyped-def]
 def clock(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """Move time forward by `clock(seconds)` for the session cookie: its renewal's clock and
     the clock its signatures are made and checked with."""
-    real_now, real_timestamp = session_cookie.now, TimestampSigner.get_timestamp
+    real_now, real_timestamp = session_cookie.utcnow, TimestampSigner.get_timestamp
     shift = [0]
-    monkeypatch.setattr(session_cookie, "now", lambda: real_now() + timedelta(seconds=shift[0]))
+    monkeypatch.setattr(session_cookie, "utcnow", lambda: real_now() + timedelta(seconds=shift[0]))
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: real_timestamp(self) + shift[0])
 
     def forward(seconds: int) -> None:
